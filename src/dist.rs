@@ -1,0 +1,449 @@
+//! Distribution tarballs on the operator's machine: find or download them,
+//! verify checksums, and know what they are (name, version) before anything
+//! is sent to a host.
+//!
+//! A URL is downloaded once into the local cache (`~/.cache/sparkctl`) under
+//! a temporary name, verified, then renamed: a half download is never used.
+//! The sha256 of a local file is remembered by (path, size, mtime) so a no-op
+//! re-deploy does not re-hash 450 MB.
+
+use crate::diag::UsageError;
+use crate::inventory::{Checksum, HashAlgo, Source};
+use anyhow::{anyhow, bail, Context, Result};
+use sha2::{Digest, Sha256, Sha512};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Which product a tarball holds; decides layout checks and names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Product {
+    Spark,
+    ZooKeeper,
+}
+
+impl Product {
+    pub fn label(self) -> &'static str {
+        match self {
+            Product::Spark => "Spark",
+            Product::ZooKeeper => "ZooKeeper",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+impl Version {
+    /// First `N.N[.N]` in `s` (e.g. "spark-3.5.1-bin-hadoop3" -> 3.5.1).
+    pub fn find_in(s: &str) -> Option<Version> {
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()) {
+                let rest = &s[i..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                    .unwrap_or(rest.len());
+                let parts: Vec<&str> = rest[..end].trim_end_matches('.').split('.').collect();
+                if parts.len() >= 2 {
+                    let n = |k: usize| parts.get(k).and_then(|p| p.parse().ok());
+                    if let (Some(major), Some(minor)) = (n(0), n(1)) {
+                        return Some(Version {
+                            major,
+                            minor,
+                            patch: n(2).unwrap_or(0),
+                        });
+                    }
+                }
+                i += end.max(1);
+            } else {
+                i += 1;
+            }
+        }
+        None
+    }
+}
+
+/// A verified tarball ready to be pushed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalDist {
+    pub product: Product,
+    pub path: PathBuf,
+    /// `spark-4.3.0-bin-hadoop3.tgz`
+    pub file_name: String,
+    /// `spark-4.3.0-bin-hadoop3`: the versioned directory on hosts.
+    pub dir_name: String,
+    pub version: Option<Version>,
+    pub size: u64,
+    pub sha256: String,
+    pub compression: Compression,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+}
+
+/// Split a tarball file name into its directory name and compression.
+pub fn tarball_name(file_name: &str) -> Option<(String, Compression)> {
+    for (ext, c) in [
+        (".tar.gz", Compression::Gzip),
+        (".tgz", Compression::Gzip),
+        (".tar", Compression::None),
+    ] {
+        if let Some(stem) = file_name.strip_suffix(ext) {
+            if !stem.is_empty() {
+                return Some((stem.to_string(), c));
+            }
+        }
+    }
+    None
+}
+
+/// Where sparkctl keeps downloads and the hash cache on the operator's machine.
+pub fn cache_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("SPARKCTL_CACHE") {
+        return PathBuf::from(d);
+    }
+    if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
+        return PathBuf::from(d).join("sparkctl");
+    }
+    match std::env::var_os("HOME") {
+        Some(h) => PathBuf::from(h).join(".cache/sparkctl"),
+        None => std::env::temp_dir().join("sparkctl-cache"),
+    }
+}
+
+/// Resolve a source to a verified local file. `key` names the inventory key
+/// for messages (e.g. "[spark] tarball in inv.toml").
+pub fn resolve(product: Product, source: &Source, key: &str) -> Result<LocalDist> {
+    let (path, checksum) = match source {
+        Source::Path { path, checksum } => {
+            let meta = std::fs::metadata(path).map_err(|e| {
+                UsageError(format!(
+                    "error: {} tarball {} cannot be read: {}\n  = note: set by {}\n  = help: build or download the distribution, or fix the path",
+                    product.label(),
+                    path.display(),
+                    e,
+                    key
+                ))
+            })?;
+            if !meta.is_file() {
+                bail!(UsageError(format!(
+                    "error: {} tarball {} is not a file (set by {})",
+                    product.label(),
+                    path.display(),
+                    key
+                )));
+            }
+            (path.clone(), checksum.clone())
+        }
+        Source::Url { url, checksum } => (download(url, checksum, key)?, Some(checksum.clone())),
+    };
+    let file_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (dir_name, compression) = tarball_name(&file_name).ok_or_else(|| {
+        UsageError(format!(
+            "error: {} tarball {} is not a .tgz, .tar.gz or .tar file (set by {})",
+            product.label(),
+            path.display(),
+            key
+        ))
+    })?;
+    if dir_name.contains(|c: char| !(c.is_ascii_alphanumeric() || "._+-".contains(c))) {
+        bail!(UsageError(format!("error: tarball name `{}` has characters other than letters, digits and . _ + - (set by {})", file_name, key)));
+    }
+    let size = std::fs::metadata(&path)?.len();
+    let sha256 = match &checksum {
+        // A user-given checksum is always checked against the bytes, never trusted from cache.
+        Some(c) => verify(&path, c, key)?,
+        None => cached_sha256(&path)?,
+    };
+    Ok(LocalDist {
+        product,
+        version: Version::find_in(&dir_name),
+        path,
+        file_name,
+        dir_name,
+        size,
+        sha256,
+        compression,
+    })
+}
+
+/// Check `path` against `want`; returns the file's sha256 (computed in the same pass).
+fn verify(path: &Path, want: &Checksum, key: &str) -> Result<String> {
+    let (sha256, sha512) = hash_file(path)?;
+    let got = match want.algo {
+        HashAlgo::Sha256 => &sha256,
+        HashAlgo::Sha512 => &sha512,
+    };
+    if *got != want.hex {
+        bail!(UsageError(format!(
+            "error: checksum mismatch for {}\n  = expected {} {}\n  =      got {} {}\n  = note: checksum set by {}\n  = help: the file is corrupt or not the release you meant; delete it and download it again",
+            path.display(),
+            want.algo.name(),
+            want.hex,
+            want.algo.name(),
+            got,
+            key
+        )));
+    }
+    remember(path, &sha256);
+    Ok(sha256)
+}
+
+/// sha256 and sha512 of a file in one read.
+pub fn hash_file(path: &Path) -> Result<(String, String)> {
+    let mut f =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let (mut a, mut b) = (Sha256::new(), Sha512::new());
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        a.update(&buf[..n]);
+        b.update(&buf[..n]);
+    }
+    Ok((hex(&a.finalize()), hex(&b.finalize())))
+}
+
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut f =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h)?;
+    Ok(hex(&h.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{:02x}", b)).collect()
+}
+
+fn hash_cache_file() -> PathBuf {
+    cache_dir().join("sha256.tsv")
+}
+
+fn stat_key(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let abs = std::fs::canonicalize(path).ok()?;
+    let m = std::fs::metadata(&abs).ok()?;
+    Some(format!(
+        "{}\t{}\t{}.{}\t{}",
+        abs.display(),
+        m.size(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ino()
+    ))
+}
+
+/// sha256 of a local file, from the cache when size, mtime and inode still match.
+fn cached_sha256(path: &Path) -> Result<String> {
+    if let Some(key) = stat_key(path) {
+        if let Ok(text) = std::fs::read_to_string(hash_cache_file()) {
+            for line in text.lines() {
+                if let Some((k, h)) = line.rsplit_once('\t') {
+                    if k == key {
+                        return Ok(h.to_string());
+                    }
+                }
+            }
+        }
+    }
+    let h = sha256_file(path)?;
+    remember(path, &h);
+    Ok(h)
+}
+
+/// Best effort: a cache that cannot be written only costs a re-hash next time.
+fn remember(path: &Path, sha256: &str) {
+    let Some(key) = stat_key(path) else { return };
+    let file = hash_cache_file();
+    let mut lines: Vec<String> = std::fs::read_to_string(&file)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.starts_with(&format!("{}\t", key.split('\t').next().unwrap_or(""))))
+        .map(str::to_string)
+        .collect();
+    lines.push(format!("{}\t{}", key, sha256));
+    let _ = std::fs::create_dir_all(cache_dir());
+    let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+    if std::fs::write(&tmp, lines.join("\n") + "\n").is_ok() {
+        let _ = std::fs::rename(&tmp, &file);
+    }
+}
+
+/// Download `url` into the cache unless a verified copy is there already.
+/// Uses the operator's `curl`: it brings TLS, proxies and retries that a
+/// deploy tool should not reimplement.
+fn download(url: &str, checksum: &Checksum, key: &str) -> Result<PathBuf> {
+    let name = url
+        .rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| anyhow!("URL {} has no file name", url))?;
+    let dir = cache_dir().join("downloads").join(&checksum.hex[..16]);
+    let dest = dir.join(name);
+    if dest.is_file() {
+        // Verified when it was stored; re-verified by the caller anyway.
+        return Ok(dest);
+    }
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create cache directory {}", dir.display()))?;
+    let part = dir.join(format!(".{}.part{}", name, std::process::id()));
+    if let Some(local) = url.strip_prefix("file://") {
+        std::fs::copy(local, &part).map_err(|e| {
+            UsageError(format!(
+                "error: cannot read {} (set by {}): {}",
+                url, key, e
+            ))
+        })?;
+    } else {
+        eprintln!("downloading {}", url);
+        let out = std::process::Command::new("curl")
+            .args(["-fSL", "--retry", "3", "--connect-timeout", "20", "-o"])
+            .arg(&part)
+            .arg(url)
+            .output()
+            .map_err(|e| anyhow!("cannot run curl to download {}: {}", url, e))?;
+        if !out.status.success() {
+            let _ = std::fs::remove_file(&part);
+            bail!(UsageError(format!(
+                "error: download of {} failed (set by {}): {}",
+                url,
+                key,
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+    }
+    if let Err(e) = verify(&part, checksum, key) {
+        let _ = std::fs::remove_file(&part);
+        return Err(e);
+    }
+    std::fs::rename(&part, &dest)?;
+    Ok(dest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_from_names() {
+        let v = |s| Version::find_in(s).map(|v| v.to_string());
+        assert_eq!(v("spark-4.3.0-bin-pyspark").as_deref(), Some("4.3.0"));
+        assert_eq!(v("spark-2.4.8-bin-hadoop2.7").as_deref(), Some("2.4.8"));
+        assert_eq!(v("apache-zookeeper-3.8.4-bin").as_deref(), Some("3.8.4"));
+        assert_eq!(v("zookeeper-3.8.0-bin").as_deref(), Some("3.8.0"));
+        assert_eq!(v("spark-hadoop3"), None);
+    }
+
+    #[test]
+    fn tarball_names() {
+        assert_eq!(
+            tarball_name("spark-3.5.1-bin-hadoop3.tgz"),
+            Some(("spark-3.5.1-bin-hadoop3".into(), Compression::Gzip))
+        );
+        assert_eq!(
+            tarball_name("zk.tar.gz"),
+            Some(("zk".into(), Compression::Gzip))
+        );
+        assert_eq!(tarball_name("s.tar"), Some(("s".into(), Compression::None)));
+        assert_eq!(tarball_name("s.zip"), None);
+    }
+
+    #[test]
+    fn checksum_mismatch_is_refused() {
+        let dir = std::env::temp_dir().join(format!("sparkctl-dist-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("spark-4.3.0-bin-x.tgz");
+        std::fs::write(&f, b"not a tarball").unwrap();
+        let src = Source::Path {
+            path: f.clone(),
+            checksum: Some(Checksum {
+                algo: HashAlgo::Sha256,
+                hex: "0".repeat(64),
+            }),
+        };
+        let err = resolve(Product::Spark, &src, "[spark] sha256 in inv.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&format!(
+                "error: checksum mismatch for {}\n  = expected sha256 0000",
+                f.display()
+            )),
+            "{}",
+            err
+        );
+        let good = sha256_file(&f).unwrap();
+        let src = Source::Path {
+            path: f.clone(),
+            checksum: Some(Checksum {
+                algo: HashAlgo::Sha256,
+                hex: good.clone(),
+            }),
+        };
+        let d = resolve(Product::Spark, &src, "x").unwrap();
+        assert_eq!(d.sha256, good);
+        assert_eq!(d.version.unwrap().to_string(), "4.3.0");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn missing_tarball_names_the_key() {
+        let src = Source::Path {
+            path: "/nonexistent/spark.tgz".into(),
+            checksum: None,
+        };
+        let err = resolve(Product::Spark, &src, "[spark] tarball in inv.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("error: Spark tarball /nonexistent/spark.tgz cannot be read: No such file or directory"), "{}", err);
+        assert!(
+            err.contains("set by [spark] tarball in inv.toml"),
+            "{}",
+            err
+        );
+    }
+}
+
+impl LocalDist {
+    /// What a tarball would be, from its name alone, without reading it:
+    /// for `plan`-level tests and golden files (sha256 is unknown).
+    pub fn assumed(product: Product, source: &Source) -> Option<LocalDist> {
+        let (path, url_name) = match source {
+            Source::Path { path, .. } => (path.clone(), None),
+            Source::Url { url, .. } => (PathBuf::from(url.rsplit('/').next()?), Some(())),
+        };
+        let _ = url_name;
+        let file_name = path.file_name()?.to_string_lossy().into_owned();
+        let (dir_name, compression) = tarball_name(&file_name)?;
+        Some(LocalDist {
+            product,
+            version: Version::find_in(&dir_name),
+            path,
+            file_name,
+            dir_name,
+            size: 0,
+            sha256: "0".repeat(64),
+            compression,
+        })
+    }
+}

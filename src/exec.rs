@@ -1,0 +1,297 @@
+//! The only code that talks to hosts. One multiplexed SSH connection per host
+//! (openssh, native mux) for the whole run; every command is a POSIX `sh -c`
+//! script with a timeout; every failure names the host and the step.
+//!
+//! Scripts receive user values only through [`crate::shell::quote`]; nothing
+//! here interprets inventory text as shell.
+
+use crate::inventory::{Cluster, Host};
+use anyhow::{anyhow, Result};
+use openssh::{KnownHosts, Session, SessionBuilder, Stdio};
+use std::fmt;
+use std::io::Seek;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A remote step that failed: what, where, and what the host said.
+#[derive(Debug)]
+pub struct StepError {
+    pub host: String,
+    pub step: String,
+    pub status: Option<i32>,
+    pub stderr: String,
+}
+
+impl fmt::Display for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.status {
+            Some(s) => write!(
+                f,
+                "host {}: {} failed (exit status {})",
+                self.host, self.step, s
+            )?,
+            None => write!(f, "host {}: {} failed", self.host, self.step)?,
+        }
+        let tail: Vec<&str> = self.stderr.trim_end().lines().collect();
+        let tail = &tail[tail.len().saturating_sub(15)..];
+        for line in tail {
+            write!(f, "\n  | {}", line)?;
+        }
+        Ok(())
+    }
+}
+impl std::error::Error for StepError {}
+
+/// What a remote command printed.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// An open connection to one host.
+#[derive(Clone)]
+pub struct Conn {
+    pub host: String,
+    session: Arc<Session>,
+    timeout: Duration,
+}
+
+/// Options that come from the command line rather than the inventory.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    /// `--accept-new-host-keys`: trust keys of hosts never seen before.
+    pub accept_new_host_keys: bool,
+}
+
+pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> Result<Conn> {
+    let s = &cluster.ssh;
+    let mut b = SessionBuilder::default();
+    let accept = s.accept_new_host_keys || opts.accept_new_host_keys;
+    b.known_hosts_check(if accept {
+        KnownHosts::Add
+    } else {
+        KnownHosts::Strict
+    });
+    b.connect_timeout(Duration::from_secs(s.connect_timeout));
+    b.server_alive_interval(Duration::from_secs(5));
+    // A master left behind by a killed sparkctl exits on its own once idle.
+    b.control_persist(openssh::ControlPersist::IdleFor(
+        std::num::NonZeroUsize::new(300).unwrap(),
+    ));
+    b.control_directory(std::env::temp_dir());
+    if let Some(u) = host.ssh_user.as_ref().or(s.user.as_ref()) {
+        b.user(u.clone());
+    }
+    if let Some(p) = host.ssh_port.or(s.port) {
+        b.port(p);
+    }
+    if let Some(k) = host.identity_file.as_ref().or(s.identity_file.as_ref()) {
+        b.keyfile(k);
+    }
+    if let Some(c) = &s.config_file {
+        b.config_file(c);
+    }
+    if let Some(k) = &s.known_hosts_file {
+        b.user_known_hosts_file(k);
+    }
+    let budget = Duration::from_secs(s.connect_timeout + 5);
+    let session = match tokio::time::timeout(budget, b.connect_mux(&host.address)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return Err(connect_error(host, &e.to_string(), accept)),
+        Err(_) => {
+            return Err(anyhow!(
+                "host {}: cannot connect to {} over SSH: no answer within {} s",
+                host.name,
+                host.address,
+                budget.as_secs()
+            ))
+        }
+    };
+    Ok(Conn {
+        host: host.name.clone(),
+        session: Arc::new(session),
+        timeout: Duration::from_secs(s.command_timeout),
+    })
+}
+
+/// Turn ssh's message into what to do about it.
+fn connect_error(host: &Host, raw: &str, accept: bool) -> anyhow::Error {
+    let msg = raw.trim();
+    let hint = if msg.contains("Host key verification failed")
+        || msg.contains("No ") && msg.contains("host key is known")
+    {
+        if accept {
+            "the host's key differs from the one recorded in known_hosts: if the host was reinstalled, remove the old entry with `ssh-keygen -R <address>`; otherwise investigate before connecting".to_string()
+        } else {
+            format!("its host key is not trusted yet: check its fingerprint (`ssh-keyscan {} | ssh-keygen -lf -`), then add it to known_hosts, or run again with --accept-new-host-keys", host.address)
+        }
+    } else if msg.contains("Permission denied") {
+        "the SSH key was refused: check `ssh_user`/`identity_file` in the inventory, or that the key is loaded in ssh-agent".into()
+    } else if msg.contains("Connection refused") {
+        "nothing listens on the SSH port: is sshd running, and is `ssh_port` right?".into()
+    } else if msg.contains("timed out")
+        || msg.contains("No route to host")
+        || msg.contains("unreachable")
+    {
+        "the host does not answer: is it up, and is the address right?".into()
+    } else if msg.contains("Could not resolve") {
+        "the address does not resolve: fix `address` in the inventory".into()
+    } else {
+        "run `ssh -v` to the same address to see why".into()
+    };
+    anyhow!(
+        "host {}: cannot connect to {} over SSH: {}\n  = help: {}",
+        host.name,
+        host.address,
+        msg.lines().last().unwrap_or(msg),
+        hint
+    )
+}
+
+impl Conn {
+    /// Run a script; a non-zero exit is an error naming `step`.
+    pub async fn run(&self, step: &str, script: &str) -> Result<Output> {
+        let out = self.run_status(step, script).await?;
+        if out.status != 0 {
+            return Err(StepError {
+                host: self.host.clone(),
+                step: step.to_string(),
+                status: Some(out.status),
+                stderr: out.stderr,
+            }
+            .into());
+        }
+        Ok(out)
+    }
+
+    /// Run a script and return whatever it printed, whatever its exit status.
+    pub async fn run_status(&self, step: &str, script: &str) -> Result<Output> {
+        let mut cmd = self.session.command("sh");
+        cmd.arg("-c")
+            .arg(script)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let fut = cmd.output();
+        match tokio::time::timeout(self.timeout, fut).await {
+            Ok(Ok(o)) => Ok(Output {
+                status: o.status.code().unwrap_or(-1),
+                stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            }),
+            Ok(Err(e)) => Err(StepError {
+                host: self.host.clone(),
+                step: step.to_string(),
+                status: None,
+                stderr: format!("SSH failed: {}", e),
+            }
+            .into()),
+            Err(_) => Err(StepError {
+                host: self.host.clone(),
+                step: step.to_string(),
+                status: None,
+                stderr: format!(
+                    "no answer within {} s (ssh.command_timeout)",
+                    self.timeout.as_secs()
+                ),
+            }
+            .into()),
+        }
+    }
+
+    /// Run a script with a local file as its standard input (the file's fd
+    /// is handed to ssh, no copy loop here). `on_progress` gets bytes sent,
+    /// read from a duplicate of the fd whose offset the transfer advances.
+    pub async fn run_with_file(
+        &self,
+        step: &str,
+        script: &str,
+        file: &std::path::Path,
+        on_progress: impl Fn(u64),
+    ) -> Result<Output> {
+        let f = std::fs::File::open(file)
+            .map_err(|e| anyhow!("cannot open {}: {}", file.display(), e))?;
+        let mut probe = f.try_clone()?;
+        let mut cmd = self.session.command("sh");
+        cmd.arg("-c")
+            .arg(script)
+            .stdin(Stdio::from(std::os::fd::OwnedFd::from(f)))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let fut = cmd.output();
+        tokio::pin!(fut);
+        let deadline = tokio::time::sleep(self.timeout);
+        tokio::pin!(deadline);
+        let mut tick = tokio::time::interval(Duration::from_millis(150));
+        loop {
+            tokio::select! {
+                r = &mut fut => {
+                    let o = r.map_err(|e| StepError { host: self.host.clone(), step: step.to_string(), status: None, stderr: format!("SSH failed: {}", e) })?;
+                    if let Ok(p) = probe.stream_position() { on_progress(p); }
+                    let out = Output {
+                        status: o.status.code().unwrap_or(-1),
+                        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+                        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+                    };
+                    if out.status != 0 {
+                        return Err(StepError { host: self.host.clone(), step: step.to_string(), status: Some(out.status), stderr: out.stderr }.into());
+                    }
+                    return Ok(out);
+                }
+                _ = tick.tick() => { if let Ok(p) = probe.stream_position() { on_progress(p); } }
+                _ = &mut deadline => {
+                    return Err(StepError { host: self.host.clone(), step: step.to_string(), status: None, stderr: format!("no answer within {} s (ssh.command_timeout)", self.timeout.as_secs()) }.into());
+                }
+            }
+        }
+    }
+
+    pub async fn close(self) {
+        if let Ok(s) = Arc::try_unwrap(self.session) {
+            let _ = s.close().await;
+        }
+    }
+}
+
+/// Connect to many hosts at once; all failures are reported together.
+pub async fn connect_all(
+    cluster: &Cluster,
+    hosts: &[&Host],
+    opts: &ConnectOptions,
+    parallel: usize,
+) -> Result<Vec<Conn>> {
+    let sem = Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
+    let mut set = tokio::task::JoinSet::new();
+    for (i, h) in hosts.iter().enumerate() {
+        let (c, h, o, sem) = (cluster.clone(), (*h).clone(), opts.clone(), sem.clone());
+        set.spawn(async move {
+            let _permit = sem.acquire().await;
+            (i, connect(&c, &h, &o).await)
+        });
+    }
+    let mut conns: Vec<Option<Conn>> = vec![None; hosts.len()];
+    let mut errors = Vec::new();
+    while let Some(r) = set.join_next().await {
+        let (i, r) = r?;
+        match r {
+            Ok(c) => conns[i] = Some(c),
+            Err(e) => errors.push(format!("{:#}", e)),
+        }
+    }
+    if !errors.is_empty() {
+        for c in conns.into_iter().flatten() {
+            c.close().await;
+        }
+        errors.sort();
+        return Err(anyhow!(
+            "{}\nnothing was changed on any host",
+            errors.join("\n")
+        ));
+    }
+    Ok(conns
+        .into_iter()
+        .map(|c| c.expect("every host connected"))
+        .collect())
+}

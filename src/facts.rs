@@ -1,0 +1,260 @@
+//! Facts: what a host has right now, gathered in ONE round trip per host
+//! (a generated sh script) and parsed by a pure function.
+//!
+//! The script prints `@key value` lines; `parse` is tested on text, never on
+//! a host. Whatever the plan needs to decide "change or no change" is here:
+//! Java, free disk, installed trees and their stamps, the `current` links,
+//! checksums of config files, running daemons, listening ports.
+
+use crate::dist::LocalDist;
+use crate::inventory::{Cluster, Host};
+use crate::layout::{self, Daemon};
+use crate::shell::quote;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostFacts {
+    /// `java -version` first line, e.g. `openjdk version "17.0.15" 2025-04-15`.
+    pub java: Option<String>,
+    /// Java major version (8, 11, 17, 21...).
+    pub java_major: Option<u32>,
+    pub has_sha256sum: bool,
+    /// Free KiB on the filesystem of each install root.
+    pub free_kb: BTreeMap<String, u64>,
+    /// sha256 recorded in each tree's stamp (key: tree path).
+    pub stamps: BTreeMap<String, String>,
+    /// Uploaded tarballs present on the host, with their size.
+    pub uploaded: BTreeMap<String, u64>,
+    /// `current` link targets (key: root).
+    pub current: BTreeMap<String, String>,
+    /// sha256 of config files that exist (key: path).
+    pub files: BTreeMap<String, String>,
+    /// Daemons running, with their pid.
+    pub running: BTreeMap<Daemon, u32>,
+    /// TCP ports in LISTEN state.
+    pub listening: BTreeSet<u16>,
+    pub nproc: Option<u32>,
+    pub mem_kb: Option<u64>,
+}
+
+/// The probe script for one host. `trees` are the versioned directories the
+/// deploy wants; `files` the config files it would write.
+pub fn script(cluster: &Cluster, host: &Host, dists: &[&LocalDist], files: &[String]) -> String {
+    let mut s = String::from("export LC_ALL=C\n");
+    let java = host
+        .spark
+        .java_home
+        .as_ref()
+        .map(|j| format!("{}/bin/java", j))
+        .unwrap_or_else(|| "java".into());
+    s.push_str(&format!(
+        "if command -v {j} >/dev/null 2>&1; then echo \"@java $({j} -version 2>&1 | head -n 1)\"; else echo '@java'; fi\n",
+        j = quote(&java)
+    ));
+    s.push_str("command -v sha256sum >/dev/null 2>&1 && echo '@sha256sum'\n");
+    s.push_str("echo \"@nproc $(nproc 2>/dev/null)\"\n");
+    s.push_str(
+        "echo \"@mem $(sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo 2>/dev/null)\"\n",
+    );
+    let mut roots: Vec<&str> = vec![&cluster.spark.install_root];
+    if host.roles.zookeeper {
+        roots.push(&cluster.zookeeper.install_root);
+    }
+    for root in roots {
+        // df the nearest existing ancestor: the root may not exist yet.
+        s.push_str(&format!(
+            "d={r}; while [ ! -d \"$d\" ]; do d=$(dirname \"$d\"); done; echo \"@df {r} $(df -Pk \"$d\" | awk 'NR==2 {{print $4}}')\"\n",
+            r = quote(root)
+        ));
+        s.push_str(&format!(
+            "echo \"@current {r} $(readlink {c} 2>/dev/null)\"\n",
+            r = quote(root),
+            c = quote(&layout::current(root))
+        ));
+    }
+    for d in dists {
+        let root = match d.product {
+            crate::dist::Product::Spark => &cluster.spark.install_root,
+            crate::dist::Product::ZooKeeper => &cluster.zookeeper.install_root,
+        };
+        let tree = layout::tree(root, d);
+        s.push_str(&format!(
+            "[ -f {st} ] && echo \"@stamp {t} $(cat {st})\"\n",
+            st = quote(&format!("{}/{}", tree, layout::STAMP)),
+            t = quote(&tree)
+        ));
+        let up = layout::uploaded_tarball(root, d);
+        s.push_str(&format!(
+            "[ -f {u} ] && echo \"@uploaded {u} $(wc -c < {u})\"\n",
+            u = quote(&up)
+        ));
+    }
+    if !files.is_empty() {
+        let list: Vec<String> = files.iter().map(|f| quote(f)).collect();
+        s.push_str(&format!("for f in {}; do [ -f \"$f\" ] && echo \"@file $f $(sha256sum < \"$f\" | cut -c1-64)\"; done\n", list.join(" ")));
+    }
+    for d in Daemon::ALL {
+        if d.runs_on(host) {
+            s.push_str(&format!(
+                "p=$(cat {pf} 2>/dev/null); if [ -n \"$p\" ] && [ -r /proc/$p/cmdline ] && tr '\\0' ' ' < /proc/$p/cmdline | grep -q {cls}; then echo \"@running {d} $p\"; fi\n",
+                pf = quote(&layout::pid_file(host, d)),
+                cls = quote(d.spark_class()),
+                d = d.label()
+            ));
+        }
+    }
+    s.push_str("echo '@tcp'; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null\n");
+    s.push_str("true\n");
+    s
+}
+
+pub fn parse(out: &str) -> HostFacts {
+    let mut f = HostFacts::default();
+    let mut in_tcp = false;
+    for line in out.lines() {
+        if in_tcp {
+            if let Some(p) = listen_port(line) {
+                f.listening.insert(p);
+            }
+            continue;
+        }
+        let (key, rest) = line.split_once(' ').unwrap_or((line, ""));
+        let rest = rest.trim();
+        let two = || {
+            rest.split_once(' ')
+                .map(|(a, b)| (a.to_string(), b.trim().to_string()))
+        };
+        match key {
+            "@java" if !rest.is_empty() => {
+                f.java_major = java_major(rest);
+                f.java = Some(rest.to_string());
+            }
+            "@sha256sum" => f.has_sha256sum = true,
+            "@nproc" => f.nproc = rest.parse().ok(),
+            "@mem" => f.mem_kb = rest.parse().ok(),
+            "@df" => {
+                if let Some((root, kb)) = two() {
+                    if let Ok(kb) = kb.parse() {
+                        f.free_kb.insert(root, kb);
+                    }
+                }
+            }
+            "@current" => {
+                if let Some((root, target)) = two() {
+                    f.current.insert(root, target);
+                }
+            }
+            "@stamp" => {
+                if let Some((tree, sha)) = two() {
+                    f.stamps.insert(tree, sha);
+                }
+            }
+            "@uploaded" => {
+                if let Some((p, n)) = two() {
+                    f.uploaded.insert(p, n.parse().unwrap_or(0));
+                }
+            }
+            "@file" => {
+                if let Some((p, sha)) = two() {
+                    f.files.insert(p, sha);
+                }
+            }
+            "@running" => {
+                if let Some((d, pid)) = two() {
+                    let d = Daemon::ALL.into_iter().find(|x| x.label() == d);
+                    if let (Some(d), Ok(pid)) = (d, pid.parse()) {
+                        f.running.insert(d, pid);
+                    }
+                }
+            }
+            "@tcp" => in_tcp = true,
+            _ => {}
+        }
+    }
+    f
+}
+
+/// Java's major version from the first line of `java -version`:
+/// `openjdk version "17.0.15"` -> 17, `java version "1.8.0_392"` -> 8.
+pub fn java_major(line: &str) -> Option<u32> {
+    let v = line.split('"').nth(1)?;
+    let mut parts = v.split(['.', '_', '-', '+']);
+    let first: u32 = parts.next()?.parse().ok()?;
+    if first == 1 {
+        parts.next()?.parse().ok()
+    } else {
+        Some(first)
+    }
+}
+
+/// The local port of a LISTEN socket in a /proc/net/tcp{,6} line.
+fn listen_port(line: &str) -> Option<u16> {
+    let cols: Vec<&str> = line.split_whitespace().collect();
+    if cols.len() < 4 || cols[3] != "0A" {
+        return None;
+    }
+    let port = cols[1].rsplit(':').next()?;
+    u16::from_str_radix(port, 16).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OUT: &str = "@java openjdk version \"17.0.15\" 2025-04-15
+@sha256sum
+@nproc 2
+@mem 24576000
+@df /opt/spark 81234567
+@current /opt/spark spark-4.3.0-bin-pyspark
+@df /opt/zookeeper 81234567
+@current /opt/zookeeper
+@stamp /opt/spark/spark-4.3.0-bin-pyspark abc123
+@uploaded /opt/spark/.sparkctl/dist/spark-4.3.0-bin-pyspark.tar 455000000
+@file /opt/spark/spark-4.3.0-bin-pyspark/conf/spark-env.sh 0123
+@running master 4242
+@tcp
+  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0B25D50A:1BA5 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 100 0 0 10 0
+   1: 0B25D50A:1BA5 0C25D50A:9C40 01 00000000:00000000 00:00000000 00000000     0        0 2 1 0000000000000000 20 4 30 10 -1
+   0: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 3 1 0000000000000000 100 0 0 10 0
+";
+
+    #[test]
+    fn parses_probe_output() {
+        let f = parse(OUT);
+        assert_eq!(f.java_major, Some(17));
+        assert!(f.has_sha256sum);
+        assert_eq!(f.nproc, Some(2));
+        assert_eq!(f.free_kb["/opt/spark"], 81234567);
+        assert_eq!(f.current["/opt/spark"], "spark-4.3.0-bin-pyspark");
+        assert!(
+            !f.current.contains_key("/opt/zookeeper"),
+            "an empty readlink means no link"
+        );
+        assert_eq!(f.stamps["/opt/spark/spark-4.3.0-bin-pyspark"], "abc123");
+        assert_eq!(
+            f.uploaded["/opt/spark/.sparkctl/dist/spark-4.3.0-bin-pyspark.tar"],
+            455000000
+        );
+        assert_eq!(f.running[&Daemon::Master], 4242);
+        assert_eq!(f.listening, [7077u16, 8080].into_iter().collect());
+    }
+
+    #[test]
+    fn java_versions() {
+        assert_eq!(
+            java_major("openjdk version \"17.0.15\" 2025-04-15"),
+            Some(17)
+        );
+        assert_eq!(java_major("java version \"1.8.0_392\""), Some(8));
+        assert_eq!(java_major("openjdk version \"21\" 2023-09-19"), Some(21));
+        assert_eq!(java_major("openjdk version \"11.0.2-ea\""), Some(11));
+        assert_eq!(java_major("garbage"), None);
+    }
+
+    #[test]
+    fn missing_java_is_none() {
+        assert_eq!(parse("@java\n@tcp\n").java, None);
+    }
+}

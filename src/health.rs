@@ -1,0 +1,344 @@
+//! Proof that the cluster works, from the outside: ZooKeeper's `srvr` and the
+//! Spark masters' `/json/`, spoken over plain TCP from the operator's machine
+//! (hosts need no curl or nc). Probes run in parallel with short timeouts, so
+//! a dead host costs one timeout, not a hang.
+//!
+//! Parsing and judging (`parse_*`, `assess`) are pure and unit-tested.
+
+use crate::inventory::{memory_mb, Cluster, Ha};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+pub const PROBE_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// ZooKeeper's answer to `srvr`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ZkMode {
+    Leader,
+    Follower,
+    Standalone,
+    /// Up, but not in a quorum ("not currently serving requests").
+    NotServing,
+    /// No answer (down, unreachable, refused).
+    Down(String),
+}
+
+impl ZkMode {
+    pub fn serving(&self) -> bool {
+        matches!(self, ZkMode::Leader | ZkMode::Follower | ZkMode::Standalone)
+    }
+    pub fn label(&self) -> String {
+        match self {
+            ZkMode::Leader => "leader".into(),
+            ZkMode::Follower => "follower".into(),
+            ZkMode::Standalone => "standalone".into(),
+            ZkMode::NotServing => "not serving".into(),
+            ZkMode::Down(_) => "down".into(),
+        }
+    }
+}
+
+pub fn parse_srvr(text: &str) -> ZkMode {
+    if text.contains("not currently serving") {
+        return ZkMode::NotServing;
+    }
+    match text
+        .lines()
+        .find_map(|l| l.strip_prefix("Mode:"))
+        .map(str::trim)
+    {
+        Some("leader") => ZkMode::Leader,
+        Some("follower") => ZkMode::Follower,
+        Some("standalone") => ZkMode::Standalone,
+        Some(other) => ZkMode::Down(format!("unexpected mode {}", other)),
+        None => ZkMode::Down(format!(
+            "unexpected answer to srvr: {}",
+            text.lines().next().unwrap_or("(empty)")
+        )),
+    }
+}
+
+async fn tcp_exchange(
+    addr: &str,
+    port: u16,
+    request: &[u8],
+    timeout: Duration,
+) -> Result<String, String> {
+    let fut = async {
+        let mut s = TcpStream::connect((addr, port))
+            .await
+            .map_err(|e| e.to_string())?;
+        s.write_all(request).await.map_err(|e| e.to_string())?;
+        let mut buf = Vec::new();
+        s.read_to_end(&mut buf).await.map_err(|e| e.to_string())?;
+        Ok::<_, String>(String::from_utf8_lossy(&buf).into_owned())
+    };
+    match tokio::time::timeout(timeout, fut).await {
+        Ok(r) => r,
+        Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
+    }
+}
+
+pub async fn srvr(addr: &str, port: u16) -> ZkMode {
+    match tcp_exchange(addr, port, b"srvr", PROBE_TIMEOUT).await {
+        Ok(t) => parse_srvr(&t),
+        Err(e) => ZkMode::Down(e),
+    }
+}
+
+/// Minimal HTTP/1.0 GET: enough for Spark's JSON endpoints, no client crate.
+pub async fn http_get(addr: &str, port: u16, path: &str) -> Result<String, String> {
+    let req = format!(
+        "GET {} HTTP/1.0\r\nHost: {}:{}\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
+        path, addr, port
+    );
+    let text = tcp_exchange(addr, port, req.as_bytes(), PROBE_TIMEOUT).await?;
+    parse_http(&text)
+}
+
+pub fn parse_http(text: &str) -> Result<String, String> {
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or("malformed HTTP response")?;
+    let status = head.lines().next().unwrap_or("");
+    let code = status.split_whitespace().nth(1).unwrap_or("");
+    if code != "200" {
+        return Err(format!(
+            "HTTP {}",
+            status
+                .split_whitespace()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+    }
+    Ok(body.to_string())
+}
+
+/// The fields of a master's `/json/` that health depends on.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct MasterJson {
+    #[serde(default)]
+    pub url: String,
+    pub status: String,
+    #[serde(default)]
+    pub workers: Vec<WorkerJson>,
+    #[serde(default)]
+    pub aliveworkers: u32,
+    #[serde(default)]
+    pub cores: u32,
+    #[serde(default)]
+    pub memory: u64,
+    #[serde(default)]
+    pub activeapps: Vec<AppJson>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct WorkerJson {
+    pub id: String,
+    pub host: String,
+    #[serde(default)]
+    pub port: u16,
+    pub cores: u32,
+    pub memory: u64,
+    pub state: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct AppJson {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub state: String,
+}
+
+pub fn parse_master(body: &str) -> Result<MasterJson, String> {
+    serde_json::from_str(body).map_err(|e| format!("unexpected /json/ answer: {}", e))
+}
+
+pub async fn master(addr: &str, port: u16) -> Result<MasterJson, String> {
+    parse_master(&http_get(addr, port, "/json/").await?)
+}
+
+/// Everything the probes saw, per inventory host.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    pub zookeeper: Vec<(String, ZkMode)>,
+    pub masters: Vec<(String, Result<MasterJson, String>)>,
+}
+
+pub async fn probe(cluster: &Cluster) -> Snapshot {
+    let zk = cluster.zk_hosts().map(|h| {
+        let (n, a, p) = (h.name.clone(), h.address.clone(), h.zk.client_port);
+        tokio::spawn(async move { (n, srvr(&a, p).await) })
+    });
+    let zk: Vec<_> = zk.collect();
+    let ms: Vec<_> = cluster
+        .masters()
+        .map(|h| {
+            let (n, a, p) = (h.name.clone(), h.address.clone(), h.spark.master_webui_port);
+            tokio::spawn(async move { (n, master(&a, p).await) })
+        })
+        .collect();
+    let mut snap = Snapshot {
+        zookeeper: vec![],
+        masters: vec![],
+    };
+    for j in zk {
+        snap.zookeeper.push(j.await.expect("probe task"));
+    }
+    for j in ms {
+        snap.masters.push(j.await.expect("probe task"));
+    }
+    snap
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Healthy,
+    Degraded,
+    Down,
+}
+
+/// The verdict on a snapshot, with every reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessment {
+    pub level: Level,
+    pub problems: Vec<String>,
+    /// Name of the ALIVE master, when exactly one is.
+    pub alive_master: Option<String>,
+    pub workers_alive: usize,
+    pub workers_expected: usize,
+    pub zk_quorum: bool,
+}
+
+pub fn assess(cluster: &Cluster, snap: &Snapshot) -> Assessment {
+    let mut problems = Vec::new();
+    let mut level = Level::Healthy;
+    let worse = |l: Level, level: &mut Level| *level = (*level).max(l);
+
+    // ZooKeeper: exactly one leader and a serving majority.
+    let zk_total = snap.zookeeper.len();
+    let serving = snap.zookeeper.iter().filter(|(_, m)| m.serving()).count();
+    let leaders = snap
+        .zookeeper
+        .iter()
+        .filter(|(_, m)| *m == ZkMode::Leader || *m == ZkMode::Standalone)
+        .count();
+    let zk_quorum = zk_total == 0 || (serving * 2 > zk_total && leaders == 1);
+    for (h, m) in &snap.zookeeper {
+        match m {
+            ZkMode::Down(e) => problems.push(format!("zookeeper on {} is down: {}", h, e)),
+            ZkMode::NotServing => {
+                problems.push(format!("zookeeper on {} is up but not in a quorum", h))
+            }
+            _ => {}
+        }
+    }
+    if zk_total > 0 {
+        if !zk_quorum {
+            problems.push(format!(
+                "ZooKeeper has no quorum: {} of {} servers serving, {} leader(s)",
+                serving, zk_total, leaders
+            ));
+            if cluster.ha == Ha::Zookeeper {
+                worse(Level::Down, &mut level);
+            } else {
+                worse(Level::Degraded, &mut level);
+            }
+        } else if serving < zk_total {
+            worse(Level::Degraded, &mut level);
+        }
+    }
+
+    // Masters: exactly one ALIVE, every other STANDBY.
+    let mut alive = Vec::new();
+    for (h, r) in &snap.masters {
+        match r {
+            Ok(m) if m.status == "ALIVE" => alive.push((h.clone(), m)),
+            Ok(m) if m.status == "STANDBY" => {}
+            Ok(m) => {
+                problems.push(format!("master on {} is {}", h, m.status));
+                worse(Level::Degraded, &mut level);
+            }
+            Err(e) => {
+                problems.push(format!("master on {} does not answer: {}", h, e));
+                worse(Level::Degraded, &mut level);
+            }
+        }
+    }
+    let expected: Vec<_> = cluster.workers().collect();
+    let mut workers_alive = 0;
+    let alive_master = match alive.len() {
+        0 => {
+            problems.push("no master is ALIVE".into());
+            worse(Level::Down, &mut level);
+            None
+        }
+        1 => {
+            let (name, m) = &alive[0];
+            for w in &expected {
+                let reg = m
+                    .workers
+                    .iter()
+                    .find(|x| x.host == w.address && x.state == "ALIVE");
+                match reg {
+                    None => {
+                        problems.push(format!(
+                            "worker on {} is not registered with the ALIVE master ({})",
+                            w.name, name
+                        ));
+                        worse(Level::Degraded, &mut level);
+                    }
+                    Some(x) => {
+                        workers_alive += 1;
+                        if let Some(c) = w.spark.worker_cores {
+                            if x.cores != c {
+                                problems.push(format!(
+                                    "worker on {} offers {} cores, expected {}",
+                                    w.name, x.cores, c
+                                ));
+                                worse(Level::Degraded, &mut level);
+                            }
+                        }
+                        if let Some(mb) = w.spark.worker_memory.as_deref().and_then(memory_mb) {
+                            if x.memory != mb {
+                                problems.push(format!(
+                                    "worker on {} offers {} MiB, expected {}",
+                                    w.name, x.memory, mb
+                                ));
+                                worse(Level::Degraded, &mut level);
+                            }
+                        }
+                    }
+                }
+            }
+            Some(name.clone())
+        }
+        _ => {
+            let names: Vec<&str> = alive.iter().map(|(n, _)| n.as_str()).collect();
+            problems.push(format!(
+                "{} masters are ALIVE at once ({}): they do not share one ZooKeeper URL and dir",
+                names.len(),
+                names.join(", ")
+            ));
+            worse(Level::Down, &mut level);
+            None
+        }
+    };
+    Assessment {
+        level,
+        problems,
+        alive_master,
+        workers_alive,
+        workers_expected: expected.len(),
+        zk_quorum,
+    }
+}
+
+#[cfg(test)]
+mod tests;

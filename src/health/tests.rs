@@ -1,0 +1,128 @@
+//! Health parsing and judging on recorded answers.
+
+use super::*;
+
+const LEADER: &str = "Zookeeper version: 3.8.0-debian--1, built on 2022-03-13\nLatency min/avg/max: 0/0.0/0\nReceived: 3\nSent: 2\nConnections: 1\nOutstanding: 0\nZxid: 0x100000000\nMode: leader\nNode count: 5\nProposal sizes last/min/max: -1/-1/-1\n";
+
+#[test]
+fn srvr_modes() {
+    assert_eq!(parse_srvr(LEADER), ZkMode::Leader);
+    assert_eq!(
+        parse_srvr(&LEADER.replace("leader", "follower")),
+        ZkMode::Follower
+    );
+    assert_eq!(
+        parse_srvr("This ZooKeeper instance is not currently serving requests\n"),
+        ZkMode::NotServing
+    );
+    assert!(matches!(parse_srvr(""), ZkMode::Down(_)));
+}
+
+#[test]
+fn http_status() {
+    assert_eq!(
+        parse_http("HTTP/1.1 200 OK\r\nContent-Type: x\r\n\r\n{}"),
+        Ok("{}".into())
+    );
+    assert_eq!(
+        parse_http("HTTP/1.1 404 Not Found\r\n\r\n<html>"),
+        Err("HTTP 404 Not Found".into())
+    );
+}
+
+fn cluster() -> Cluster {
+    let text = "[spark]\ntarball = \"s-4.0.0.tgz\"\nworker_cores = 2\nworker_memory = \"1g\"\n[zookeeper]\ntarball = \"z.tgz\"\n\
+        [[host]]\nname = \"a\"\nroles = [\"zookeeper\", \"master\", \"worker\"]\n\
+        [[host]]\nname = \"b\"\nroles = [\"zookeeper\", \"master\", \"worker\"]\n\
+        [[host]]\nname = \"c\"\nroles = [\"zookeeper\", \"worker\"]\n";
+    crate::inventory::parse(std::path::Path::new("t.toml"), text).unwrap()
+}
+
+fn master_json(status: &str, workers: &[(&str, &str)]) -> MasterJson {
+    let ws: Vec<String> = workers
+        .iter()
+        .map(|(h, st)| format!(r#"{{"id":"worker-{h}","host":"{h}","port":40000,"webuiaddress":"http://{h}:8081","cores":2,"coresused":0,"coresfree":2,"memory":1024,"memoryused":0,"memoryfree":1024,"state":"{st}","lastheartbeat":1}}"#))
+        .collect();
+    parse_master(&format!(r#"{{"url":"spark://a:7077","workers":[{}],"aliveworkers":{},"cores":6,"coresused":0,"memory":3072,"memoryused":0,"resources":[],"resourcesused":[],"activeapps":[],"completedapps":[],"activedrivers":[],"completeddrivers":[],"status":"{}"}}"#, ws.join(","), workers.len(), status)).unwrap()
+}
+
+fn healthy() -> Snapshot {
+    Snapshot {
+        zookeeper: vec![
+            ("a".into(), ZkMode::Follower),
+            ("b".into(), ZkMode::Leader),
+            ("c".into(), ZkMode::Follower),
+        ],
+        masters: vec![
+            (
+                "a".into(),
+                Ok(master_json(
+                    "ALIVE",
+                    &[("a", "ALIVE"), ("b", "ALIVE"), ("c", "ALIVE")],
+                )),
+            ),
+            ("b".into(), Ok(master_json("STANDBY", &[]))),
+        ],
+    }
+}
+
+#[test]
+fn healthy_cluster() {
+    let a = assess(&cluster(), &healthy());
+    assert_eq!(a.level, Level::Healthy, "{:?}", a.problems);
+    assert_eq!(a.alive_master.as_deref(), Some("a"));
+    assert_eq!((a.workers_alive, a.workers_expected), (3, 3));
+}
+
+#[test]
+fn dead_worker_entry_does_not_count() {
+    let mut s = healthy();
+    s.masters[0].1 = Ok(master_json(
+        "ALIVE",
+        &[("a", "ALIVE"), ("b", "ALIVE"), ("c", "DEAD")],
+    ));
+    let a = assess(&cluster(), &s);
+    assert_eq!(a.level, Level::Degraded);
+    assert_eq!(
+        a.problems,
+        vec!["worker on c is not registered with the ALIVE master (a)"]
+    );
+}
+
+#[test]
+fn one_zookeeper_down_is_degraded_two_is_down() {
+    let mut s = healthy();
+    s.zookeeper[0].1 = ZkMode::Down("connection refused".into());
+    assert_eq!(assess(&cluster(), &s).level, Level::Degraded);
+    s.zookeeper[1].1 = ZkMode::NotServing;
+    let a = assess(&cluster(), &s);
+    assert_eq!(a.level, Level::Down);
+    assert!(
+        a.problems
+            .iter()
+            .any(|p| p.starts_with("ZooKeeper has no quorum: 1 of 3 servers serving")),
+        "{:?}",
+        a.problems
+    );
+}
+
+#[test]
+fn two_alive_masters_is_split_brain() {
+    let mut s = healthy();
+    s.masters[1].1 = Ok(master_json("ALIVE", &[]));
+    let a = assess(&cluster(), &s);
+    assert_eq!(a.level, Level::Down);
+    assert!(
+        a.problems[0].starts_with("2 masters are ALIVE at once (a, b)"),
+        "{:?}",
+        a.problems
+    );
+}
+
+#[test]
+fn no_alive_master_is_down() {
+    let mut s = healthy();
+    s.masters[0].1 = Err("connection refused".into());
+    let a = assess(&cluster(), &s);
+    assert_eq!(a.level, Level::Down);
+}

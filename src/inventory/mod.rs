@@ -1,0 +1,290 @@
+//! The inventory: what the user wants the cluster to be.
+//!
+//! `load` reads a TOML file into the raw serde model (`raw.rs`), then
+//! `validate.rs` checks it as a whole and resolves every default, producing a
+//! [`Cluster`] in which nothing is optional that the rest of the program needs.
+//! Everything downstream (plan, render, health) works on `Cluster` only and
+//! never re-reads the file.
+
+pub mod locate;
+pub mod raw;
+mod validate;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use validate::validate;
+
+/// Read, parse and validate an inventory file.
+pub fn load(path: &Path) -> Result<Cluster, Diagnostics> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostics(vec![Diagnostic::new(format!(
+            "cannot read inventory {}: {}",
+            path.display(),
+            e
+        ))])
+    })?;
+    parse(path, &text)
+}
+
+/// Parse and validate inventory text; `path` is used for messages and to
+/// resolve relative tarball paths.
+pub fn parse(path: &Path, text: &str) -> Result<Cluster, Diagnostics> {
+    let source: Arc<str> = text.into();
+    let raw: raw::RawInventory = toml::from_str(text).map_err(|e| {
+        let (message, help) = explain_toml_error(e.message());
+        let mut d = Diagnostic::new(message).in_file(path, source.clone(), e.span());
+        if let Some(h) = help {
+            d = d.with_help(h);
+        }
+        Diagnostics(vec![d])
+    })?;
+    validate(path, source, raw)
+}
+
+/// toml's messages are good; unknown-field ones get a "did you mean".
+fn explain_toml_error(msg: &str) -> (String, Option<String>) {
+    let msg = msg.trim().to_string();
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        if let Some((name, expected)) = rest.split_once('`') {
+            let candidates: Vec<&str> = expected
+                .split('`')
+                .enumerate()
+                .filter(|(i, _)| i % 2 == 1)
+                .map(|(_, s)| s)
+                .collect();
+            let help = crate::diag::did_you_mean(name, candidates.iter().copied())
+                .map(|c| format!("did you mean `{}`?", c))
+                .or_else(|| Some(format!("valid keys here: {}", candidates.join(", "))));
+            return (format!("unknown key `{}`", name), help);
+        }
+    }
+    (msg, None)
+}
+
+/// How the masters recover state and elect a leader.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "mode", rename_all = "lowercase")]
+pub enum Ha {
+    /// One master, no recovery.
+    None,
+    /// Leader election and state in ZooKeeper; any number of masters.
+    Zookeeper,
+    /// One master; its state survives a restart in `dir` (not real HA).
+    Filesystem { dir: String },
+}
+
+impl Ha {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Ha::None => "none",
+            Ha::Zookeeper => "zookeeper",
+            Ha::Filesystem { .. } => "filesystem",
+        }
+    }
+}
+
+/// Where a distribution tarball comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A local file; an optional checksum is verified before use.
+    Path {
+        path: PathBuf,
+        checksum: Option<Checksum>,
+    },
+    /// Downloaded once into the local cache and verified against `checksum`.
+    Url { url: String, checksum: Checksum },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checksum {
+    pub algo: HashAlgo,
+    /// Lower-case hex.
+    pub hex: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashAlgo {
+    Sha256,
+    Sha512,
+}
+
+impl HashAlgo {
+    pub fn name(self) -> &'static str {
+        match self {
+            HashAlgo::Sha256 => "sha256",
+            HashAlgo::Sha512 => "sha512",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshOptions {
+    pub user: Option<String>,
+    pub port: Option<u16>,
+    pub identity_file: Option<PathBuf>,
+    pub config_file: Option<PathBuf>,
+    pub known_hosts_file: Option<PathBuf>,
+    pub accept_new_host_keys: bool,
+    pub connect_timeout: u64,
+    pub command_timeout: u64,
+}
+
+/// Spark distribution and cluster-wide Spark facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SparkDist {
+    pub source: Source,
+    pub install_root: String,
+    /// `spark.deploy.zookeeper.dir`
+    pub zookeeper_dir: String,
+}
+
+/// ZooKeeper distribution and settings every ensemble member must share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZkEnsemble {
+    /// `None` when no host has the zookeeper role.
+    pub source: Option<Source>,
+    pub install_root: String,
+    pub tick_time: u32,
+    pub init_limit: u32,
+    pub sync_limit: u32,
+    pub max_session_timeout: Option<u32>,
+    pub autopurge_snap_retain_count: u32,
+    pub autopurge_purge_interval: u32,
+}
+
+/// Spark settings after defaults and per-host overrides are applied.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SparkSettings {
+    pub master_port: u16,
+    pub master_webui_port: u16,
+    pub worker_port: Option<u16>,
+    pub worker_webui_port: u16,
+    pub worker_cores: Option<u32>,
+    pub worker_memory: Option<String>,
+    pub worker_dir: String,
+    pub local_dirs: Option<String>,
+    pub log_dir: String,
+    pub pid_dir: String,
+    pub daemon_memory: String,
+    pub daemon_java_opts: Vec<String>,
+    pub master_opts: Vec<String>,
+    pub worker_opts: Vec<String>,
+    pub java_home: Option<String>,
+    pub extra_env: Vec<String>,
+    pub defaults: BTreeMap<String, String>,
+    pub worker_timeout: Option<u32>,
+}
+
+/// ZooKeeper settings after defaults and per-host overrides are applied.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ZkSettings {
+    pub client_port: u16,
+    pub quorum_port: u16,
+    pub election_port: u16,
+    /// 0 = AdminServer disabled.
+    pub admin_port: u16,
+    pub data_dir: String,
+    pub data_log_dir: Option<String>,
+    pub log_dir: String,
+    pub heap_mb: u32,
+    pub jvm_opts: Vec<String>,
+    pub java_home: Option<String>,
+    pub extra: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Roles {
+    pub zookeeper: bool,
+    pub master: bool,
+    pub worker: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host {
+    pub name: String,
+    /// Network address used for SSH, for probes, and by the daemons to bind
+    /// and advertise themselves (defaults to `name`).
+    pub address: String,
+    pub ssh_user: Option<String>,
+    pub ssh_port: Option<u16>,
+    pub identity_file: Option<PathBuf>,
+    pub roles: Roles,
+    /// ZooKeeper `myid`, set when `roles.zookeeper`.
+    pub zk_id: Option<u32>,
+    pub spark: SparkSettings,
+    pub zk: ZkSettings,
+}
+
+/// A validated inventory with every default resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cluster {
+    pub file: PathBuf,
+    pub name: String,
+    pub ha: Ha,
+    pub ssh: SshOptions,
+    pub spark: SparkDist,
+    pub zookeeper: ZkEnsemble,
+    pub templates_dir: Option<PathBuf>,
+    pub hosts: Vec<Host>,
+}
+
+impl Cluster {
+    pub fn masters(&self) -> impl Iterator<Item = &Host> {
+        self.hosts.iter().filter(|h| h.roles.master)
+    }
+    pub fn workers(&self) -> impl Iterator<Item = &Host> {
+        self.hosts.iter().filter(|h| h.roles.worker)
+    }
+    pub fn zk_hosts(&self) -> impl Iterator<Item = &Host> {
+        self.hosts.iter().filter(|h| h.roles.zookeeper)
+    }
+    pub fn host(&self, name: &str) -> Option<&Host> {
+        self.hosts.iter().find(|h| h.name == name)
+    }
+
+    /// `spark://a:7077,b:7077`: what workers and `spark-submit` are given.
+    pub fn master_url(&self) -> String {
+        let parts: Vec<String> = self
+            .masters()
+            .map(|h| format!("{}:{}", h.address, h.spark.master_port))
+            .collect();
+        format!("spark://{}", parts.join(","))
+    }
+
+    /// `a:2181,b:2181,c:2181`: `spark.deploy.zookeeper.url`.
+    pub fn zk_connect(&self) -> String {
+        self.zk_hosts()
+            .map(|h| format!("{}:{}", h.address, h.zk.client_port))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Whether this cluster runs ZooKeeper at all.
+    pub fn has_zookeeper(&self) -> bool {
+        self.zk_hosts().next().is_some()
+    }
+}
+
+/// Parse a Spark/JVM memory string ("512m", "1g", "2048") to MiB.
+pub fn memory_mb(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (num, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => (&s[..i], &s[i..]),
+        None => (s, "m"),
+    };
+    let n: u64 = num.parse().ok()?;
+    let mb = match unit.to_ascii_lowercase().as_str() {
+        "k" | "kb" => n / 1024,
+        "m" | "mb" => n,
+        "g" | "gb" => n * 1024,
+        "t" | "tb" => n * 1024 * 1024,
+        _ => return None,
+    };
+    (mb > 0).then_some(mb)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,126 @@
+//! The inventory file exactly as written: serde structs that mirror the TOML.
+//!
+//! Every struct denies unknown fields so a typo is an error with a location,
+//! never a silently ignored setting. No defaults or checks here: those live in
+//! `validate.rs`, which turns this into the resolved [`super::Cluster`].
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawInventory {
+    #[serde(default)]
+    pub cluster: RawCluster,
+    #[serde(default)]
+    pub ssh: RawSsh,
+    pub spark: RawSpark,
+    #[serde(default)]
+    pub zookeeper: Option<RawZooKeeper>,
+    #[serde(default)]
+    pub host: Vec<RawHost>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    pub name: Option<String>,
+    /// "none" | "zookeeper" | "filesystem"
+    pub ha: Option<String>,
+    pub recovery_dir: Option<String>,
+    /// Directory for user templates overriding the built-in ones.
+    pub templates: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawSsh {
+    pub user: Option<String>,
+    pub port: Option<u16>,
+    pub identity_file: Option<String>,
+    pub config_file: Option<String>,
+    pub known_hosts_file: Option<String>,
+    /// "strict" | "accept-new"
+    pub host_key_policy: Option<String>,
+    pub connect_timeout: Option<u64>,
+    pub command_timeout: Option<u64>,
+}
+
+/// `[spark]` and `[host.spark]`: distribution keys are only valid cluster-wide.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpark {
+    // distribution (cluster-wide only)
+    pub tarball: Option<String>,
+    pub url: Option<String>,
+    pub sha256: Option<String>,
+    pub sha512: Option<String>,
+    pub install_root: Option<String>,
+    pub zookeeper_dir: Option<String>,
+    // settings (cluster-wide, overridable per host)
+    pub master_port: Option<u16>,
+    pub master_webui_port: Option<u16>,
+    pub worker_port: Option<u16>,
+    pub worker_webui_port: Option<u16>,
+    pub worker_cores: Option<u32>,
+    pub worker_memory: Option<String>,
+    pub worker_dir: Option<String>,
+    pub local_dirs: Option<String>,
+    pub log_dir: Option<String>,
+    pub pid_dir: Option<String>,
+    pub daemon_memory: Option<String>,
+    pub daemon_java_opts: Option<Vec<String>>,
+    pub master_opts: Option<Vec<String>>,
+    pub worker_opts: Option<Vec<String>>,
+    pub java_home: Option<String>,
+    pub extra_env: Option<Vec<String>>,
+    pub defaults: Option<BTreeMap<String, String>>,
+    pub worker_timeout: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawZooKeeper {
+    // distribution (cluster-wide only)
+    pub tarball: Option<String>,
+    pub url: Option<String>,
+    pub sha256: Option<String>,
+    pub sha512: Option<String>,
+    pub install_root: Option<String>,
+    pub tick_time: Option<u32>,
+    pub init_limit: Option<u32>,
+    pub sync_limit: Option<u32>,
+    pub max_session_timeout: Option<u32>,
+    pub client_port: Option<u16>,
+    pub quorum_port: Option<u16>,
+    pub election_port: Option<u16>,
+    /// 0 disables the AdminServer.
+    pub admin_port: Option<u16>,
+    pub data_dir: Option<String>,
+    pub data_log_dir: Option<String>,
+    pub log_dir: Option<String>,
+    pub heap: Option<String>,
+    pub jvm_opts: Option<Vec<String>>,
+    pub java_home: Option<String>,
+    pub autopurge_snap_retain_count: Option<u32>,
+    pub autopurge_purge_interval: Option<u32>,
+    /// Extra zoo.cfg properties.
+    pub extra: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawHost {
+    pub name: String,
+    pub address: Option<String>,
+    pub roles: Vec<String>,
+    pub ssh_user: Option<String>,
+    pub ssh_port: Option<u16>,
+    pub identity_file: Option<String>,
+    /// ZooKeeper server id (myid); defaults to the host's position among ZooKeeper hosts.
+    pub zk_id: Option<u32>,
+    #[serde(default)]
+    pub spark: RawSpark,
+    #[serde(default)]
+    pub zookeeper: RawZooKeeper,
+}

@@ -1,0 +1,216 @@
+//! Inventory parsing and validation: every error message a user can get.
+
+use super::*;
+
+fn parse_str(text: &str) -> Result<Cluster, String> {
+    parse(Path::new("inv.toml"), text).map_err(|d| d.to_string())
+}
+
+const ABC: &str = r#"
+[spark]
+tarball = "dist/spark-4.3.0-bin-hadoop3.tgz"
+
+[zookeeper]
+tarball = "dist/apache-zookeeper-3.8.4-bin.tar.gz"
+
+[[host]]
+name = "a"
+roles = ["zookeeper", "master", "worker"]
+
+[[host]]
+name = "b"
+roles = ["zookeeper", "master", "worker"]
+
+[[host]]
+name = "c"
+roles = ["zookeeper", "worker"]
+"#;
+
+#[test]
+fn abc_resolves_defaults() {
+    let c = parse_str(ABC).unwrap();
+    assert_eq!(c.ha, Ha::Zookeeper);
+    assert_eq!(c.master_url(), "spark://a:7077,b:7077");
+    assert_eq!(c.zk_connect(), "a:2181,b:2181,c:2181");
+    assert_eq!(c.hosts[2].zk_id, Some(3));
+    assert_eq!(c.hosts[0].zk.admin_port, 8180);
+    assert_eq!(c.spark.install_root, "/opt/spark");
+    assert_eq!(c.hosts[0].spark.pid_dir, "/opt/spark/run");
+    assert_eq!(c.name, "inv");
+}
+
+#[test]
+fn syntax_error_has_line_and_column() {
+    let err = parse_str("[spark]\ntarball = \"x.tgz\n").unwrap_err();
+    assert!(err.contains("--> inv.toml:2:"), "{}", err);
+}
+
+#[test]
+fn unknown_key_suggests() {
+    let err = parse_str(&ABC.replace("name = \"c\"", "name = \"c\"\nworker_core = 2")).unwrap_err();
+    assert!(
+        err.starts_with("error: unknown key `worker_core`\n  --> inv.toml:18:1\n"),
+        "{}",
+        err
+    );
+    let err = parse_str(&ABC.replace("[spark]\n", "[spark]\nworker_core = 2\n")).unwrap_err();
+    assert!(err.contains("did you mean `worker_cores`?"), "{}", err);
+}
+
+#[test]
+fn missing_required_field() {
+    let err = parse_str(&ABC.replace("name = \"c\"\n", "")).unwrap_err();
+    assert!(
+        err.starts_with("error: missing field `name`\n  --> inv.toml:16:1\n"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn duplicate_host_and_address() {
+    let err = parse_str(&ABC.replace("name = \"c\"", "name = \"a\"")).unwrap_err();
+    assert!(
+        err.starts_with("error: duplicate host name `a`\n  --> inv.toml:17:8\n"),
+        "{}",
+        err
+    );
+    assert!(!err.contains("duplicate host address"), "{}", err);
+    let err = parse_str(&ABC.replace("name = \"c\"", "name = \"c\"\naddress = \"b\"")).unwrap_err();
+    assert!(
+        err.starts_with("error: duplicate host address `b`\n  --> inv.toml:18:11\n"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn ha_without_zookeeper() {
+    let text = ABC.replace("\"zookeeper\", ", "");
+    let err = parse_str(&text).unwrap_err();
+    assert!(err.contains("error: HA mode `zookeeper` needs ZooKeeper, but no host has the `zookeeper` role (masters: a, b)"), "{}", err);
+}
+
+#[test]
+fn even_or_single_zookeeper_count() {
+    let text = ABC.replace(
+        "roles = [\"zookeeper\", \"worker\"]",
+        "roles = [\"worker\"]",
+    );
+    let err = parse_str(&text).unwrap_err();
+    assert!(
+        err.contains("needs an odd number of ZooKeeper hosts, at least 3; found 2 (a, b)"),
+        "{}",
+        err
+    );
+    let text = ABC
+        .replace(
+            "roles = [\"zookeeper\", \"master\", \"worker\"]",
+            "roles = [\"master\", \"worker\"]",
+        )
+        .replace(
+            "[[host]]\nname = \"c\"",
+            "[cluster]\nha = \"zookeeper\"\n[[host]]\nname = \"c\"",
+        );
+    let err = parse_str(&text).unwrap_err();
+    assert!(err.contains("found 1 (c)"), "{}", err);
+}
+
+#[test]
+fn two_masters_without_ha() {
+    let err = parse_str(&format!("[cluster]\nha = \"none\"\n{}", ABC)).unwrap_err();
+    assert!(err.contains("error: 2 masters (a, b) with ha = \"none\" would each be ALIVE on their own\n --> inv.toml:2:6"), "{}", err);
+}
+
+#[test]
+fn port_collision_on_one_host() {
+    let text = ABC.replace("[zookeeper]\n", "[zookeeper]\nadmin_port = 8080\n");
+    let err = parse_str(&text).unwrap_err();
+    assert!(err.contains("error: port 8080 on host `a` is used by both the Spark master web UI (master_webui_port) and the ZooKeeper AdminServer (admin_port)\n --> inv.toml:6:14"), "{}", err);
+    // host c has no master: no collision there
+    assert!(!err.contains("host `c`"), "{}", err);
+}
+
+#[test]
+fn unknown_role_suggests() {
+    let err = parse_str(&ABC.replace("[\"zookeeper\", \"worker\"]", "[\"zookeeper\", \"wroker\"]"))
+        .unwrap_err();
+    assert!(err.contains("error: unknown role `wroker`"), "{}", err);
+    assert!(err.contains("did you mean \"worker\"?"), "{}", err);
+}
+
+#[test]
+fn url_needs_checksum() {
+    let err = parse_str(&ABC.replace(
+        "tarball = \"dist/spark-4.3.0-bin-hadoop3.tgz\"",
+        "url = \"https://example.org/spark.tgz\"",
+    ))
+    .unwrap_err();
+    assert!(err.contains("error: a `url` needs a checksum"), "{}", err);
+}
+
+#[test]
+fn per_host_distribution_key_is_refused() {
+    let err = parse_str(&format!("{}[host.spark]\ntarball = \"x\"\n", ABC)).unwrap_err();
+    assert!(
+        err.contains("error: `tarball` can only be set cluster-wide"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn per_host_override_wins() {
+    let c = parse_str(&format!(
+        "{}[host.spark]\nworker_cores = 4\nworker_memory = \"3g\"\n",
+        ABC.replace("[spark]\n", "[spark]\nworker_cores = 2\n")
+    ))
+    .unwrap();
+    assert_eq!(c.hosts[0].spark.worker_cores, Some(2));
+    assert_eq!(c.hosts[2].spark.worker_cores, Some(4));
+    assert_eq!(c.hosts[2].spark.worker_memory.as_deref(), Some("3g"));
+}
+
+#[test]
+fn shell_characters_in_paths_and_opts_are_refused() {
+    let err = parse_str(&ABC.replace(
+        "[spark]\n",
+        "[spark]\nworker_dir = \"/opt/spark/work; rm -rf /\"\ndaemon_java_opts = [\"-Dx=$(id)\"]\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.contains("error: path `/opt/spark/work; rm -rf /` contains `;`"),
+        "{}",
+        err
+    );
+    assert!(
+        err.contains("error: JVM option `-Dx=$(id)` contains white space or shell characters"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn all_errors_reported_at_once() {
+    let err = parse_str(&ABC.replace(
+        "[spark]\n",
+        "[spark]\nworker_cores = 0\ndaemon_memory = \"lots\"\n",
+    ))
+    .unwrap_err();
+    assert!(err.contains("worker_cores must be at least 1"), "{}", err);
+    assert!(err.contains("invalid memory size `lots`"), "{}", err);
+    assert!(
+        err.contains("errors; nothing was changed on any host."),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn memory_sizes() {
+    assert_eq!(memory_mb("512m"), Some(512));
+    assert_eq!(memory_mb("2g"), Some(2048));
+    assert_eq!(memory_mb("2G"), Some(2048));
+    assert_eq!(memory_mb("0"), None);
+    assert_eq!(memory_mb("x"), None);
+}

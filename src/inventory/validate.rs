@@ -1,0 +1,984 @@
+//! Checks an inventory as a whole and resolves defaults.
+//!
+//! Every problem found is collected (not just the first) and reported with
+//! the path of the offending key, which `locate.rs` turns into file:line:col.
+//! Defaults live here and only here; the README's inventory reference lists
+//! the same values.
+
+use super::locate::{span_of, Seg};
+use super::raw::{RawHost, RawInventory, RawSpark, RawZooKeeper};
+use super::*;
+use crate::diag::did_you_mean;
+use crate::path;
+use std::collections::BTreeMap;
+
+pub const DEFAULT_SPARK_ROOT: &str = "/opt/spark";
+pub const DEFAULT_ZK_ROOT: &str = "/opt/zookeeper";
+pub const DEFAULT_ZK_DATA_DIR: &str = "/var/lib/zookeeper";
+/// ZooKeeper's AdminServer defaults to 8080, the Spark master UI's port; move it.
+pub const DEFAULT_ZK_ADMIN_PORT: u16 = 8180;
+
+const ROLES: [&str; 3] = ["zookeeper", "master", "worker"];
+
+struct Errors {
+    items: Vec<(Vec<Seg>, String, Option<String>)>,
+}
+
+impl Errors {
+    fn add(&mut self, at: Vec<Seg>, msg: impl Into<String>) {
+        self.items.push((at, msg.into(), None));
+    }
+    fn help(&mut self, at: Vec<Seg>, msg: impl Into<String>, help: impl Into<String>) {
+        self.items.push((at, msg.into(), Some(help.into())));
+    }
+}
+
+pub fn validate(file: &Path, source: Arc<str>, raw: RawInventory) -> Result<Cluster, Diagnostics> {
+    let mut e = Errors { items: Vec::new() };
+    let base = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let cluster = resolve(&mut e, file, &base, raw);
+    if e.items.is_empty() {
+        return Ok(cluster.expect("resolve returns a cluster when there are no errors"));
+    }
+    let diags = e
+        .items
+        .into_iter()
+        .map(|(at, msg, help)| {
+            let span = span_of(&source, &at);
+            let mut d = Diagnostic::new(msg).in_file(file, source.clone(), span);
+            if let Some(h) = help {
+                d = d.with_help(h);
+            }
+            d
+        })
+        .collect();
+    Err(Diagnostics(diags))
+}
+
+fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Option<Cluster> {
+    let name = raw.cluster.name.clone().unwrap_or_else(|| {
+        file.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "spark".into())
+    });
+
+    let ssh = resolve_ssh(e, base, &raw);
+    let spark_source = resolve_source(
+        e,
+        "spark",
+        base,
+        &raw.spark.tarball,
+        &raw.spark.url,
+        &raw.spark.sha256,
+        &raw.spark.sha512,
+    );
+    let spark_root = raw
+        .spark
+        .install_root
+        .clone()
+        .unwrap_or_else(|| DEFAULT_SPARK_ROOT.into());
+    check_path(e, path!["spark", "install_root"], &spark_root);
+    let zookeeper_dir = raw
+        .spark
+        .zookeeper_dir
+        .clone()
+        .unwrap_or_else(|| "/spark".into());
+    check_path(e, path!["spark", "zookeeper_dir"], &zookeeper_dir);
+
+    let zk_raw = raw.zookeeper.clone().unwrap_or_default();
+    let zk_root = zk_raw
+        .install_root
+        .clone()
+        .unwrap_or_else(|| DEFAULT_ZK_ROOT.into());
+    check_path(e, path!["zookeeper", "install_root"], &zk_root);
+
+    if raw.host.is_empty() {
+        e.help(
+            vec![],
+            "the inventory has no hosts",
+            "add at least one [[host]] table with `name` and `roles`",
+        );
+    }
+
+    let mut hosts = Vec::new();
+    let mut names: BTreeMap<String, usize> = BTreeMap::new();
+    let mut addresses: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, h) in raw.host.iter().enumerate() {
+        let host = resolve_host(e, i, h, &raw, &spark_root, &zk_root, base);
+        let dup_name = names.insert(host.name.clone(), i);
+        if let Some(prev) = dup_name {
+            e.help(
+                path!["host", i, "name"],
+                format!("duplicate host name `{}`", host.name),
+                format!(
+                    "host[{}] already uses this name; names must be unique",
+                    prev
+                ),
+            );
+        }
+        // An address that merely defaults to a duplicate name is the same mistake: report it once.
+        let prev_addr = addresses.insert(host.address.clone(), i);
+        if let (Some(prev), false) = (prev_addr, dup_name.is_some() && h.address.is_none()) {
+            let at = if h.address.is_some() {
+                path!["host", i, "address"]
+            } else {
+                path!["host", i, "name"]
+            };
+            e.help(
+                at,
+                format!("duplicate host address `{}`", host.address),
+                format!(
+                    "host[{}] (`{}`) has the same address; each host must be a different machine",
+                    prev, raw.host[prev].name
+                ),
+            );
+        }
+        hosts.push(host);
+    }
+
+    assign_zk_ids(e, &raw.host, &mut hosts);
+    let ha = resolve_ha(e, &raw, &hosts);
+
+    let has_zk = hosts.iter().any(|h| h.roles.zookeeper);
+    let zk_source = if has_zk {
+        if raw.zookeeper.is_none() {
+            e.help(
+                vec![],
+                "hosts have the `zookeeper` role but there is no [zookeeper] section",
+                "add [zookeeper] with `tarball = \"...\"` or `url` and `sha512`",
+            );
+            None
+        } else {
+            resolve_source(
+                e,
+                "zookeeper",
+                base,
+                &zk_raw.tarball,
+                &zk_raw.url,
+                &zk_raw.sha256,
+                &zk_raw.sha512,
+            )
+        }
+    } else {
+        None
+    };
+
+    let zookeeper = ZkEnsemble {
+        source: zk_source,
+        install_root: zk_root,
+        tick_time: positive(e, path!["zookeeper", "tick_time"], zk_raw.tick_time, 2000),
+        init_limit: positive(e, path!["zookeeper", "init_limit"], zk_raw.init_limit, 10),
+        sync_limit: positive(e, path!["zookeeper", "sync_limit"], zk_raw.sync_limit, 5),
+        max_session_timeout: zk_raw.max_session_timeout,
+        autopurge_snap_retain_count: zk_raw.autopurge_snap_retain_count.unwrap_or(3),
+        autopurge_purge_interval: zk_raw.autopurge_purge_interval.unwrap_or(24),
+    };
+    if let Some(t) = zookeeper.max_session_timeout {
+        if t < 2 * zookeeper.tick_time {
+            e.help(path!["zookeeper", "max_session_timeout"], format!("max_session_timeout ({} ms) is below ZooKeeper's minimum session timeout (2 x tick_time = {} ms)", t, 2 * zookeeper.tick_time), "raise it or lower tick_time");
+        }
+    }
+
+    let templates_dir = raw
+        .cluster
+        .templates
+        .as_ref()
+        .map(|t| base.join(expand_home(t)));
+
+    let spark_source = spark_source?;
+    if !e.items.is_empty() {
+        return None;
+    }
+    Some(Cluster {
+        file: file.to_path_buf(),
+        name,
+        ha,
+        ssh,
+        spark: SparkDist {
+            source: spark_source,
+            install_root: spark_root,
+            zookeeper_dir,
+        },
+        zookeeper,
+        templates_dir,
+        hosts,
+    })
+}
+
+fn resolve_ssh(e: &mut Errors, base: &Path, raw: &RawInventory) -> SshOptions {
+    let s = &raw.ssh;
+    let accept_new = match s.host_key_policy.as_deref().unwrap_or("strict") {
+        "strict" => false,
+        "accept-new" => true,
+        other => {
+            e.help(path!["ssh", "host_key_policy"], format!("unknown host_key_policy `{}`", other), "expected \"strict\" (the default: unknown host keys are refused) or \"accept-new\" (trust and record keys of hosts never seen before)");
+            false
+        }
+    };
+    let file = |p: &Option<String>| p.as_ref().map(|p| base.join(expand_home(p)));
+    SshOptions {
+        user: s.user.clone(),
+        port: s.port,
+        identity_file: file(&s.identity_file),
+        config_file: file(&s.config_file),
+        known_hosts_file: file(&s.known_hosts_file),
+        accept_new_host_keys: accept_new,
+        connect_timeout: s.connect_timeout.unwrap_or(10),
+        command_timeout: s.command_timeout.unwrap_or(600),
+    }
+}
+
+fn resolve_source(
+    e: &mut Errors,
+    table: &str,
+    base: &Path,
+    tarball: &Option<String>,
+    url: &Option<String>,
+    sha256: &Option<String>,
+    sha512: &Option<String>,
+) -> Option<Source> {
+    let checksum = match (sha256, sha512) {
+        (Some(_), Some(_)) => {
+            e.add(
+                path![table, "sha512"],
+                "set either `sha256` or `sha512`, not both",
+            );
+            None
+        }
+        (Some(h), None) => check_hex(e, path![table, "sha256"], h, HashAlgo::Sha256),
+        (None, Some(h)) => check_hex(e, path![table, "sha512"], h, HashAlgo::Sha512),
+        (None, None) => None,
+    };
+    match (tarball, url) {
+        (Some(_), Some(_)) => {
+            e.add(
+                path![table, "url"],
+                "set either `tarball` (a local file) or `url`, not both",
+            );
+            None
+        }
+        (None, None) => {
+            e.help(
+                path![table],
+                format!("[{}] needs `tarball` or `url`", table),
+                format!(
+                    "e.g. tarball = \"dist/{}\"",
+                    if table == "spark" {
+                        "spark-4.3.0-bin-hadoop3.tgz"
+                    } else {
+                        "apache-zookeeper-3.8.4-bin.tar.gz"
+                    }
+                ),
+            );
+            None
+        }
+        (Some(p), None) => Some(Source::Path {
+            path: base.join(expand_home(p)),
+            checksum,
+        }),
+        (None, Some(u)) => {
+            if !(u.starts_with("http://") || u.starts_with("https://") || u.starts_with("file://"))
+            {
+                e.add(
+                    path![table, "url"],
+                    format!("`{}` is not an http://, https:// or file:// URL", u),
+                );
+                return None;
+            }
+            match checksum {
+                Some(checksum) => Some(Source::Url {
+                    url: u.clone(),
+                    checksum,
+                }),
+                None => {
+                    e.help(path![table, "url"], "a `url` needs a checksum", "add `sha512 = \"...\"` (Apache publishes one beside every release) or `sha256`; a download is never used unverified");
+                    None
+                }
+            }
+        }
+    }
+}
+
+fn check_hex(e: &mut Errors, at: Vec<Seg>, hex: &str, algo: HashAlgo) -> Option<Checksum> {
+    // Apache's .sha512 files are "<hex>  <file>" or upper-case groups; accept the hex part.
+    let cleaned: String = hex
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let want = if algo == HashAlgo::Sha256 { 64 } else { 128 };
+    if cleaned.len() != want || !cleaned.chars().all(|c| c.is_ascii_hexdigit()) {
+        e.add(
+            at,
+            format!(
+                "{} must be {} hex digits, got {} characters",
+                algo.name(),
+                want,
+                cleaned.len()
+            ),
+        );
+        return None;
+    }
+    Some(Checksum { algo, hex: cleaned })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn resolve_host(
+    e: &mut Errors,
+    i: usize,
+    h: &RawHost,
+    raw: &RawInventory,
+    spark_root: &str,
+    zk_root: &str,
+    base: &Path,
+) -> Host {
+    if h.name.is_empty()
+        || !h
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        || h.name.starts_with('-')
+    {
+        e.help(
+            path!["host", i, "name"],
+            format!("invalid host name `{}`", h.name.escape_debug()),
+            "use letters, digits, `.`, `_` and `-`",
+        );
+    }
+    let address = h.address.clone().unwrap_or_else(|| h.name.clone());
+    if address.is_empty()
+        || address.starts_with('-')
+        || !address
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".:-_".contains(c))
+    {
+        e.help(
+            path!["host", i, "address"],
+            format!("invalid address `{}`", address.escape_debug()),
+            "expected a host name or an IP address",
+        );
+    }
+
+    let mut roles = Roles::default();
+    if h.roles.is_empty() {
+        e.help(
+            path!["host", i, "roles"],
+            format!("host `{}` has no roles", h.name),
+            "give it one or more of \"zookeeper\", \"master\", \"worker\"",
+        );
+    }
+    for (j, r) in h.roles.iter().enumerate() {
+        match r.as_str() {
+            "zookeeper" => roles.zookeeper = true,
+            "master" => roles.master = true,
+            "worker" => roles.worker = true,
+            other => {
+                let help = match did_you_mean(other, ROLES) {
+                    Some(s) => format!("did you mean \"{}\"?", s),
+                    None => "roles are \"zookeeper\", \"master\" and \"worker\"".into(),
+                };
+                e.help(
+                    path!["host", i, "roles", j],
+                    format!("unknown role `{}`", other),
+                    help,
+                );
+            }
+        }
+    }
+
+    // Distribution and ensemble-wide keys make no sense per host.
+    let hs = &h.spark;
+    for (key, set) in [
+        ("tarball", hs.tarball.is_some()),
+        ("url", hs.url.is_some()),
+        ("sha256", hs.sha256.is_some()),
+        ("sha512", hs.sha512.is_some()),
+        ("install_root", hs.install_root.is_some()),
+        ("zookeeper_dir", hs.zookeeper_dir.is_some()),
+    ] {
+        if set {
+            e.help(
+                path!["host", i, "spark", key],
+                format!("`{}` can only be set cluster-wide", key),
+                format!("move it to the [spark] table"),
+            );
+        }
+    }
+    let hz = &h.zookeeper;
+    for (key, set) in [
+        ("tarball", hz.tarball.is_some()),
+        ("url", hz.url.is_some()),
+        ("sha256", hz.sha256.is_some()),
+        ("sha512", hz.sha512.is_some()),
+        ("install_root", hz.install_root.is_some()),
+        ("tick_time", hz.tick_time.is_some()),
+        ("init_limit", hz.init_limit.is_some()),
+        ("sync_limit", hz.sync_limit.is_some()),
+        ("max_session_timeout", hz.max_session_timeout.is_some()),
+        (
+            "autopurge_snap_retain_count",
+            hz.autopurge_snap_retain_count.is_some(),
+        ),
+        (
+            "autopurge_purge_interval",
+            hz.autopurge_purge_interval.is_some(),
+        ),
+    ] {
+        if set {
+            e.help(
+                path!["host", i, "zookeeper", key],
+                format!("`{}` can only be set cluster-wide", key),
+                "every ZooKeeper server must agree on it: move it to the [zookeeper] table",
+            );
+        }
+    }
+
+    let spark = merge_spark(e, i, hs, &raw.spark, spark_root);
+    let zk = merge_zk(e, i, hz, raw.zookeeper.as_ref(), zk_root);
+    check_ports(e, i, h, raw, &roles, &spark, &zk);
+
+    Host {
+        name: h.name.clone(),
+        address,
+        ssh_user: h.ssh_user.clone(),
+        ssh_port: h.ssh_port,
+        identity_file: h.identity_file.as_ref().map(|p| base.join(expand_home(p))),
+        roles,
+        zk_id: None,
+        spark,
+        zk,
+    }
+}
+
+/// Host value, else cluster value, with the path where it was written (for errors).
+fn pick<T: Clone>(
+    i: usize,
+    section: &str,
+    key: &str,
+    host: &Option<T>,
+    cluster: &Option<T>,
+) -> (Option<T>, Vec<Seg>) {
+    match (host, cluster) {
+        (Some(v), _) => (Some(v.clone()), path!["host", i, section, key]),
+        (None, Some(v)) => (Some(v.clone()), path![section, key]),
+        (None, None) => (None, path!["host", i, "roles"]),
+    }
+}
+
+fn merge_spark(e: &mut Errors, i: usize, h: &RawSpark, c: &RawSpark, root: &str) -> SparkSettings {
+    macro_rules! get {
+        ($k:ident) => {
+            pick(i, "spark", stringify!($k), &h.$k, &c.$k)
+        };
+    }
+    let (worker_cores, at) = get!(worker_cores);
+    if worker_cores == Some(0) {
+        e.add(at, "worker_cores must be at least 1");
+    }
+    let (worker_memory, at) = get!(worker_memory);
+    if let Some(m) = &worker_memory {
+        check_memory(e, at, m);
+    }
+    let (daemon_memory, at) = get!(daemon_memory);
+    let daemon_memory = daemon_memory.unwrap_or_else(|| "1g".into());
+    check_memory(e, at, &daemon_memory);
+
+    let mut paths = |key: &'static str, v: (Option<String>, Vec<Seg>), default: String| {
+        let p = v.0.unwrap_or(default);
+        check_path(e, v.1, &p);
+        let _ = key;
+        p
+    };
+    let worker_dir = paths("worker_dir", get!(worker_dir), format!("{}/work", root));
+    let log_dir = paths("log_dir", get!(log_dir), format!("{}/logs", root));
+    let pid_dir = paths("pid_dir", get!(pid_dir), format!("{}/run", root));
+    let (java_home, at) = get!(java_home);
+    if let Some(j) = &java_home {
+        check_path(e, at, j);
+    }
+    let (local_dirs, at) = get!(local_dirs);
+    if let Some(dirs) = &local_dirs {
+        for d in dirs.split(',') {
+            check_path(e, at.clone(), d);
+        }
+    }
+
+    let mut opts = |v: (Option<Vec<String>>, Vec<Seg>)| {
+        let list = v.0.unwrap_or_default();
+        for (j, o) in list.iter().enumerate() {
+            check_jvm_opt(e, with(&v.1, j), o);
+        }
+        list
+    };
+    let daemon_java_opts = opts(get!(daemon_java_opts));
+    let master_opts = opts(get!(master_opts));
+    let worker_opts = opts(get!(worker_opts));
+
+    // extra_env and defaults accumulate: cluster-wide first, then the host's own.
+    let mut extra_env = c.extra_env.clone().unwrap_or_default();
+    extra_env.extend(h.extra_env.clone().unwrap_or_default());
+    for (src, list) in [
+        (path!["spark", "extra_env"], &c.extra_env),
+        (path!["host", i, "spark", "extra_env"], &h.extra_env),
+    ] {
+        for (j, line) in list.iter().flatten().enumerate() {
+            if line.contains(['\n', '\r', '\0']) {
+                e.help(
+                    with(&src, j),
+                    "an extra_env entry must be one line",
+                    "split it into several entries",
+                );
+            }
+        }
+    }
+    let mut defaults = c.defaults.clone().unwrap_or_default();
+    defaults.extend(h.defaults.clone().unwrap_or_default());
+    for (src, map) in [
+        (path!["spark", "defaults"], &c.defaults),
+        (path!["host", i, "spark", "defaults"], &h.defaults),
+    ] {
+        for (k, v) in map.iter().flatten() {
+            let at = with_key(&src, k);
+            if k.is_empty() || k.contains(|c: char| c.is_whitespace() || c == '=' || c == ':') {
+                e.add(
+                    at.clone(),
+                    format!("invalid Spark property name `{}`", k.escape_debug()),
+                );
+            }
+            if v.contains(['\n', '\r', '\0']) {
+                e.add(at, format!("the value of `{}` must be one line", k));
+            }
+        }
+    }
+
+    let port = |e: &mut Errors, v: (Option<u16>, Vec<Seg>), d: u16| {
+        let p = v.0.unwrap_or(d);
+        if p == 0 {
+            e.add(v.1, "port 0 is not allowed here");
+        }
+        p
+    };
+    let master_port = port(e, get!(master_port), 7077);
+    let master_webui_port = port(e, get!(master_webui_port), 8080);
+    let worker_webui_port = port(e, get!(worker_webui_port), 8081);
+    SparkSettings {
+        master_port,
+        master_webui_port,
+        worker_port: get!(worker_port).0.filter(|p| *p != 0),
+        worker_webui_port,
+        worker_cores,
+        worker_memory,
+        worker_dir,
+        local_dirs,
+        log_dir,
+        pid_dir,
+        daemon_memory,
+        daemon_java_opts,
+        master_opts,
+        worker_opts,
+        java_home,
+        extra_env,
+        defaults,
+        worker_timeout: get!(worker_timeout).0,
+    }
+}
+
+fn merge_zk(
+    e: &mut Errors,
+    i: usize,
+    h: &RawZooKeeper,
+    c: Option<&RawZooKeeper>,
+    root: &str,
+) -> ZkSettings {
+    let empty = RawZooKeeper::default();
+    let c = c.unwrap_or(&empty);
+    macro_rules! get {
+        ($k:ident) => {
+            pick(i, "zookeeper", stringify!($k), &h.$k, &c.$k)
+        };
+    }
+    let mut port = |v: (Option<u16>, Vec<Seg>), d: u16| {
+        let p = v.0.unwrap_or(d);
+        if p == 0 {
+            e.add(v.1, "port 0 is not allowed here");
+        }
+        p
+    };
+    let client_port = port(get!(client_port), 2181);
+    let quorum_port = port(get!(quorum_port), 2888);
+    let election_port = port(get!(election_port), 3888);
+    let admin_port = get!(admin_port).0.unwrap_or(DEFAULT_ZK_ADMIN_PORT);
+
+    let (data_dir, at) = get!(data_dir);
+    let data_dir = data_dir.unwrap_or_else(|| DEFAULT_ZK_DATA_DIR.into());
+    check_path(e, at, &data_dir);
+    let (data_log_dir, at) = get!(data_log_dir);
+    if let Some(d) = &data_log_dir {
+        check_path(e, at, d);
+    }
+    let (log_dir, at) = get!(log_dir);
+    let log_dir = log_dir.unwrap_or_else(|| format!("{}/logs", root));
+    check_path(e, at, &log_dir);
+    let (java_home, at) = get!(java_home);
+    if let Some(j) = &java_home {
+        check_path(e, at, j);
+    }
+    let (heap, at) = get!(heap);
+    let heap_mb = match heap {
+        Some(h) => check_memory(e, at, &h).unwrap_or(1000) as u32,
+        None => 1000, // ZooKeeper's own default (ZK_SERVER_HEAP)
+    };
+    let (jvm_opts, at) = get!(jvm_opts);
+    let jvm_opts = jvm_opts.unwrap_or_default();
+    for (j, o) in jvm_opts.iter().enumerate() {
+        check_jvm_opt(e, with(&at, j), o);
+    }
+
+    let mut extra = c.extra.clone().unwrap_or_default();
+    extra.extend(h.extra.clone().unwrap_or_default());
+    const MANAGED: [(&str, &str); 8] = [
+        ("dataDir", "data_dir"),
+        ("dataLogDir", "data_log_dir"),
+        ("clientPort", "client_port"),
+        ("tickTime", "tick_time"),
+        ("initLimit", "init_limit"),
+        ("syncLimit", "sync_limit"),
+        ("admin.serverPort", "admin_port"),
+        ("maxSessionTimeout", "max_session_timeout"),
+    ];
+    for (src, map) in [
+        (path!["zookeeper", "extra"], &c.extra),
+        (path!["host", i, "zookeeper", "extra"], &h.extra),
+    ] {
+        for (k, v) in map.iter().flatten() {
+            let at = with_key(&src, k);
+            if let Some((_, ours)) = MANAGED.iter().find(|(z, _)| z == k) {
+                e.help(
+                    at.clone(),
+                    format!("`{}` is managed by sparkctl", k),
+                    format!("set `{}` in [zookeeper] instead", ours),
+                );
+            } else if k.starts_with("server.") {
+                e.help(
+                    at.clone(),
+                    format!("`{}` is managed by sparkctl", k),
+                    "server.N lines come from the hosts with the zookeeper role",
+                );
+            }
+            if k.is_empty()
+                || k.contains(|c: char| c.is_whitespace() || c == '=')
+                || v.contains(['\n', '\r', '\0'])
+            {
+                e.add(
+                    at,
+                    format!("invalid zoo.cfg property `{}`", k.escape_debug()),
+                );
+            }
+        }
+    }
+    ZkSettings {
+        client_port,
+        quorum_port,
+        election_port,
+        admin_port,
+        data_dir,
+        data_log_dir,
+        log_dir,
+        heap_mb,
+        jvm_opts,
+        java_home,
+        extra,
+    }
+}
+
+/// Two daemons on one host cannot share a port; say which two and where each is set.
+fn check_ports(
+    e: &mut Errors,
+    i: usize,
+    h: &RawHost,
+    raw: &RawInventory,
+    roles: &Roles,
+    s: &SparkSettings,
+    z: &ZkSettings,
+) {
+    let zc = raw.zookeeper.clone().unwrap_or_default();
+    let mut used: Vec<(u16, &str, Vec<Seg>)> = Vec::new();
+    let at_spark = |k: &str, hv: Option<u16>, cv: Option<u16>| pick(i, "spark", k, &hv, &cv).1;
+    let at_zk = |k: &str, hv: Option<u16>, cv: Option<u16>| pick(i, "zookeeper", k, &hv, &cv).1;
+    if roles.master {
+        used.push((
+            s.master_port,
+            "the Spark master (master_port)",
+            at_spark("master_port", h.spark.master_port, raw.spark.master_port),
+        ));
+        used.push((
+            s.master_webui_port,
+            "the Spark master web UI (master_webui_port)",
+            at_spark(
+                "master_webui_port",
+                h.spark.master_webui_port,
+                raw.spark.master_webui_port,
+            ),
+        ));
+    }
+    if roles.worker {
+        if let Some(p) = s.worker_port {
+            used.push((
+                p,
+                "the Spark worker (worker_port)",
+                at_spark("worker_port", h.spark.worker_port, raw.spark.worker_port),
+            ));
+        }
+        used.push((
+            s.worker_webui_port,
+            "the Spark worker web UI (worker_webui_port)",
+            at_spark(
+                "worker_webui_port",
+                h.spark.worker_webui_port,
+                raw.spark.worker_webui_port,
+            ),
+        ));
+    }
+    if roles.zookeeper {
+        used.push((
+            z.client_port,
+            "ZooKeeper clients (client_port)",
+            at_zk("client_port", h.zookeeper.client_port, zc.client_port),
+        ));
+        used.push((
+            z.quorum_port,
+            "the ZooKeeper quorum (quorum_port)",
+            at_zk("quorum_port", h.zookeeper.quorum_port, zc.quorum_port),
+        ));
+        used.push((
+            z.election_port,
+            "ZooKeeper leader election (election_port)",
+            at_zk("election_port", h.zookeeper.election_port, zc.election_port),
+        ));
+        if z.admin_port != 0 {
+            used.push((
+                z.admin_port,
+                "the ZooKeeper AdminServer (admin_port)",
+                at_zk("admin_port", h.zookeeper.admin_port, zc.admin_port),
+            ));
+        }
+    }
+    for (a, (pa, what_a, _)) in used.iter().enumerate() {
+        for (pb, what_b, at_b) in used.iter().skip(a + 1) {
+            if pa == pb {
+                e.help(
+                    at_b.clone(),
+                    format!(
+                        "port {} on host `{}` is used by both {} and {}",
+                        pa, h.name, what_a, what_b
+                    ),
+                    "give one of them another port",
+                );
+            }
+        }
+    }
+}
+
+fn assign_zk_ids(e: &mut Errors, raw: &[RawHost], hosts: &mut [Host]) {
+    let mut used: BTreeMap<u32, usize> = BTreeMap::new();
+    for (i, (r, h)) in raw.iter().zip(hosts.iter_mut()).enumerate() {
+        let Some(id) = r.zk_id else { continue };
+        if !h.roles.zookeeper {
+            e.help(
+                path!["host", i, "zk_id"],
+                format!("host `{}` has a zk_id but not the zookeeper role", h.name),
+                "add \"zookeeper\" to its roles or remove zk_id",
+            );
+            continue;
+        }
+        if !(1..=255).contains(&id) {
+            e.add(
+                path!["host", i, "zk_id"],
+                format!("zk_id must be between 1 and 255, got {}", id),
+            );
+            continue;
+        }
+        if let Some(prev) = used.insert(id, i) {
+            e.help(
+                path!["host", i, "zk_id"],
+                format!("zk_id {} is used twice", id),
+                format!(
+                    "host[{}] (`{}`) has it too; every ZooKeeper server needs its own id",
+                    prev, raw[prev].name
+                ),
+            );
+        }
+        h.zk_id = Some(id);
+    }
+    // Unset ids: the host's position among ZooKeeper hosts, skipping ids taken explicitly.
+    let mut next = 1;
+    for h in hosts
+        .iter_mut()
+        .filter(|h| h.roles.zookeeper && h.zk_id.is_none())
+    {
+        while used.contains_key(&next) {
+            next += 1;
+        }
+        h.zk_id = Some(next);
+        used.insert(next, usize::MAX);
+    }
+}
+
+fn resolve_ha(e: &mut Errors, raw: &RawInventory, hosts: &[Host]) -> Ha {
+    let masters: Vec<&str> = hosts
+        .iter()
+        .filter(|h| h.roles.master)
+        .map(|h| h.name.as_str())
+        .collect();
+    let zks: Vec<&str> = hosts
+        .iter()
+        .filter(|h| h.roles.zookeeper)
+        .map(|h| h.name.as_str())
+        .collect();
+    if !hosts.is_empty() && masters.is_empty() {
+        e.help(
+            path!["host"],
+            "no host has the `master` role",
+            "add \"master\" to the roles of one host (two or more for HA)",
+        );
+    }
+    if !hosts.is_empty() && !hosts.iter().any(|h| h.roles.worker) {
+        e.help(
+            path!["host"],
+            "no host has the `worker` role",
+            "add \"worker\" to the roles of the hosts that should run executors",
+        );
+    }
+    let at = path!["cluster", "ha"];
+    let ha = match raw.cluster.ha.as_deref() {
+        None if masters.len() >= 2 => Ha::Zookeeper,
+        None | Some("none") => Ha::None,
+        Some("zookeeper") => Ha::Zookeeper,
+        Some("filesystem") => match &raw.cluster.recovery_dir {
+            Some(d) => {
+                check_path(e, path!["cluster", "recovery_dir"], d);
+                Ha::Filesystem { dir: d.clone() }
+            }
+            None => {
+                e.help(
+                    at.clone(),
+                    "ha = \"filesystem\" needs a recovery directory",
+                    "add `recovery_dir = \"/var/lib/spark/recovery\"` to [cluster]",
+                );
+                Ha::None
+            }
+        },
+        Some(other) => {
+            let help = match did_you_mean(other, ["none", "zookeeper", "filesystem"]) {
+                Some(s) => format!("did you mean \"{}\"?", s),
+                None => "expected \"none\", \"zookeeper\" or \"filesystem\"".into(),
+            };
+            e.help(at.clone(), format!("unknown HA mode `{}`", other), help);
+            return Ha::None;
+        }
+    };
+    if raw.cluster.recovery_dir.is_some() && !matches!(ha, Ha::Filesystem { .. }) {
+        e.help(
+            path!["cluster", "recovery_dir"],
+            "recovery_dir is only used with ha = \"filesystem\"",
+            "set ha = \"filesystem\" or remove recovery_dir",
+        );
+    }
+    match &ha {
+        Ha::None if masters.len() >= 2 => e.help(
+            at,
+            format!("{} masters ({}) with ha = \"none\" would each be ALIVE on their own", masters.len(), masters.join(", ")),
+            "use ha = \"zookeeper\" with 3 ZooKeeper hosts, or keep one master",
+        ),
+        Ha::Filesystem { .. } if masters.len() > 1 => e.help(
+            at,
+            format!("ha = \"filesystem\" supports one master, found {} ({})", masters.len(), masters.join(", ")),
+            "use ha = \"zookeeper\" for several masters",
+        ),
+        Ha::Zookeeper if zks.is_empty() => e.help(
+            if raw.cluster.ha.is_some() { at } else { path!["host"] },
+            format!("HA mode `zookeeper` needs ZooKeeper, but no host has the `zookeeper` role (masters: {})", masters.join(", ")),
+            "add \"zookeeper\" to the roles of 3 hosts",
+        ),
+        Ha::Zookeeper if zks.len() < 3 || zks.len() % 2 == 0 => e.help(
+            if raw.cluster.ha.is_some() { at } else { path!["host"] },
+            format!("HA mode `zookeeper` needs an odd number of ZooKeeper hosts, at least 3; found {} ({})", zks.len(), zks.join(", ")),
+            "a quorum of N servers survives (N-1)/2 failures: 1 or 2 servers survive none; use 3 or 5",
+        ),
+        _ => {}
+    }
+    ha
+}
+
+fn positive(e: &mut Errors, at: Vec<Seg>, v: Option<u32>, default: u32) -> u32 {
+    let v = v.unwrap_or(default);
+    if v == 0 {
+        e.add(at, "must be greater than 0");
+    }
+    v
+}
+
+fn check_memory(e: &mut Errors, at: Vec<Seg>, m: &str) -> Option<u64> {
+    let mb = memory_mb(m);
+    if mb.is_none() {
+        e.help(
+            at,
+            format!("invalid memory size `{}`", m.escape_debug()),
+            "expected a number with a unit, like \"512m\" or \"2g\"",
+        );
+    }
+    mb
+}
+
+/// Paths go into shell scripts and Spark's own scripts, which do not quote
+/// everything: accept a conservative character set rather than hope.
+fn check_path(e: &mut Errors, at: Vec<Seg>, p: &str) {
+    if !p.starts_with('/') {
+        e.help(
+            at,
+            format!("`{}` is not an absolute path", p.escape_debug()),
+            "paths on the hosts must start with /",
+        );
+    } else if let Some(c) = p
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "/._+-@%:,=".contains(*c)))
+    {
+        e.help(at, format!("path `{}` contains `{}`", p.escape_debug(), c.escape_debug()), "use letters, digits and / . _ - + @ % : , = in paths (Spark's scripts do not quote every path)");
+    }
+}
+
+/// Spark splits SPARK_*_OPTS on white space; an option with spaces or quotes
+/// would be split or reinterpreted, so refuse it rather than mangle it.
+fn check_jvm_opt(e: &mut Errors, at: Vec<Seg>, o: &str) {
+    if o.is_empty() || o.contains(|c: char| c.is_whitespace() || "\"'`$\\;&|<>(){}".contains(c)) {
+        e.help(
+            at,
+            format!(
+                "JVM option `{}` contains white space or shell characters",
+                o.escape_debug()
+            ),
+            "give each option as its own list entry, without spaces, quotes or $",
+        );
+    }
+}
+
+fn with(at: &[Seg], j: usize) -> Vec<Seg> {
+    let mut v = at.to_vec();
+    v.push(Seg::Index(j));
+    v
+}
+fn with_key(at: &[Seg], k: &str) -> Vec<Seg> {
+    let mut v = at.to_vec();
+    v.push(Seg::Key(k.to_string()));
+    v
+}
+
+/// `~/x` -> `$HOME/x`, as a shell would for the operator's own files.
+pub fn expand_home(p: &str) -> PathBuf {
+    if let Some(rest) = p.strip_prefix("~/") {
+        if let Some(home) = std::env::var_os("HOME") {
+            return PathBuf::from(home).join(rest);
+        }
+    }
+    PathBuf::from(p)
+}

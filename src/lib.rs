@@ -1,0 +1,18 @@
+//! sparkctl: deploy and operate Apache Spark standalone clusters with
+//! ZooKeeper high availability over SSH.
+//!
+//! Layers, from pure to effectful (see README "Design"):
+//! `inventory` (what the user wants) -> `facts` (what hosts have) -> `plan`
+//! (what to change, pure) -> `exec` (the only code that talks to hosts) ->
+//! `health` (proof that the cluster works).
+
+pub mod diag;
+pub mod dist;
+pub mod exec;
+pub mod facts;
+pub mod health;
+pub mod inventory;
+pub mod layout;
+pub mod plan;
+pub mod render;
+pub mod shell;

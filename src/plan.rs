@@ -1,0 +1,296 @@
+//! The plan: from what the inventory wants (rendered files, distributions)
+//! and what the hosts have (facts), decide per host what to upload, unpack,
+//! write, link, start and restart. Pure and deterministic: no I/O, so
+//! `--dry-run`, idempotent re-runs and the start/stop order are unit-tested.
+
+use crate::dist::{Compression, LocalDist, Product, Version};
+use crate::facts::HostFacts;
+use crate::inventory::{Cluster, Ha, Host};
+use crate::layout::{self, Daemon};
+use crate::render::ConfigFile;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Install {
+    pub dist: LocalDist,
+    pub root: String,
+    /// The tarball is not on the host yet (or not complete).
+    pub upload: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostPlan {
+    pub host: String,
+    pub installs: Vec<Install>,
+    /// Directories that must exist (logs, pids, work, data).
+    pub mkdirs: Vec<String>,
+    /// Files whose content differs from what is on the host.
+    pub writes: Vec<ConfigFile>,
+    /// `(root, dir_name)`: point `root/current` at `dir_name`.
+    pub links: Vec<(String, String)>,
+    pub restart: BTreeSet<Daemon>,
+    pub start: BTreeSet<Daemon>,
+}
+
+impl HostPlan {
+    /// Nothing to upload, write or link (daemons may still need starting).
+    pub fn files_unchanged(&self) -> bool {
+        self.installs.is_empty() && self.writes.is_empty() && self.links.is_empty()
+    }
+    pub fn is_noop(&self) -> bool {
+        self.files_unchanged() && self.restart.is_empty() && self.start.is_empty()
+    }
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    Sha256::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{:02x}", b))
+        .collect()
+}
+
+/// The distributions a host needs, by its roles.
+pub fn host_dists<'a>(
+    host: &Host,
+    spark: &'a LocalDist,
+    zk: Option<&'a LocalDist>,
+) -> Vec<&'a LocalDist> {
+    let mut v = Vec::new();
+    if host.roles.master || host.roles.worker {
+        v.push(spark);
+    }
+    if let (true, Some(z)) = (host.roles.zookeeper, zk) {
+        v.push(z);
+    }
+    v
+}
+
+fn root_for<'a>(cluster: &'a Cluster, d: &LocalDist) -> &'a str {
+    match d.product {
+        Product::Spark => &cluster.spark.install_root,
+        Product::ZooKeeper => &cluster.zookeeper.install_root,
+    }
+}
+
+/// Directories a host needs, by its roles.
+pub fn host_dirs(cluster: &Cluster, host: &Host) -> Vec<String> {
+    let mut d = Vec::new();
+    if host.roles.master || host.roles.worker {
+        d.push(host.spark.log_dir.clone());
+        d.push(host.spark.pid_dir.clone());
+    }
+    if host.roles.worker {
+        d.push(host.spark.worker_dir.clone());
+        if let Some(l) = &host.spark.local_dirs {
+            d.extend(l.split(',').map(str::to_string));
+        }
+    }
+    if host.roles.master {
+        if let Ha::Filesystem { dir } = &cluster.ha {
+            d.push(dir.clone());
+        }
+    }
+    if host.roles.zookeeper {
+        d.push(host.zk.data_dir.clone());
+        d.push(host.zk.log_dir.clone());
+        if let Some(l) = &host.zk.data_log_dir {
+            d.push(l.clone());
+        }
+    }
+    d.sort();
+    d.dedup();
+    d
+}
+
+/// Problems that must stop the deploy before anything changes on any host.
+pub fn preflight(
+    host: &Host,
+    dists: &[&LocalDist],
+    facts: &HostFacts,
+    plan: &HostPlan,
+) -> Vec<String> {
+    let mut p = Vec::new();
+    let h = &host.name;
+    if !facts.has_sha256sum {
+        p.push(format!(
+            "host {}: `sha256sum` not found (coreutils); it is needed to verify uploads",
+            h
+        ));
+    }
+    match (facts.java_major, &facts.java) {
+        (None, None) => p.push(format!(
+            "host {}: Java not found ({} in a non-interactive SSH session); install Java {}+ or set `java_home`",
+            h,
+            host.spark.java_home.as_deref().map(|j| format!("{}/bin/java", j)).unwrap_or_else(|| "`java` on PATH".into()),
+            dists.iter().map(|d| java_range(d).0).max().unwrap_or(8)
+        )),
+        (None, Some(v)) => p.push(format!("host {}: cannot read the Java version from `{}`", h, v)),
+        (Some(j), _) => {
+            for d in dists {
+                let (min, max) = java_range(d);
+                if j < min || max.is_some_and(|m| j > m) {
+                    let range = match max {
+                        Some(m) if m == min => format!("Java {}", m),
+                        Some(m) => format!("Java {} to {}", min, m),
+                        None => format!("Java {} or newer", min),
+                    };
+                    p.push(format!(
+                        "host {}: {} {} needs {}, but the host has Java {} ({})",
+                        h,
+                        d.product.label(),
+                        d.version.map(|v| v.to_string()).unwrap_or_default(),
+                        range,
+                        j,
+                        facts.java.as_deref().unwrap_or("")
+                    ));
+                }
+            }
+        }
+    }
+    // Disk: tarball (if not there) + unpacked tree, with a margin.
+    for i in &plan.installs {
+        let upload = if i.upload { i.dist.size } else { 0 };
+        let factor = if i.dist.compression == Compression::Gzip {
+            1.6
+        } else {
+            1.05
+        };
+        let need_kb = ((upload as f64 + i.dist.size as f64 * factor) / 1024.0) as u64 + 64 * 1024;
+        if let Some(free) = facts.free_kb.get(&i.root) {
+            if *free < need_kb {
+                p.push(format!(
+                    "host {}: not enough disk under {}: {} MiB free, {} MiB needed for {}",
+                    h,
+                    i.root,
+                    free / 1024,
+                    need_kb / 1024,
+                    i.dist.file_name
+                ));
+            }
+        }
+    }
+    // Ports of daemons we are about to start must be free.
+    for d in &plan.start {
+        for (port, what) in ports(host, *d) {
+            if facts.listening.contains(&port) {
+                p.push(format!("host {}: port {} ({}) is already in use by another process; stop it or choose another port in the inventory", h, port, what));
+            }
+        }
+    }
+    p
+}
+
+/// Java versions a distribution supports: (min, max).
+pub fn java_range(d: &LocalDist) -> (u32, Option<u32>) {
+    let v = d.version.unwrap_or(Version {
+        major: 4,
+        minor: 0,
+        patch: 0,
+    });
+    match (d.product, v.major, v.minor) {
+        (Product::ZooKeeper, _, _) => (8, None),
+        (Product::Spark, 0..=2, _) => (8, Some(8)),
+        (Product::Spark, 3, 0..=2) => (8, Some(11)),
+        (Product::Spark, 3, _) => (8, Some(17)),
+        (Product::Spark, _, _) => (17, None),
+    }
+}
+
+/// Ports a daemon listens on (for the preflight check and messages).
+pub fn ports(host: &Host, d: Daemon) -> Vec<(u16, &'static str)> {
+    match d {
+        Daemon::Master => vec![
+            (host.spark.master_port, "Spark master"),
+            (host.spark.master_webui_port, "Spark master web UI"),
+        ],
+        Daemon::Worker => {
+            let mut v = vec![(host.spark.worker_webui_port, "Spark worker web UI")];
+            if let Some(p) = host.spark.worker_port {
+                v.push((p, "Spark worker"));
+            }
+            v
+        }
+        Daemon::ZooKeeper => {
+            let mut v = vec![
+                (host.zk.client_port, "ZooKeeper client port"),
+                (host.zk.quorum_port, "ZooKeeper quorum port"),
+                (host.zk.election_port, "ZooKeeper election port"),
+            ];
+            if host.zk.admin_port != 0 {
+                v.push((host.zk.admin_port, "ZooKeeper AdminServer"));
+            }
+            v
+        }
+    }
+}
+
+/// Decide what to change on one host.
+pub fn plan_host(
+    cluster: &Cluster,
+    host: &Host,
+    dists: &[&LocalDist],
+    files: &[ConfigFile],
+    facts: &HostFacts,
+) -> HostPlan {
+    let mut plan = HostPlan {
+        host: host.name.clone(),
+        ..Default::default()
+    };
+    let mut changed_products: BTreeSet<Product> = BTreeSet::new();
+    for d in dists {
+        let root = root_for(cluster, d).to_string();
+        let tree = layout::tree(&root, d);
+        if facts.stamps.get(&tree) != Some(&d.sha256) {
+            let uploaded = facts.uploaded.get(&layout::uploaded_tarball(&root, d)) == Some(&d.size);
+            plan.installs.push(Install {
+                dist: (*d).clone(),
+                root: root.clone(),
+                upload: !uploaded,
+            });
+            changed_products.insert(d.product);
+        }
+        if facts.current.get(&root) != Some(&d.dir_name) {
+            plan.links.push((root, d.dir_name.clone()));
+            changed_products.insert(d.product);
+        }
+    }
+    let fresh_trees: Vec<String> = plan
+        .installs
+        .iter()
+        .map(|i| format!("{}/", layout::tree(&i.root, &i.dist)))
+        .collect();
+    for f in files {
+        let in_fresh_tree = fresh_trees.iter().any(|t| f.path.starts_with(t));
+        if in_fresh_tree || facts.files.get(&f.path) != Some(&sha256_hex(&f.content)) {
+            plan.writes.push(f.clone());
+        }
+    }
+    plan.mkdirs = host_dirs(cluster, host);
+    for d in Daemon::ALL.into_iter().filter(|d| d.runs_on(host)) {
+        let product = if d == Daemon::ZooKeeper {
+            Product::ZooKeeper
+        } else {
+            Product::Spark
+        };
+        let files_changed = plan.writes.iter().any(|f| f.readers.contains(&d));
+        if !facts.running.contains_key(&d) {
+            plan.start.insert(d);
+        } else if files_changed || changed_products.contains(&product) {
+            plan.restart.insert(d);
+        }
+    }
+    plan
+}
+
+/// The order daemons start in: ZooKeeper quorum, then masters, then workers.
+/// Stopping is the reverse.
+pub fn start_order() -> [Daemon; 3] {
+    [Daemon::ZooKeeper, Daemon::Master, Daemon::Worker]
+}
+pub fn stop_order() -> [Daemon; 3] {
+    [Daemon::Worker, Daemon::Master, Daemon::ZooKeeper]
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,179 @@
+//! Planner decisions on synthetic facts: first deploy, no-op, one change.
+
+use super::*;
+use crate::dist::{LocalDist, Product};
+use crate::inventory::Source;
+use crate::render::{Dists, Renderer};
+
+fn setup() -> (Cluster, LocalDist, LocalDist) {
+    let c = crate::inventory::load(std::path::Path::new("inventories/lab.toml")).unwrap();
+    let mut s = LocalDist::assumed(Product::Spark, &c.spark.source).unwrap();
+    s.size = 455_000_000;
+    let mut z =
+        LocalDist::assumed(Product::ZooKeeper, c.zookeeper.source.as_ref().unwrap()).unwrap();
+    z.size = 8_500_000;
+    z.sha256 = "1".repeat(64);
+    (c, s, z)
+}
+
+fn files(c: &Cluster, s: &LocalDist, z: &LocalDist, host: &Host) -> Vec<ConfigFile> {
+    Renderer::new(c)
+        .unwrap()
+        .host_files(
+            c,
+            &Dists {
+                spark: s,
+                zookeeper: Some(z),
+            },
+            host,
+        )
+        .unwrap()
+}
+
+/// Facts of a host where everything the plan wants is already in place.
+fn converged(c: &Cluster, s: &LocalDist, z: &LocalDist, host: &Host) -> HostFacts {
+    let mut f = HostFacts {
+        java_major: Some(17),
+        java: Some("openjdk version \"17.0.15\"".into()),
+        has_sha256sum: true,
+        ..Default::default()
+    };
+    for d in [s, z] {
+        let root = root_for(c, d);
+        f.stamps.insert(layout::tree(root, d), d.sha256.clone());
+        f.current.insert(root.to_string(), d.dir_name.clone());
+        f.free_kb.insert(root.to_string(), 10_000_000);
+    }
+    for file in files(c, s, z, host) {
+        f.files.insert(file.path.clone(), sha256_hex(&file.content));
+    }
+    for d in Daemon::ALL.into_iter().filter(|d| d.runs_on(host)) {
+        f.running.insert(d, 100);
+    }
+    f
+}
+
+#[test]
+fn first_deploy_installs_writes_and_starts_everything() {
+    let (c, s, z) = setup();
+    let h = &c.hosts[0];
+    let facts = HostFacts {
+        java_major: Some(17),
+        has_sha256sum: true,
+        ..Default::default()
+    };
+    let p = plan_host(&c, h, &[&s, &z], &files(&c, &s, &z, h), &facts);
+    assert_eq!(p.installs.len(), 2);
+    assert!(p.installs.iter().all(|i| i.upload));
+    assert_eq!(p.writes.len(), 6);
+    assert_eq!(p.links.len(), 2);
+    assert_eq!(
+        p.start,
+        [Daemon::ZooKeeper, Daemon::Master, Daemon::Worker]
+            .into_iter()
+            .collect()
+    );
+    assert!(p.restart.is_empty());
+    assert!(p.mkdirs.contains(&"/var/lib/zookeeper".to_string()));
+}
+
+#[test]
+fn converged_host_is_a_noop() {
+    let (c, s, z) = setup();
+    for h in &c.hosts {
+        let facts = converged(&c, &s, &z, h);
+        let p = plan_host(&c, h, &[&s, &z], &files(&c, &s, &z, h), &facts);
+        assert!(p.is_noop(), "{}: {:?}", h.name, p);
+        assert!(preflight(h, &[&s, &z], &facts, &p).is_empty());
+    }
+}
+
+#[test]
+fn changed_zoo_cfg_restarts_only_zookeeper() {
+    let (c, s, z) = setup();
+    let h = &c.hosts[0];
+    let mut facts = converged(&c, &s, &z, h);
+    let zoo = facts
+        .files
+        .keys()
+        .find(|k| k.ends_with("zoo.cfg"))
+        .unwrap()
+        .clone();
+    facts.files.insert(zoo, "old".into());
+    let p = plan_host(&c, h, &[&s, &z], &files(&c, &s, &z, h), &facts);
+    assert_eq!(p.writes.len(), 1);
+    assert_eq!(p.restart, [Daemon::ZooKeeper].into_iter().collect());
+    assert!(p.start.is_empty() && p.installs.is_empty());
+}
+
+#[test]
+fn uploaded_but_not_unpacked_skips_the_upload() {
+    let (c, s, z) = setup();
+    let h = &c.hosts[2];
+    let mut facts = converged(&c, &s, &z, h);
+    let tree = layout::tree(&c.spark.install_root, &s);
+    facts.stamps.remove(&tree);
+    facts
+        .uploaded
+        .insert(layout::uploaded_tarball(&c.spark.install_root, &s), s.size);
+    let p = plan_host(&c, h, &[&s, &z], &files(&c, &s, &z, h), &facts);
+    assert_eq!(p.installs.len(), 1);
+    assert!(!p.installs[0].upload);
+    // files inside a re-installed tree are rewritten even if they existed before
+    assert!(p.writes.iter().any(|f| f.path.ends_with("spark-env.sh")));
+    assert_eq!(p.restart, [Daemon::Worker].into_iter().collect());
+}
+
+#[test]
+fn preflight_reports_java_disk_and_ports() {
+    let (c, s, z) = setup();
+    let h = &c.hosts[0];
+    let mut facts = HostFacts {
+        java_major: Some(11),
+        java: Some("openjdk version \"11.0.2\"".into()),
+        has_sha256sum: true,
+        ..Default::default()
+    };
+    facts.free_kb.insert("/opt/spark".into(), 100 * 1024);
+    facts.listening.insert(8080);
+    let p = plan_host(&c, h, &[&s, &z], &files(&c, &s, &z, h), &facts);
+    let problems = preflight(h, &[&s, &z], &facts, &p);
+    assert_eq!(
+        problems,
+        vec![
+            "host hosta: Spark 4.3.0 needs Java 17 or newer, but the host has Java 11 (openjdk version \"11.0.2\")",
+            "host hosta: not enough disk under /opt/spark: 100 MiB free, 953 MiB needed for spark-4.3.0-bin-pyspark.tar",
+            "host hosta: port 8080 (Spark master web UI) is already in use by another process; stop it or choose another port in the inventory",
+        ]
+    );
+    let none = HostFacts {
+        has_sha256sum: true,
+        ..Default::default()
+    };
+    let problems = preflight(h, &[&s, &z], &none, &p);
+    assert_eq!(problems[0], "host hosta: Java not found (`java` on PATH in a non-interactive SSH session); install Java 17+ or set `java_home`");
+}
+
+#[test]
+fn java_ranges_by_spark_version() {
+    let d = |name: &str| {
+        LocalDist::assumed(
+            Product::Spark,
+            &Source::Path {
+                path: format!("{}.tgz", name).into(),
+                checksum: None,
+            },
+        )
+        .unwrap()
+    };
+    assert_eq!(java_range(&d("spark-2.4.8-bin-hadoop2.7")), (8, Some(8)));
+    assert_eq!(java_range(&d("spark-3.5.3-bin-hadoop3")), (8, Some(17)));
+    assert_eq!(java_range(&d("spark-4.0.0-bin-hadoop3")), (17, None));
+}
+
+#[test]
+fn stop_is_the_reverse_of_start() {
+    let mut s = start_order().to_vec();
+    s.reverse();
+    assert_eq!(s, stop_order().to_vec());
+}

@@ -1,0 +1,342 @@
+//! Renders every configuration file of a host from the tera templates.
+//!
+//! Pure: inventory + distributions in, file contents out. All hosts are
+//! rendered before anything is changed anywhere, so a broken user template
+//! stops the run before a single file is written. Templates are built in
+//! (`templates/` is compiled into the binary) and can be overridden one by one
+//! from the directory named by `[cluster] templates`.
+
+use crate::diag::{Diagnostic, UsageError};
+use crate::dist::{LocalDist, Version};
+use crate::inventory::{Cluster, Ha, Host};
+use crate::layout::{self, Daemon};
+use anyhow::Result;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+const BUILTIN: [(&str, &str); 6] = [
+    (
+        "spark-env.sh",
+        include_str!("../templates/spark-env.sh.tera"),
+    ),
+    (
+        "spark-defaults.conf",
+        include_str!("../templates/spark-defaults.conf.tera"),
+    ),
+    ("workers", include_str!("../templates/workers.tera")),
+    ("zoo.cfg", include_str!("../templates/zoo.cfg.tera")),
+    ("java.env", include_str!("../templates/java.env.tera")),
+    ("myid", include_str!("../templates/myid.tera")),
+];
+
+/// One file to put on a host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigFile {
+    /// Absolute path on the host.
+    pub path: String,
+    pub content: String,
+    /// Which template produced it (for messages).
+    pub template: &'static str,
+    /// Daemons that read this file at start: they restart when it changes.
+    pub readers: Vec<Daemon>,
+}
+
+/// The distributions a render needs (ZooKeeper only if some host runs it).
+pub struct Dists<'a> {
+    pub spark: &'a LocalDist,
+    pub zookeeper: Option<&'a LocalDist>,
+}
+
+pub struct Renderer {
+    tera: tera::Tera,
+    /// template name -> where it came from (for error messages)
+    origins: BTreeMap<&'static str, String>,
+}
+
+impl Renderer {
+    /// Load built-in templates, replaced by any file of the same name +
+    /// ".tera" in the cluster's templates directory.
+    pub fn new(cluster: &Cluster) -> Result<Renderer> {
+        let mut tera = tera::Tera::new();
+        // Config files are not HTML.
+        tera.autoescape_on(Vec::<&str>::new());
+        tera.register_filter("properties", properties_filter);
+        let mut origins = BTreeMap::new();
+        for (name, builtin) in BUILTIN {
+            let (text, origin) = match &cluster.templates_dir {
+                Some(dir) if dir.join(format!("{}.tera", name)).is_file() => {
+                    let p = dir.join(format!("{}.tera", name));
+                    let text = std::fs::read_to_string(&p).map_err(|e| {
+                        UsageError(format!(
+                            "error: cannot read template {}: {}",
+                            p.display(),
+                            e
+                        ))
+                    })?;
+                    (text, p.display().to_string())
+                }
+                _ => (
+                    builtin.to_string(),
+                    format!("built-in templates/{}.tera", name),
+                ),
+            };
+            tera.add_raw_template(name, &text)
+                .map_err(|e| template_error(&origin, &e))?;
+            origins.insert(name, origin);
+        }
+        Ok(Renderer { tera, origins })
+    }
+
+    fn render(&self, name: &'static str, ctx: &tera::Context) -> Result<String> {
+        let mut text = self
+            .tera
+            .render(name, ctx)
+            .map_err(|e| template_error(&self.origins[name], &e))?;
+        // Files are written with here-documents, which always end in a newline.
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        Ok(text)
+    }
+
+    /// Every config file for `host`, in a fixed order.
+    pub fn host_files(
+        &self,
+        cluster: &Cluster,
+        dists: &Dists,
+        host: &Host,
+    ) -> Result<Vec<ConfigFile>> {
+        let ctx = tera::Context::from_serialize(&context(cluster, dists, host))
+            .map_err(|e| anyhow::anyhow!("template context: {}", e))?;
+        let mut out = Vec::new();
+        let spark_conf = format!(
+            "{}/conf",
+            layout::tree(&cluster.spark.install_root, dists.spark)
+        );
+        let spark_readers = Daemon::ALL
+            .into_iter()
+            .filter(|d| *d != Daemon::ZooKeeper && d.runs_on(host))
+            .collect::<Vec<_>>();
+        if !spark_readers.is_empty() {
+            out.push(ConfigFile {
+                path: format!("{}/spark-env.sh", spark_conf),
+                content: self.render("spark-env.sh", &ctx)?,
+                template: "spark-env.sh",
+                readers: spark_readers.clone(),
+            });
+            out.push(ConfigFile {
+                path: format!("{}/spark-defaults.conf", spark_conf),
+                content: self.render("spark-defaults.conf", &ctx)?,
+                template: "spark-defaults.conf",
+                readers: spark_readers.clone(),
+            });
+            if host.roles.master {
+                // Spark 2.4's start-slaves.sh reads conf/slaves; 3.0+ reads conf/workers.
+                let old = dists.spark.version.is_some_and(|v| {
+                    v < Version {
+                        major: 3,
+                        minor: 0,
+                        patch: 0,
+                    }
+                });
+                let name = if old { "slaves" } else { "workers" };
+                out.push(ConfigFile {
+                    path: format!("{}/{}", spark_conf, name),
+                    content: self.render("workers", &ctx)?,
+                    template: "workers",
+                    readers: vec![],
+                });
+            }
+        }
+        if let (true, Some(zk)) = (host.roles.zookeeper, dists.zookeeper) {
+            let zk_conf = format!("{}/conf", layout::tree(&cluster.zookeeper.install_root, zk));
+            let r = vec![Daemon::ZooKeeper];
+            out.push(ConfigFile {
+                path: format!("{}/zoo.cfg", zk_conf),
+                content: self.render("zoo.cfg", &ctx)?,
+                template: "zoo.cfg",
+                readers: r.clone(),
+            });
+            out.push(ConfigFile {
+                path: format!("{}/java.env", zk_conf),
+                content: self.render("java.env", &ctx)?,
+                template: "java.env",
+                readers: r.clone(),
+            });
+            out.push(ConfigFile {
+                path: format!("{}/myid", host.zk.data_dir),
+                content: self.render("myid", &ctx)?,
+                template: "myid",
+                readers: r,
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn template_error(origin: &str, e: &tera::Error) -> anyhow::Error {
+    // tera's own message carries the line and column inside the template.
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg.push_str(&format!(": {}", s));
+        src = s.source();
+    }
+    UsageError(format!(
+        "error: template {} failed: {}",
+        origin,
+        msg.trim_end()
+    ))
+    .into()
+}
+
+/// Escape a value for a Java .properties file (spark-defaults.conf):
+/// backslashes would otherwise be eaten by the parser.
+fn properties_filter(value: &str, _: tera::Kwargs, _: &tera::State) -> String {
+    value.replace('\\', "\\\\")
+}
+
+#[derive(Serialize)]
+struct HostCtx<'a> {
+    name: &'a str,
+    address: &'a str,
+    roles: crate::inventory::Roles,
+    zk_id: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct Server<'a> {
+    id: u32,
+    address: &'a str,
+    quorum_port: u16,
+    election_port: u16,
+}
+
+#[derive(Serialize)]
+struct Ctx<'a> {
+    cluster: &'a str,
+    host: HostCtx<'a>,
+    spark: &'a crate::inventory::SparkSettings,
+    zk: &'a crate::inventory::ZkSettings,
+    ensemble: Ensemble,
+    ha: HaCtx,
+    master_url: String,
+    zk_connect: String,
+    workers: Vec<&'a str>,
+    servers: Vec<Server<'a>>,
+    /// SPARK_DAEMON_JAVA_OPTS, joined: recovery properties then the user's options.
+    daemon_java_opts: String,
+    master_opts: String,
+    /// Sorted lists: tera iterates maps in hash order, which would make
+    /// files differ between runs and restart daemons for nothing.
+    spark_defaults: Vec<Prop<'a>>,
+    zk_extra: Vec<Prop<'a>>,
+}
+
+#[derive(Serialize)]
+struct Prop<'a> {
+    key: &'a str,
+    value: &'a str,
+}
+
+fn props(map: &BTreeMap<String, String>) -> Vec<Prop<'_>> {
+    map.iter().map(|(k, v)| Prop { key: k, value: v }).collect()
+}
+
+#[derive(Serialize)]
+struct Ensemble {
+    tick_time: u32,
+    init_limit: u32,
+    sync_limit: u32,
+    max_session_timeout: Option<u32>,
+    autopurge_snap_retain_count: u32,
+    autopurge_purge_interval: u32,
+}
+
+#[derive(Serialize)]
+struct HaCtx {
+    mode: &'static str,
+    zookeeper_dir: String,
+    recovery_dir: Option<String>,
+}
+
+fn context<'a>(cluster: &'a Cluster, _dists: &Dists, host: &'a Host) -> Ctx<'a> {
+    let z = &cluster.zookeeper;
+    // Recovery settings go on every master (REFERENCE: masters pointed at
+    // different URLs or dirs would each think they lead).
+    let mut opts: Vec<String> = Vec::new();
+    if host.roles.master {
+        match &cluster.ha {
+            Ha::None => {}
+            Ha::Zookeeper => {
+                opts.push("-Dspark.deploy.recoveryMode=ZOOKEEPER".into());
+                opts.push(format!(
+                    "-Dspark.deploy.zookeeper.url={}",
+                    cluster.zk_connect()
+                ));
+                opts.push(format!(
+                    "-Dspark.deploy.zookeeper.dir={}",
+                    cluster.spark.zookeeper_dir
+                ));
+            }
+            Ha::Filesystem { dir } => {
+                opts.push("-Dspark.deploy.recoveryMode=FILESYSTEM".into());
+                opts.push(format!("-Dspark.deploy.recoveryDirectory={}", dir));
+            }
+        }
+    }
+    opts.extend(host.spark.daemon_java_opts.iter().cloned());
+    let mut master_opts: Vec<String> = Vec::new();
+    if let Some(t) = host.spark.worker_timeout {
+        master_opts.push(format!("-Dspark.worker.timeout={}", t));
+    }
+    master_opts.extend(host.spark.master_opts.iter().cloned());
+    Ctx {
+        cluster: &cluster.name,
+        host: HostCtx {
+            name: &host.name,
+            address: &host.address,
+            roles: host.roles,
+            zk_id: host.zk_id,
+        },
+        spark: &host.spark,
+        zk: &host.zk,
+        ensemble: Ensemble {
+            tick_time: z.tick_time,
+            init_limit: z.init_limit,
+            sync_limit: z.sync_limit,
+            max_session_timeout: z.max_session_timeout,
+            autopurge_snap_retain_count: z.autopurge_snap_retain_count,
+            autopurge_purge_interval: z.autopurge_purge_interval,
+        },
+        ha: HaCtx {
+            mode: cluster.ha.name(),
+            zookeeper_dir: cluster.spark.zookeeper_dir.clone(),
+            recovery_dir: match &cluster.ha {
+                Ha::Filesystem { dir } => Some(dir.clone()),
+                _ => None,
+            },
+        },
+        master_url: cluster.master_url(),
+        zk_connect: cluster.zk_connect(),
+        workers: cluster.workers().map(|h| h.address.as_str()).collect(),
+        servers: cluster
+            .zk_hosts()
+            .map(|h| Server {
+                id: h.zk_id.unwrap_or(0),
+                address: &h.address,
+                quorum_port: h.zk.quorum_port,
+                election_port: h.zk.election_port,
+            })
+            .collect(),
+        daemon_java_opts: opts.join(" "),
+        master_opts: master_opts.join(" "),
+        spark_defaults: props(&host.spark.defaults),
+        zk_extra: props(&host.zk.extra),
+    }
+}
+
+/// A render error as a diagnostic (used by tests and `plan`).
+pub fn as_diagnostic(e: &anyhow::Error) -> Diagnostic {
+    Diagnostic::new(e.to_string())
+}
