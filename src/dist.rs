@@ -340,6 +340,29 @@ fn download(url: &str, checksum: &Checksum, key: &str) -> Result<PathBuf> {
     Ok(dest)
 }
 
+impl LocalDist {
+    /// What a tarball would be, from its name alone, without reading it:
+    /// for `plan`-level tests and golden files (sha256 is unknown).
+    pub fn assumed(product: Product, source: &Source) -> Option<LocalDist> {
+        let path = match source {
+            Source::Path { path, .. } => path.clone(),
+            Source::Url { url, .. } => PathBuf::from(url.rsplit('/').next()?),
+        };
+        let file_name = path.file_name()?.to_string_lossy().into_owned();
+        let (dir_name, compression) = tarball_name(&file_name)?;
+        Some(LocalDist {
+            product,
+            version: Version::find_in(&dir_name),
+            path,
+            file_name,
+            dir_name,
+            size: 0,
+            sha256: "0".repeat(64),
+            compression,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,29 +444,5 @@ mod tests {
             "{}",
             err
         );
-    }
-}
-
-impl LocalDist {
-    /// What a tarball would be, from its name alone, without reading it:
-    /// for `plan`-level tests and golden files (sha256 is unknown).
-    pub fn assumed(product: Product, source: &Source) -> Option<LocalDist> {
-        let (path, url_name) = match source {
-            Source::Path { path, .. } => (path.clone(), None),
-            Source::Url { url, .. } => (PathBuf::from(url.rsplit('/').next()?), Some(())),
-        };
-        let _ = url_name;
-        let file_name = path.file_name()?.to_string_lossy().into_owned();
-        let (dir_name, compression) = tarball_name(&file_name)?;
-        Some(LocalDist {
-            product,
-            version: Version::find_in(&dir_name),
-            path,
-            file_name,
-            dir_name,
-            size: 0,
-            sha256: "0".repeat(64),
-            compression,
-        })
     }
 }

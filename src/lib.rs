@@ -6,6 +6,8 @@
 //! (what to change, pure) -> `exec` (the only code that talks to hosts) ->
 //! `health` (proof that the cluster works).
 
+pub mod cli;
+pub mod command;
 pub mod diag;
 pub mod dist;
 pub mod exec;
@@ -14,5 +16,7 @@ pub mod health;
 pub mod inventory;
 pub mod layout;
 pub mod plan;
+pub mod progress;
 pub mod render;
 pub mod shell;
+pub mod steps;

@@ -103,6 +103,7 @@ enum Node<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::useless_vec)]
 mod tests {
     use super::*;
 

@@ -400,7 +400,7 @@ fn resolve_host(
             e.help(
                 path!["host", i, "spark", key],
                 format!("`{}` can only be set cluster-wide", key),
-                format!("move it to the [spark] table"),
+                "move it to the [spark] table".to_string(),
             );
         }
     }
@@ -900,7 +900,7 @@ fn resolve_ha(e: &mut Errors, raw: &RawInventory, hosts: &[Host]) -> Ha {
             format!("HA mode `zookeeper` needs ZooKeeper, but no host has the `zookeeper` role (masters: {})", masters.join(", ")),
             "add \"zookeeper\" to the roles of 3 hosts",
         ),
-        Ha::Zookeeper if zks.len() < 3 || zks.len() % 2 == 0 => e.help(
+        Ha::Zookeeper if zks.len() < 3 || zks.len().is_multiple_of(2) => e.help(
             if raw.cluster.ha.is_some() { at } else { path!["host"] },
             format!("HA mode `zookeeper` needs an odd number of ZooKeeper hosts, at least 3; found {} ({})", zks.len(), zks.join(", ")),
             "a quorum of N servers survives (N-1)/2 failures: 1 or 2 servers survive none; use 3 or 5",

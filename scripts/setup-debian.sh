@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what the demo and the tests need on a fresh Debian 12 machine, as
+# root: ssh client and server (the lab's hosts run their own sshd), iproute2
+# (network namespaces), Java 17 (Spark 4), python3 (PySpark jobs), ZooKeeper
+# (its jars become the lab's ZooKeeper tarball), and the Rust toolchain's
+# rustfmt/clippy if rustup is there. Idempotent; safe to run every time.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+need=(openssh-server openssh-client iproute2 openjdk-17-jre-headless python3 python3-pip curl tar gzip zookeeper procps)
+missing=()
+for p in "${need[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: cargo not found; install Rust (rustup) first" >&2
+  exit 1
+fi
+if command -v rustup >/dev/null 2>&1; then
+  rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt >/dev/null 2>&1 || true
+  rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy >/dev/null 2>&1 || true
+fi
+echo "setup: ok" >&2

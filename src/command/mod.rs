@@ -1,0 +1,428 @@
+//! Subcommands, and the operations they share: connect, gather facts, start
+//! and stop daemons in the right order, and wait (with deadlines) until the
+//! cluster proves it works. One file per subcommand.
+
+pub mod deploy;
+pub mod lifecycle;
+pub mod status;
+
+use crate::dist::{self, LocalDist, Product};
+use crate::exec::{self, Conn, ConnectOptions};
+use crate::facts::{self, HostFacts};
+use crate::health::{self, Level, ZkMode};
+use crate::inventory::{Cluster, Host};
+use crate::layout::{self, Daemon};
+use crate::progress::{HostBar, Progress};
+use crate::steps;
+use anyhow::{anyhow, bail, Result};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Options every subcommand shares.
+#[derive(Debug, Clone)]
+pub struct Global {
+    pub parallel: usize,
+    pub connect: ConnectOptions,
+    pub quiet: bool,
+}
+
+/// Load the inventory; errors are user errors (exit 2).
+pub fn load_inventory(path: &Path) -> Result<Cluster> {
+    Ok(crate::inventory::load(path)?)
+}
+
+/// Resolve both distributions before touching any host.
+pub async fn resolve_dists(cluster: &Cluster) -> Result<(LocalDist, Option<LocalDist>)> {
+    let c = cluster.clone();
+    tokio::task::spawn_blocking(move || {
+        let file = c.file.display().to_string();
+        let spark = dist::resolve(
+            Product::Spark,
+            &c.spark.source,
+            &format!("[spark] in {}", file),
+        )?;
+        let zk = match (&c.zookeeper.source, c.has_zookeeper()) {
+            (Some(s), true) => Some(dist::resolve(
+                Product::ZooKeeper,
+                s,
+                &format!("[zookeeper] in {}", file),
+            )?),
+            _ => None,
+        };
+        Ok((spark, zk))
+    })
+    .await?
+}
+
+/// A connected cluster: the inventory, one connection per host, progress.
+pub struct Session {
+    pub cluster: Cluster,
+    pub conns: BTreeMap<String, Conn>,
+    pub progress: Arc<Progress>,
+    pub global: Global,
+}
+
+impl Session {
+    pub async fn open(cluster: Cluster, global: &Global) -> Result<Session> {
+        let names: Vec<&str> = cluster.hosts.iter().map(|h| h.name.as_str()).collect();
+        let progress = Progress::new(&names, global.quiet);
+        progress.line(&format!("connecting to {} hosts", cluster.hosts.len()));
+        let hosts: Vec<&Host> = cluster.hosts.iter().collect();
+        let conns = exec::connect_all(&cluster, &hosts, &global.connect, global.parallel).await?;
+        let conns = conns.into_iter().map(|c| (c.host.clone(), c)).collect();
+        Ok(Session {
+            cluster,
+            conns,
+            progress,
+            global: global.clone(),
+        })
+    }
+
+    pub fn conn(&self, host: &str) -> &Conn {
+        &self.conns[host]
+    }
+
+    pub async fn close(self) {
+        for (_, c) in self.conns {
+            c.close().await;
+        }
+    }
+
+    /// Run `f` for each host in parallel (bounded by --parallel); all errors are collected.
+    pub async fn each_host<T, F, Fut>(&self, hosts: Vec<Host>, f: F) -> Result<Vec<(String, T)>>
+    where
+        T: Send + 'static,
+        F: Fn(Conn, Host, HostBar) -> Fut,
+        Fut: std::future::Future<Output = Result<T>> + Send + 'static,
+    {
+        let sem = Arc::new(tokio::sync::Semaphore::new(self.global.parallel.max(1)));
+        let mut set = tokio::task::JoinSet::new();
+        for (i, h) in hosts.into_iter().enumerate() {
+            let bar = self.progress.host(&h.name);
+            let fut = f(self.conn(&h.name).clone(), h.clone(), bar);
+            let sem = sem.clone();
+            set.spawn(async move {
+                let _p = sem.acquire_owned().await;
+                (i, h.name, fut.await)
+            });
+        }
+        let mut ok = Vec::new();
+        let mut errors = Vec::new();
+        while let Some(r) = set.join_next().await {
+            let (i, name, r) = r?;
+            match r {
+                Ok(v) => ok.push((i, name, v)),
+                Err(e) => errors.push(format!("{:#}", e)),
+            }
+        }
+        if !errors.is_empty() {
+            errors.sort();
+            bail!("{}", errors.join("\n"));
+        }
+        ok.sort_by_key(|(i, _, _)| *i);
+        Ok(ok.into_iter().map(|(_, n, v)| (n, v)).collect())
+    }
+
+    /// Facts of every host, in one round trip each.
+    pub async fn facts(
+        &self,
+        spark: Option<&LocalDist>,
+        zk: Option<&LocalDist>,
+        files: &BTreeMap<String, Vec<String>>,
+    ) -> Result<BTreeMap<String, HostFacts>> {
+        let scripts: BTreeMap<String, String> = self
+            .cluster
+            .hosts
+            .iter()
+            .map(|h| {
+                let dists = spark
+                    .map(|s| crate::plan::host_dists(h, s, zk))
+                    .unwrap_or_default();
+                (
+                    h.name.clone(),
+                    facts::script(
+                        &self.cluster,
+                        h,
+                        &dists,
+                        files.get(&h.name).map(Vec::as_slice).unwrap_or(&[]),
+                    ),
+                )
+            })
+            .collect();
+        let scripts = Arc::new(scripts);
+        let out = self
+            .each_host(self.cluster.hosts.clone(), |conn, host, _bar| {
+                let scripts = scripts.clone();
+                async move {
+                    let o = conn.run("gather facts", &scripts[&host.name]).await?;
+                    Ok(facts::parse(&o.stdout))
+                }
+            })
+            .await?;
+        Ok(out.into_iter().collect())
+    }
+
+    /// Start `daemon` on `hosts` in parallel.
+    pub async fn start(&self, daemon: Daemon, hosts: Vec<Host>) -> Result<()> {
+        if hosts.is_empty() {
+            return Ok(());
+        }
+        let root = layout::root_of(&self.cluster, daemon).to_string();
+        let url = self.cluster.master_url();
+        self.each_host(hosts, move |conn, host, bar| {
+            let script = steps::start(&host, daemon, &root, &url);
+            async move {
+                bar.step(&format!("start {}", daemon.label()));
+                let r = conn
+                    .run(&format!("start {}", daemon.label()), &script)
+                    .await;
+                if let Err(e) = r {
+                    let tail = conn
+                        .run_status("read log", &steps::log_tail(&host, daemon, 30))
+                        .await
+                        .map(|o| o.stdout)
+                        .unwrap_or_default();
+                    return Err(anyhow!(
+                        "{:#}\n  last lines of the {} log on {}:\n{}",
+                        e,
+                        daemon.label(),
+                        host.name,
+                        indent(&tail)
+                    ));
+                }
+                bar.finish(&format!("{} started", daemon.label()));
+                Ok(())
+            }
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Stop `daemon` on `hosts` in parallel and wait for each process to exit.
+    pub async fn stop(&self, daemon: Daemon, hosts: Vec<Host>) -> Result<Vec<(String, String)>> {
+        let root = layout::root_of(&self.cluster, daemon).to_string();
+        self.each_host(hosts, move |conn, host, bar| {
+            let script = steps::stop(&host, daemon, &root, 30);
+            async move {
+                bar.step(&format!("stop {}", daemon.label()));
+                let o = conn
+                    .run(&format!("stop {}", daemon.label()), &script)
+                    .await?;
+                let what = if o.stdout.contains("@killed") {
+                    "killed (did not exit within 30 s of SIGTERM)"
+                } else if o.stdout.contains("@not-running") {
+                    "was not running"
+                } else {
+                    "stopped"
+                };
+                bar.finish(&format!("{} {}", daemon.label(), what));
+                Ok(what.to_string())
+            }
+        })
+        .await
+    }
+
+    /// Last log lines of `daemon` on each host, for an error message.
+    pub async fn log_tails(&self, daemon: Daemon, hosts: &[&Host]) -> String {
+        let mut out = String::new();
+        for h in hosts {
+            if let Ok(o) = self
+                .conn(&h.name)
+                .run_status("read log", &steps::log_tail(h, daemon, 15))
+                .await
+            {
+                if !o.stdout.trim().is_empty() {
+                    out.push_str(&format!(
+                        "  last lines of the {} log on {}:\n{}",
+                        daemon.label(),
+                        h.name,
+                        indent(&o.stdout)
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// Wait until ZooKeeper on every ZK host serves, with exactly one leader.
+    pub async fn wait_zookeeper(&self, deadline: Duration) -> Result<()> {
+        let t0 = Instant::now();
+        loop {
+            let snap = health::probe(&self.cluster).await;
+            let leaders = snap
+                .zookeeper
+                .iter()
+                .filter(|(_, m)| matches!(m, ZkMode::Leader | ZkMode::Standalone))
+                .count();
+            let serving = snap.zookeeper.iter().filter(|(_, m)| m.serving()).count();
+            if leaders == 1 && serving == snap.zookeeper.len() {
+                let modes: Vec<String> = snap
+                    .zookeeper
+                    .iter()
+                    .map(|(h, m)| format!("{} {}", h, m.label()))
+                    .collect();
+                self.progress.line(&format!(
+                    "ZooKeeper quorum in {:.1} s: {}",
+                    t0.elapsed().as_secs_f64(),
+                    modes.join(", ")
+                ));
+                return Ok(());
+            }
+            if t0.elapsed() > deadline {
+                let bad: Vec<&Host> = snap
+                    .zookeeper
+                    .iter()
+                    .filter(|(_, m)| !m.serving())
+                    .filter_map(|(h, _)| self.cluster.host(h))
+                    .collect();
+                let states: Vec<String> = snap
+                    .zookeeper
+                    .iter()
+                    .map(|(h, m)| format!("{}: {}", h, m.label()))
+                    .collect();
+                bail!(
+                    "ZooKeeper did not form a quorum within {} s ({})\n{}",
+                    deadline.as_secs(),
+                    states.join(", "),
+                    self.log_tails(Daemon::ZooKeeper, &bad).await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+
+    /// Wait until exactly one master is ALIVE and every other is STANDBY.
+    pub async fn wait_masters(&self, deadline: Duration) -> Result<String> {
+        let t0 = Instant::now();
+        loop {
+            let snap = health::probe(&self.cluster).await;
+            let states: Vec<(String, String)> = snap
+                .masters
+                .iter()
+                .map(|(h, r)| {
+                    (
+                        h.clone(),
+                        r.as_ref()
+                            .map(|m| m.status.clone())
+                            .unwrap_or_else(|e| format!("no answer ({})", e)),
+                    )
+                })
+                .collect();
+            let alive: Vec<&String> = states
+                .iter()
+                .filter(|(_, s)| s == "ALIVE")
+                .map(|(h, _)| h)
+                .collect();
+            let standby = states.iter().filter(|(_, s)| s == "STANDBY").count();
+            if alive.len() == 1 && standby + 1 == states.len() {
+                let desc: Vec<String> =
+                    states.iter().map(|(h, s)| format!("{} {}", h, s)).collect();
+                self.progress.line(&format!(
+                    "masters settled in {:.1} s: {}",
+                    t0.elapsed().as_secs_f64(),
+                    desc.join(", ")
+                ));
+                return Ok(alive[0].clone());
+            }
+            if t0.elapsed() > deadline {
+                let bad: Vec<&Host> = states
+                    .iter()
+                    .filter(|(_, s)| s != "ALIVE" && s != "STANDBY")
+                    .filter_map(|(h, _)| self.cluster.host(h))
+                    .collect();
+                let desc: Vec<String> = states
+                    .iter()
+                    .map(|(h, s)| format!("{}: {}", h, s))
+                    .collect();
+                bail!(
+                    "the masters did not settle (one ALIVE, the rest STANDBY) within {} s: {}\n{}",
+                    deadline.as_secs(),
+                    desc.join(", "),
+                    self.log_tails(Daemon::Master, &bad).await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(400)).await;
+        }
+    }
+
+    /// Wait until the ALIVE master lists every inventory worker ALIVE with
+    /// the expected cores and memory.
+    pub async fn wait_workers(&self, deadline: Duration) -> Result<health::Assessment> {
+        let t0 = Instant::now();
+        loop {
+            let snap = health::probe(&self.cluster).await;
+            let a = health::assess(&self.cluster, &snap);
+            if a.level == Level::Healthy {
+                self.progress.line(&format!(
+                    "{} of {} workers registered in {:.1} s",
+                    a.workers_alive,
+                    a.workers_expected,
+                    t0.elapsed().as_secs_f64()
+                ));
+                return Ok(a);
+            }
+            if t0.elapsed() > deadline {
+                let missing: Vec<&Host> = self
+                    .cluster
+                    .workers()
+                    .filter(|w| {
+                        a.problems
+                            .iter()
+                            .any(|p| p.starts_with(&format!("worker on {} ", w.name)))
+                    })
+                    .collect();
+                bail!(
+                    "the cluster is not healthy after {} s:\n  - {}\n{}",
+                    deadline.as_secs(),
+                    a.problems.join("\n  - "),
+                    self.log_tails(Daemon::Worker, &missing).await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}
+
+pub fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("    | {}\n", l)).collect()
+}
+
+/// The inventory path: the argument, else $SPARKCTL_INVENTORY, else ./inventory.toml.
+pub fn inventory_path(arg: Option<PathBuf>) -> PathBuf {
+    arg.or_else(|| std::env::var_os("SPARKCTL_INVENTORY").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("inventory.toml"))
+}
+
+/// `sparkctl check`: validate and render locally; no host is contacted.
+pub fn check(path: &Path) -> Result<i32> {
+    let cluster = load_inventory(path)?;
+    let renderer = crate::render::Renderer::new(&cluster)?;
+    let spark = LocalDist::assumed(Product::Spark, &cluster.spark.source)
+        .ok_or_else(|| anyhow!("cannot name the Spark tarball"))?;
+    let zk = cluster
+        .zookeeper
+        .source
+        .as_ref()
+        .and_then(|s| LocalDist::assumed(Product::ZooKeeper, s));
+    let dists = crate::render::Dists {
+        spark: &spark,
+        zookeeper: zk.as_ref(),
+    };
+    let mut n = 0;
+    for h in &cluster.hosts {
+        n += renderer.host_files(&cluster, &dists, h)?.len();
+    }
+    println!(
+        "{}: ok ({} hosts, HA {}, {} masters, {} workers, {} ZooKeeper servers, {} files rendered)",
+        path.display(),
+        cluster.hosts.len(),
+        cluster.ha.name(),
+        cluster.masters().count(),
+        cluster.workers().count(),
+        cluster.zk_hosts().count(),
+        n
+    );
+    Ok(crate::diag::exit::OK)
+}

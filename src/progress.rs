@@ -1,0 +1,134 @@
+//! What the operator sees while a run is under way: one indicatif bar per
+//! host on a terminal (bytes while uploading, the current step otherwise),
+//! plain timestamped lines when stderr is not a terminal (CI, logs, pipes).
+//!
+//! indicatif prints nothing when not on a terminal, so plain mode prints
+//! its own lines rather than relying on `MultiProgress::println`.
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Clone)]
+pub struct Progress {
+    multi: Option<MultiProgress>,
+    start: Instant,
+    width: usize,
+}
+
+#[derive(Clone)]
+pub struct HostBar {
+    host: String,
+    bar: Option<ProgressBar>,
+    progress: Arc<Progress>,
+}
+
+impl Progress {
+    /// `quiet` suppresses step lines (errors and summaries still print).
+    pub fn new(hosts: &[&str], quiet: bool) -> Arc<Progress> {
+        let tty = std::io::stderr().is_terminal() && std::env::var_os("SPARKCTL_PLAIN").is_none();
+        let multi =
+            (tty && !quiet).then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        Arc::new(Progress {
+            multi,
+            start: Instant::now(),
+            width: hosts.iter().map(|h| h.len()).max().unwrap_or(4),
+        })
+    }
+
+    pub fn host(self: &Arc<Self>, host: &str) -> HostBar {
+        let bar = self.multi.as_ref().map(|m| {
+            let b = m.add(ProgressBar::new_spinner());
+            b.set_style(
+                ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg}").unwrap(),
+            );
+            b.set_prefix(format!("{:w$}", host, w = self.width));
+            b.enable_steady_tick(Duration::from_millis(120));
+            b
+        });
+        HostBar {
+            host: host.to_string(),
+            bar,
+            progress: self.clone(),
+        }
+    }
+
+    /// A line for the whole run (phase changes, waits).
+    pub fn line(&self, msg: &str) {
+        let text = format!("[{:>5.1}s] {}", self.start.elapsed().as_secs_f64(), msg);
+        match &self.multi {
+            Some(m) => {
+                let _ = m.println(text);
+            }
+            None => eprintln!("{}", text),
+        }
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+}
+
+impl HostBar {
+    pub fn step(&self, msg: &str) {
+        match &self.bar {
+            Some(b) => {
+                b.set_style(
+                    ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg}").unwrap(),
+                );
+                b.set_message(msg.to_string());
+            }
+            None => self.progress.line(&format!(
+                "{:w$}  {}",
+                self.host,
+                msg,
+                w = self.progress.width
+            )),
+        }
+    }
+
+    /// Switch to a byte bar for an upload of `total` bytes.
+    pub fn upload(&self, what: &str, total: u64) {
+        match &self.bar {
+            Some(b) => {
+                b.set_style(
+                    ProgressStyle::with_template("{spinner} {prefix:.bold} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
+                        .unwrap()
+                        .progress_chars("=> "),
+                );
+                b.set_length(total);
+                b.set_position(0);
+                b.set_message(format!("upload {}", what));
+            }
+            None => self.progress.line(&format!(
+                "{:w$}  upload {} ({} MiB)",
+                self.host,
+                what,
+                total / (1 << 20),
+                w = self.progress.width
+            )),
+        }
+    }
+
+    pub fn bytes(&self, n: u64) {
+        if let Some(b) = &self.bar {
+            b.set_position(n);
+        }
+    }
+
+    pub fn finish(&self, msg: &str) {
+        match &self.bar {
+            Some(b) => {
+                b.set_style(ProgressStyle::with_template("  {prefix:.bold} {wide_msg}").unwrap());
+                b.finish_with_message(msg.to_string());
+            }
+            None => self.progress.line(&format!(
+                "{:w$}  {}",
+                self.host,
+                msg,
+                w = self.progress.width
+            )),
+        }
+    }
+}

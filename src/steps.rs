@@ -1,0 +1,293 @@
+//! The shell scripts that change hosts, one function per step. Each script is
+//! POSIX sh, quotes every value with [`quote`], and is written so that a
+//! failure or a kill at any point leaves nothing that a later run would take
+//! for complete: uploads and unpacks go to temporary names and are renamed
+//! into place only after verification; config files are written to temp
+//! files and renamed together.
+
+use crate::dist::{Compression, LocalDist, Product};
+use crate::inventory::Host;
+use crate::layout::{self, Daemon};
+use crate::render::ConfigFile;
+use crate::shell::{heredoc_delimiter, quote};
+
+/// Receive a tarball on stdin, verify its sha256, then rename it into place.
+pub fn upload(root: &str, d: &LocalDist) -> String {
+    let dest = layout::uploaded_tarball(root, d);
+    format!(
+        r#"set -e
+umask 022
+mkdir -p {dir}
+part={dest}.part.$$
+trap 'rm -f "$part"' EXIT INT TERM HUP
+cat > "$part"
+got=$(sha256sum < "$part" | cut -c1-64)
+if [ "$got" != {sha} ]; then
+  echo "the uploaded copy of {name} is corrupt: sha256 $got, expected {sha} (transfer cut short or disk full?)" >&2
+  exit 3
+fi
+mv -f "$part" {dest}
+trap - EXIT INT TERM HUP
+"#,
+        dir = quote(&format!("{}/dist", layout::state_dir(root))),
+        dest = quote(&dest),
+        sha = d.sha256,
+        name = d.file_name,
+    )
+}
+
+/// Unpack an uploaded (verified) tarball into a staging directory, check it
+/// is the product it claims to be, stamp it, then rename it into place.
+pub fn install(root: &str, d: &LocalDist) -> String {
+    let tb = layout::uploaded_tarball(root, d);
+    let tree = layout::tree(root, d);
+    let z = if d.compression == Compression::Gzip {
+        "z"
+    } else {
+        ""
+    };
+    let (marker, what) = match d.product {
+        Product::Spark => ("sbin/spark-daemon.sh", "a Spark distribution"),
+        Product::ZooKeeper => ("bin/zkServer.sh", "a ZooKeeper distribution"),
+    };
+    format!(
+        r#"set -e
+umask 022
+tb={tb}
+stage={state}/stage-{dir}.$$
+trap 'rm -rf "$stage"' EXIT INT TERM HUP
+got=$(sha256sum < "$tb" | cut -c1-64)
+if [ "$got" != {sha} ]; then
+  rm -f "$tb"
+  echo "the uploaded tarball $tb is corrupt (sha256 $got, expected {sha}); it was removed: run again to upload it anew" >&2
+  exit 3
+fi
+mkdir -p "$stage"
+tar -x{z}f "$tb" -C "$stage" --strip-components=1 --no-same-owner
+if [ ! -f "$stage/{marker}" ]; then
+  echo "{name} does not look like {what}: no {marker} inside its top directory" >&2
+  exit 4
+fi
+mkdir -p "$stage/conf"
+echo {sha} > "$stage/{stamp}"
+if [ -e {tree} ]; then rm -rf {tree}.old.$$; mv {tree} {tree}.old.$$; fi
+mv "$stage" {tree}
+trap - EXIT INT TERM HUP
+rm -rf {tree}.old.$$
+"#,
+        tb = quote(&tb),
+        state = quote(&layout::state_dir(root)),
+        dir = d.dir_name,
+        sha = d.sha256,
+        z = z,
+        marker = marker,
+        what = what,
+        name = d.file_name,
+        stamp = layout::STAMP,
+        tree = quote(&tree),
+    )
+}
+
+/// Create directories, write every file to a temp name, then rename them all.
+/// A kill before the renames leaves only `*.sparkctl-tmp` files, never a
+/// half-written config in use.
+pub fn write_files(mkdirs: &[String], files: &[ConfigFile]) -> String {
+    let mut s = String::from("set -e\numask 022\n");
+    let mut dirs: Vec<String> = mkdirs.to_vec();
+    for f in files {
+        if let Some((dir, _)) = f.path.rsplit_once('/') {
+            dirs.push(dir.to_string());
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    if !dirs.is_empty() {
+        s.push_str(&format!(
+            "mkdir -p {}\n",
+            dirs.iter().map(|d| quote(d)).collect::<Vec<_>>().join(" ")
+        ));
+    }
+    for f in files {
+        let delim = heredoc_delimiter(&f.content);
+        s.push_str(&format!(
+            "cat > {} <<'{}'\n{}{}\n",
+            quote(&format!("{}.sparkctl-tmp", f.path)),
+            delim,
+            f.content,
+            delim
+        ));
+    }
+    for f in files {
+        s.push_str(&format!(
+            "mv -f {} {}\n",
+            quote(&format!("{}.sparkctl-tmp", f.path)),
+            quote(&f.path)
+        ));
+    }
+    s
+}
+
+/// Point `root/current` at `dir` by renaming a new link over the old one.
+pub fn link(root: &str, dir: &str) -> String {
+    let tmp = format!("{}/.current.tmp", root);
+    format!(
+        "set -e\nln -sfn {dir} {tmp}\nmv -Tf {tmp} {cur} 2>/dev/null || {{ rm -f {tmp}; ln -sfn {dir} {cur}; }}\n",
+        dir = quote(dir),
+        tmp = quote(&tmp),
+        cur = quote(&layout::current(root))
+    )
+}
+
+/// Start one daemon with the distribution's own scripts where they exist
+/// (start-master.sh, start-worker.sh / start-slave.sh for 2.4), else
+/// spark-daemon.sh, which every Spark version has.
+pub fn start(host: &Host, d: Daemon, root: &str, master_url: &str) -> String {
+    let home = quote(&layout::current(root));
+    match d {
+        Daemon::ZooKeeper => format!(
+            "set -e\ncd {home}\nexport ZOOCFGDIR={home}/conf ZOO_LOG_DIR={log}\nmkdir -p \"$ZOO_LOG_DIR\"\nbin/zkServer.sh start\n",
+            home = home,
+            log = quote(&host.zk.log_dir)
+        ),
+        Daemon::Master => format!(
+            "set -e\ncd {home}\nif [ -x sbin/start-master.sh ]; then sbin/start-master.sh\nelse sbin/spark-daemon.sh start {cls} 1 --host {addr} --port {port} --webui-port {ui}\nfi\n",
+            home = home,
+            cls = d.spark_class(),
+            addr = quote(&host.address),
+            port = host.spark.master_port,
+            ui = host.spark.master_webui_port
+        ),
+        Daemon::Worker => {
+            let port = host.spark.worker_port.map(|p| format!(" --port {}", p)).unwrap_or_default();
+            format!(
+                "set -e\ncd {home}\nif [ -x sbin/start-worker.sh ]; then sbin/start-worker.sh {url}\nelif [ -x sbin/start-slave.sh ]; then sbin/start-slave.sh {url}\nelse sbin/spark-daemon.sh start {cls} 1 --webui-port {ui}{port} {url}\nfi\n",
+                home = home,
+                url = quote(master_url),
+                cls = d.spark_class(),
+                ui = host.spark.worker_webui_port,
+                port = port
+            )
+        }
+    }
+}
+
+/// Stop one daemon and wait until its process has exited (SIGKILL after
+/// `grace_s` seconds). Prints `@stopped`, `@killed` or `@not-running`.
+pub fn stop(host: &Host, d: Daemon, root: &str, grace_s: u32) -> String {
+    let home = quote(&layout::current(root));
+    let pf = quote(&layout::pid_file(host, d));
+    let cmd = match d {
+        Daemon::ZooKeeper => format!("ZOOCFGDIR={home}/conf {home}/bin/zkServer.sh stop", home = home),
+        Daemon::Master => format!("if [ -x {home}/sbin/stop-master.sh ]; then {home}/sbin/stop-master.sh; else {home}/sbin/spark-daemon.sh stop {cls} 1; fi", home = home, cls = d.spark_class()),
+        Daemon::Worker => format!(
+            "if [ -x {home}/sbin/stop-worker.sh ]; then {home}/sbin/stop-worker.sh; elif [ -x {home}/sbin/stop-slave.sh ]; then {home}/sbin/stop-slave.sh; else {home}/sbin/spark-daemon.sh stop {cls} 1; fi",
+            home = home,
+            cls = d.spark_class()
+        ),
+    };
+    format!(
+        r#"pf={pf}
+pid=$(cat "$pf" 2>/dev/null || true)
+ours() {{ [ -n "$pid" ] && [ -r /proc/$pid/cmdline ] && tr '\0' ' ' < /proc/$pid/cmdline | grep -q {cls}; }}
+if ! ours; then echo @not-running; rm -f "$pf"; exit 0; fi
+( {cmd} ) >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+i=0
+while ours && [ $i -lt {ticks} ]; do sleep 0.2; i=$((i+1)); done
+if ours; then kill -9 "$pid"; sleep 0.3; echo @killed; else echo @stopped; fi
+rm -f "$pf"
+"#,
+        pf = pf,
+        cls = quote(d.spark_class()),
+        cmd = cmd,
+        ticks = grace_s * 5
+    )
+}
+
+/// The last lines of a daemon's log, for error messages.
+pub fn log_tail(host: &Host, d: Daemon, lines: u32) -> String {
+    format!("for f in $(ls -t {} 2>/dev/null | head -n 1); do echo \"==> $f\"; tail -n {} \"$f\"; done\n", layout::log_glob(host, d), lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(script: &str) -> std::process::Output {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .output()
+            .unwrap()
+    }
+
+    fn tmpdir(tag: &str) -> String {
+        let d = std::env::temp_dir().join(format!("sparkctl-steps-{}-{}", tag, std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d.display().to_string()
+    }
+
+    #[test]
+    fn write_files_is_exact_for_hostile_content() {
+        let d = tmpdir("write");
+        let content = "a 'quoted' $HOME `id` \\ line\nSPARKCTL_EOF_0\nend\n".to_string();
+        let f = ConfigFile {
+            path: format!("{}/conf/x.conf", d),
+            content: content.clone(),
+            template: "x",
+            readers: vec![],
+        };
+        let out = run(&write_files(&[format!("{}/logs", d)], &[f]));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(format!("{}/conf/x.conf", d)).unwrap(),
+            content
+        );
+        assert!(std::path::Path::new(&format!("{}/logs", d)).is_dir());
+        assert!(!std::path::Path::new(&format!("{}/conf/x.conf.sparkctl-tmp", d)).exists());
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn link_replaces_the_current_link() {
+        let d = tmpdir("link");
+        std::fs::create_dir_all(format!("{}/v1", d)).unwrap();
+        std::fs::create_dir_all(format!("{}/v2", d)).unwrap();
+        assert!(run(&link(&d, "v1")).status.success());
+        assert!(run(&link(&d, "v2")).status.success());
+        assert_eq!(
+            std::fs::read_link(format!("{}/current", d))
+                .unwrap()
+                .to_string_lossy(),
+            "v2"
+        );
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn install_refuses_a_corrupt_upload_and_removes_it() {
+        let d = tmpdir("install");
+        let dist = LocalDist {
+            product: Product::Spark,
+            path: "x".into(),
+            file_name: "spark-4.3.0-bin-x.tar".into(),
+            dir_name: "spark-4.3.0-bin-x".into(),
+            version: None,
+            size: 3,
+            sha256: "0".repeat(64),
+            compression: Compression::None,
+        };
+        let tb = layout::uploaded_tarball(&d, &dist);
+        std::fs::create_dir_all(std::path::Path::new(&tb).parent().unwrap()).unwrap();
+        std::fs::write(&tb, "bad").unwrap();
+        let out = run(&install(&d, &dist));
+        assert_eq!(out.status.code(), Some(3));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("is corrupt"));
+        assert!(!std::path::Path::new(&tb).exists());
+        assert!(!std::path::Path::new(&layout::tree(&d, &dist)).exists());
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+}

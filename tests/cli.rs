@@ -1,0 +1,141 @@
+//! The binary's error messages and exit codes for bad input: each one is a
+//! feature, tested through the real CLI. No hosts needed.
+
+mod common;
+use common::*;
+
+fn deploy_err(name: &str, inventory: &str) -> (Option<i32>, String) {
+    let p = write_temp(name, inventory);
+    let out = sparkctl(&["deploy", p.to_str().unwrap()]);
+    (
+        out.status.code(),
+        text(&out.stderr).replace(p.to_str().unwrap(), "INV"),
+    )
+}
+
+const GOOD: &str = "[spark]\ntarball = \"/nonexistent/spark-4.3.0-bin-hadoop3.tgz\"\n[zookeeper]\ntarball = \"/nonexistent/apache-zookeeper-3.8.4-bin.tar.gz\"\n\
+[[host]]\nname = \"a\"\nroles = [\"zookeeper\", \"master\", \"worker\"]\n\
+[[host]]\nname = \"b\"\nroles = [\"zookeeper\", \"master\", \"worker\"]\n\
+[[host]]\nname = \"c\"\nroles = [\"zookeeper\", \"worker\"]\n";
+
+#[test]
+fn toml_syntax_error_points_at_line_and_column() {
+    let (code, err) = deploy_err("syntax.toml", "[spark]\ntarball = \"x.tgz\n");
+    assert_eq!(code, Some(2));
+    assert!(err.starts_with("error: "), "{}", err);
+    assert!(err.contains(" --> INV:2:"), "{}", err);
+}
+
+#[test]
+fn unknown_key_with_suggestion() {
+    let (code, err) = deploy_err(
+        "unknown.toml",
+        &GOOD.replace("[spark]\n", "[spark]\nworker_memroy = \"1g\"\n"),
+    );
+    assert_eq!(code, Some(2));
+    assert_eq!(err, "error: unknown key `worker_memroy`\n --> INV:2:1\n  |\n2 | worker_memroy = \"1g\"\n  | ^^^^^^^^^^^^^\n  = help: did you mean `worker_memory`?\n");
+}
+
+#[test]
+fn missing_required_field() {
+    let (code, err) = deploy_err("missing.toml", &GOOD.replace("name = \"c\"\n", ""));
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("error: missing field `name`\n  --> INV:"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn duplicate_host() {
+    let (code, err) = deploy_err("dup.toml", &GOOD.replace("name = \"c\"", "name = \"b\""));
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("error: duplicate host name `b`\n  --> INV:12:8\n"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn ha_without_zookeeper_hosts() {
+    let (code, err) = deploy_err("nozk.toml", &GOOD.replace("\"zookeeper\", ", ""));
+    assert_eq!(code, Some(2));
+    assert!(err.starts_with("error: HA mode `zookeeper` needs ZooKeeper, but no host has the `zookeeper` role (masters: a, b)\n"), "{}", err);
+}
+
+#[test]
+fn even_zookeeper_count() {
+    let (code, err) = deploy_err(
+        "evenzk.toml",
+        &GOOD.replace(
+            "roles = [\"zookeeper\", \"worker\"]",
+            "roles = [\"worker\"]",
+        ),
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("error: HA mode `zookeeper` needs an odd number of ZooKeeper hosts, at least 3; found 2 (a, b)"), "{}", err);
+    assert!(
+        err.contains("= help: a quorum of N servers survives (N-1)/2 failures"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn two_services_on_one_port() {
+    let (code, err) = deploy_err(
+        "port.toml",
+        &GOOD.replace("[zookeeper]\n", "[zookeeper]\nclient_port = 7077\n"),
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("error: port 7077 on host `a` is used by both the Spark master (master_port) and ZooKeeper clients (client_port)\n --> INV:4:15\n"), "{}", err);
+}
+
+#[test]
+fn tarball_missing() {
+    let (code, err) = deploy_err("notar.toml", GOOD);
+    assert_eq!(code, Some(2));
+    assert!(err.starts_with("error: Spark tarball /nonexistent/spark-4.3.0-bin-hadoop3.tgz cannot be read: No such file or directory (os error 2)\n  = note: set by [spark] in INV\n"), "{}", err);
+}
+
+#[test]
+fn checksum_mismatch_refused_before_any_host() {
+    let tb = write_temp("spark-4.3.0-bin-test.tgz", "this is not spark");
+    let inv = GOOD
+        .replace(
+            "/nonexistent/spark-4.3.0-bin-hadoop3.tgz",
+            tb.to_str().unwrap(),
+        )
+        .replace(
+            "[spark]\n",
+            &format!("[spark]\nsha256 = \"{}\"\n", "ab".repeat(32)),
+        );
+    let (code, err) = deploy_err("sum.toml", &inv);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with(&format!(
+            "error: checksum mismatch for {}\n  = expected sha256 {}\n",
+            tb.display(),
+            "ab".repeat(32)
+        )),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn every_example_inventory_checks() {
+    for e in std::fs::read_dir(root().join("inventories")).unwrap() {
+        let p = e.unwrap().path();
+        let out = sparkctl(&["check", p.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", p.display());
+    }
+}
+
+#[test]
+fn bad_flag_is_usage_error() {
+    let out = sparkctl(&["deploy", "--parallel", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,179 @@
+//! Helpers shared by the integration tests: run the built binary, bring up
+//! the lab, and look at lab hosts *independently of sparkctl's own code*
+//! (plain TCP for ZooKeeper's srvr and the master's /json/, plain ssh for
+//! processes), so a bug in sparkctl's health checks cannot hide itself.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Mutex;
+use std::time::Duration;
+
+pub const LAB_STATE: &str = "/run/sparkctl-lab";
+pub const HOSTS: [(&str, &str); 3] = [
+    ("hosta", "10.213.37.11"),
+    ("hostb", "10.213.37.12"),
+    ("hostc", "10.213.37.13"),
+];
+
+/// Lab tests share three hosts: one at a time.
+pub static LAB: Mutex<()> = Mutex::new(());
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn sparkctl(args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_sparkctl"))
+        .args(args)
+        .env("SPARKCTL_PLAIN", "1")
+        .output()
+        .expect("run sparkctl");
+    eprintln!(
+        "$ sparkctl {}\n--- exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        args.join(" "),
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Build the distributions and bring up 3 lab hosts. Panics (fails the
+/// test) when that is impossible: a skipped end-to-end test is a failed one.
+pub fn lab_up() {
+    let lab = root().join("lab/lab");
+    let build = Command::new(&lab)
+        .arg("build")
+        .output()
+        .expect("run lab/lab build");
+    assert!(
+        build.status.success(),
+        "lab/lab build failed (lab tests need root):\n{}",
+        text(&build.stderr)
+    );
+    let up = Command::new(&lab)
+        .args(["up", "3"])
+        .output()
+        .expect("run lab/lab up");
+    assert!(
+        up.status.success(),
+        "lab/lab up 3 failed (lab tests need root, iproute2 and openssh-server):\n{}",
+        text(&up.stderr)
+    );
+}
+
+/// Run a command on a lab host with plain ssh.
+pub fn ssh(host: &str, cmd: &str) -> Output {
+    Command::new("ssh")
+        .args(["-F", &format!("{}/ssh_config", LAB_STATE), host, cmd])
+        .output()
+        .expect("run ssh")
+}
+
+/// Java processes on a host: (pid, main class), read from /proc.
+pub fn jvms(host: &str) -> Vec<(u32, String)> {
+    let out = ssh(host, "for p in /proc/[0-9]*; do c=$(tr '\\0' ' ' < $p/cmdline 2>/dev/null); case \"$c\" in *java*) echo \"${p#/proc/} $c\";; esac; done");
+    text(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (pid, cmd) = l.split_once(' ')?;
+            let class = [
+                "deploy.master.Master",
+                "deploy.worker.Worker",
+                "QuorumPeerMain",
+                "SparkSubmit",
+                "CoarseGrainedExecutorBackend",
+            ]
+            .iter()
+            .find(|c| cmd.contains(*c))
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "other".into());
+            Some((pid.parse().ok()?, class))
+        })
+        .collect()
+}
+
+fn exchange(addr: &str, port: u16, req: &[u8]) -> Option<String> {
+    let mut s = TcpStream::connect_timeout(
+        &format!("{}:{}", addr, port).parse().ok()?,
+        Duration::from_secs(2),
+    )
+    .ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(3))).ok()?;
+    s.write_all(req).ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    Some(buf)
+}
+
+/// ZooKeeper `srvr` Mode line, read with our own socket.
+pub fn zk_mode(addr: &str) -> String {
+    exchange(addr, 2181, b"srvr")
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("Mode: ").map(str::to_string))
+        })
+        .unwrap_or_else(|| "none".into())
+}
+
+/// A master's /json/ as a serde_json value.
+pub fn master_json(addr: &str) -> Option<serde_json::Value> {
+    let t = exchange(
+        addr,
+        8080,
+        format!("GET /json/ HTTP/1.0\r\nHost: {}\r\n\r\n", addr).as_bytes(),
+    )?;
+    let body = t.split_once("\r\n\r\n")?.1;
+    serde_json::from_str(body).ok()
+}
+
+/// Wait up to `secs` for `f` to hold.
+pub fn eventually(secs: u64, mut f: impl FnMut() -> bool) -> bool {
+    let t0 = std::time::Instant::now();
+    while t0.elapsed() < Duration::from_secs(secs) {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    false
+}
+
+/// Write `text` to a fresh file in a per-test temp dir and return its path.
+pub fn write_temp(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sparkctl-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+pub fn lab_inventory() -> String {
+    std::fs::read_to_string(root().join("inventories/lab.toml")).unwrap()
+}
+
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Record a measurement; scripts/test.sh prints them after the run.
+pub fn measured(what: &str, secs: f64) {
+    use std::io::Write;
+    let line = format!("{}: {:.2} s", what, secs);
+    eprintln!("MEASURED {}", line);
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(root().join("target/lab-measurements.txt"))
+    {
+        let _ = writeln!(f, "{}", line);
+    }
+}

@@ -1,0 +1,256 @@
+//! End to end on real lab hosts (namespaced hosts with their own sshd, /opt
+//! and network; real Spark from PyPI's pyspark, real ZooKeeper from Debian):
+//! deploy the HA cluster, verify it independently, run a real Spark job
+//! through the HA master URL, re-deploy as a no-op, stop, start. Then the
+//! host faults a user can hit: unreachable host, refused key, unknown host
+//! key, Java missing or too old.
+//!
+//! Needs root (CI runs as root). It never skips: without a lab it fails.
+
+mod common;
+use common::*;
+
+/// The healthy HA shape, checked with the test's own probes.
+fn assert_healthy_ha() {
+    let ok = eventually(60, || {
+        let modes: Vec<String> = HOSTS.iter().map(|(_, a)| zk_mode(a)).collect();
+        let leaders = modes.iter().filter(|m| *m == "leader").count();
+        let followers = modes.iter().filter(|m| *m == "follower").count();
+        let a = master_json(HOSTS[0].1);
+        let b = master_json(HOSTS[1].1);
+        let statuses: Vec<String> = [&a, &b]
+            .iter()
+            .map(|j| {
+                j.as_ref()
+                    .and_then(|j| j["status"].as_str().map(str::to_string))
+                    .unwrap_or_default()
+            })
+            .collect();
+        let alive = [&a, &b]
+            .into_iter()
+            .flatten()
+            .find(|j| j["status"] == "ALIVE");
+        let workers_alive = alive
+            .map(|j| {
+                j["workers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|w| w["state"] == "ALIVE" && w["cores"] == 2 && w["memory"] == 1024)
+                    .count()
+            })
+            .unwrap_or(0);
+        eprintln!(
+            "zk {:?}, masters {:?}, workers alive {}",
+            modes, statuses, workers_alive
+        );
+        leaders == 1
+            && followers == 2
+            && statuses.iter().filter(|s| *s == "ALIVE").count() == 1
+            && statuses.iter().filter(|s| *s == "STANDBY").count() == 1
+            && workers_alive == 3
+    });
+    assert!(
+        ok,
+        "the cluster is not in the healthy HA shape (see the lines above)"
+    );
+}
+
+const JOB: &str = r#"
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.appName("sparkctl-e2e").getOrCreate()
+n = spark.sparkContext.parallelize(range(1, 100001), 6).map(lambda x: x * x).sum()
+execs = spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1
+print("RESULT sum_of_squares=%d executors=%d" % (n, execs))
+spark.stop()
+"#;
+
+#[test]
+fn deploy_verify_job_redeploy_stop_start() {
+    let _g = LAB.lock().unwrap_or_else(|e| e.into_inner());
+    lab_up();
+    // A clean slate: nothing of a previous run on the hosts.
+    for (h, _) in HOSTS {
+        ssh(
+            h,
+            "pkill -9 java; rm -rf /opt/spark /opt/zookeeper /var/lib/zookeeper/*; true",
+        );
+    }
+    let inv = common::root().join("inventories/lab.toml");
+    let inv = inv.to_str().unwrap();
+
+    // 1. Fresh deploy.
+    let t0 = std::time::Instant::now();
+    let out = sparkctl(&["deploy", inv]);
+    assert_eq!(out.status.code(), Some(0), "deploy failed");
+    measured(
+        "fresh HA deploy, 3 hosts (sparkctl deploy)",
+        t0.elapsed().as_secs_f64(),
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("Master URL:  spark://10.213.37.11:7077,10.213.37.12:7077"),
+        "{}",
+        stdout
+    );
+    assert_healthy_ha();
+
+    // 2. A real job through the HA master URL.
+    let put = ssh("hosta", &format!("cat > /tmp/job.py <<'EOF'\n{}\nEOF", JOB));
+    assert!(put.status.success());
+    let job = ssh("hosta", "cd /opt/spark/current && PYSPARK_PYTHON=/usr/bin/python3 bin/spark-submit --master spark://10.213.37.11:7077,10.213.37.12:7077 --driver-memory 512m --executor-memory 512m --total-executor-cores 3 --conf spark.executor.cores=1 /tmp/job.py 2>/tmp/job.err; echo exit=$?");
+    let job_out = text(&job.stdout);
+    if !job_out.contains("RESULT") {
+        eprintln!("{}", text(&ssh("hosta", "tail -n 40 /tmp/job.err").stdout));
+    }
+    assert!(
+        job_out.contains("RESULT sum_of_squares=333338333350000 executors=3"),
+        "job output: {}",
+        job_out
+    );
+
+    // 3. Re-deploy: nothing uploaded, written or restarted.
+    let before: Vec<_> = HOSTS.iter().map(|(h, _)| jvms(h)).collect();
+    let stamp_before = text(&ssh("hosta", "stat -c %Y /opt/spark/.sparkctl/dist/spark-4.3.0-bin-pyspark.tar /opt/spark/current/conf/spark-env.sh").stdout);
+    let t0 = std::time::Instant::now();
+    let out = sparkctl(&["deploy", inv]);
+    measured("no-op re-deploy, 3 hosts", t0.elapsed().as_secs_f64());
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    for (h, _) in HOSTS {
+        assert!(
+            stdout.contains(&format!("  {}  no changes", h)),
+            "{} changed on re-deploy:\n{}",
+            h,
+            stdout
+        );
+    }
+    let after: Vec<_> = HOSTS.iter().map(|(h, _)| jvms(h)).collect();
+    assert_eq!(before, after, "a daemon was restarted by a no-op deploy");
+    assert_eq!(stamp_before, text(&ssh("hosta", "stat -c %Y /opt/spark/.sparkctl/dist/spark-4.3.0-bin-pyspark.tar /opt/spark/current/conf/spark-env.sh").stdout));
+
+    // 4. status agrees, fast, and JSON parses.
+    let out = sparkctl(&["status", inv, "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["health"], "healthy");
+    assert_eq!(j["workers_registered"], 3);
+
+    // 5. stop leaves no Spark or ZooKeeper JVM anywhere.
+    let out = sparkctl(&["stop", inv]);
+    assert_eq!(out.status.code(), Some(0));
+    for (h, _) in HOSTS {
+        let left = jvms(h);
+        assert!(left.is_empty(), "JVMs left on {} after stop: {:?}", h, left);
+    }
+    let out = sparkctl(&["status", inv]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "status of a stopped cluster must say down"
+    );
+
+    // 6. start brings it back healthy.
+    let out = sparkctl(&["start", inv]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_healthy_ha();
+}
+
+/// A lab inventory with `edit` applied, written to a temp file.
+fn variant(name: &str, edit: impl Fn(String) -> String) -> String {
+    let p = write_temp(name, &edit(lab_inventory()));
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn host_faults_have_clear_errors() {
+    let _g = LAB.lock().unwrap_or_else(|e| e.into_inner());
+    lab_up();
+
+    // Unreachable host: an address in the lab network where nothing lives.
+    let inv = variant("unreachable.toml", |t| {
+        t.replace("[ssh]\n", "[ssh]\nconnect_timeout = 3\n")
+            + "\n[[host]]\nname = \"ghost\"\naddress = \"10.213.37.99\"\nroles = [\"worker\"]\n"
+    });
+    let out = sparkctl(&["deploy", &inv]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("error: host ghost: cannot connect to 10.213.37.99 over SSH:"),
+        "{}",
+        err
+    );
+    assert!(
+        err.contains("= help: the host does not answer: is it up, and is the address right?"),
+        "{}",
+        err
+    );
+    assert!(err.contains("nothing was changed on any host"), "{}", err);
+
+    // A key the hosts do not accept.
+    let key = std::env::temp_dir().join(format!("sparkctl-wrong-key-{}", std::process::id()));
+    let _ = std::fs::remove_file(&key);
+    assert!(std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap()
+        .success());
+    let inv = variant("wrongkey.toml", |t| {
+        t.replace(
+            "[ssh]\n",
+            &format!("[ssh]\nidentity_file = \"{}\"\n", key.display()),
+        )
+    });
+    let out = sparkctl(&["deploy", &inv]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("error: host hosta: cannot connect to 10.213.37.11 over SSH: "),
+        "{}",
+        err
+    );
+    assert!(err.contains("the SSH key was refused"), "{}", err);
+
+    // An unknown host key is refused by default, with what to do.
+    let empty = write_temp("empty_known_hosts", "");
+    let inv = variant("unknownkey.toml", |t| {
+        t.replace(
+            "[ssh]\n",
+            &format!("[ssh]\nknown_hosts_file = \"{}\"\n", empty.display()),
+        )
+    });
+    let out = sparkctl(&["deploy", &inv]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("its host key is not trusted yet: check its fingerprint (`ssh-keyscan 10.213.37.11 | ssh-keygen -lf -`)"), "{}", err);
+
+    // Java missing where the inventory says it is.
+    let inv = variant("nojava.toml", |t| {
+        t.replace("[spark]\n", "[spark]\njava_home = \"/opt/nojava\"\n")
+    });
+    let out = sparkctl(&["deploy", &inv]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("preflight failed; nothing was changed on any host:"),
+        "{}",
+        err
+    );
+    assert!(err.contains("host hosta: Java not found (/opt/nojava/bin/java in a non-interactive SSH session); install Java 17+ or set `java_home`"), "{}", err);
+
+    // Java too old for Spark 4 (a stand-in `java` that reports 11).
+    for (h, _) in HOSTS {
+        ssh(h, "mkdir -p /opt/oldjava/bin && printf '#!/bin/sh\\necho openjdk version \\\\\"11.0.22\\\\\" 2024-01-16 >&2\\n' > /opt/oldjava/bin/java && chmod +x /opt/oldjava/bin/java");
+    }
+    let inv = variant("oldjava.toml", |t| {
+        t.replace("[spark]\n", "[spark]\njava_home = \"/opt/oldjava\"\n")
+    });
+    let out = sparkctl(&["deploy", &inv]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("host hostc: Spark 4.3.0 needs Java 17 or newer, but the host has Java 11 (openjdk version \"11.0.22\" 2024-01-16)"), "{}", err);
+    for (h, _) in HOSTS {
+        ssh(h, "rm -rf /opt/oldjava");
+    }
+}
