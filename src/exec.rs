@@ -99,7 +99,7 @@ pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> R
     let budget = Duration::from_secs(s.connect_timeout + 5);
     let session = match tokio::time::timeout(budget, b.connect_mux(&host.address)).await {
         Ok(Ok(s)) => s,
-        Ok(Err(e)) => return Err(connect_error(host, &e.to_string(), accept)),
+        Ok(Err(e)) => return Err(connect_error(host, &error_chain(&e), accept)),
         Err(_) => {
             return Err(anyhow!(
                 "host {}: cannot connect to {} over SSH: no answer within {} s",
@@ -114,6 +114,17 @@ pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> R
         session: Arc::new(session),
         timeout: Duration::from_secs(s.command_timeout),
     })
+}
+
+/// An error and all its sources: openssh keeps ssh's own words in `source()`.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut src = e.source();
+    while let Some(s) = src {
+        parts.push(s.to_string());
+        src = s.source();
+    }
+    parts.join(": ")
 }
 
 /// Turn ssh's message into what to do about it.
@@ -145,7 +156,8 @@ fn connect_error(host: &Host, raw: &str, accept: bool) -> anyhow::Error {
         "host {}: cannot connect to {} over SSH: {}\n  = help: {}",
         host.name,
         host.address,
-        msg.lines().last().unwrap_or(msg),
+        // ssh's own words ("connect to host ... port 22: No route to host"), not openssh's wrapper.
+        msg.lines().last().unwrap_or(msg).trim_start_matches("failed to connect to the remote host: "),
         hint
     )
 }

@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod command;
 pub mod diag;
+pub mod diff;
 pub mod dist;
 pub mod exec;
 pub mod facts;

@@ -80,7 +80,8 @@ pub fn ssh(host: &str, cmd: &str) -> Output {
 
 /// Java processes on a host: (pid, main class), read from /proc.
 pub fn jvms(host: &str) -> Vec<(u32, String)> {
-    let out = ssh(host, "for p in /proc/[0-9]*; do c=$(tr '\\0' ' ' < $p/cmdline 2>/dev/null); case \"$c\" in *java*) echo \"${p#/proc/} $c\";; esac; done");
+    // Match on the executable, not the command line (this very script mentions java).
+    let out = ssh(host, "for p in /proc/[0-9]*; do case \"$(readlink $p/exe 2>/dev/null)\" in */java) echo \"${p#/proc/} $(tr '\\0' ' ' < $p/cmdline)\";; esac; done");
     text(&out.stdout)
         .lines()
         .filter_map(|l| {
