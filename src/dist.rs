@@ -438,12 +438,31 @@ mod tests {
         std::fs::write(&src_file, b"zk bytes").unwrap();
         let (sha256, sha512) = hash_file(&src_file).unwrap();
         let url = format!("file://{}", src_file.display());
-        let bad = Source::Url { url: url.clone(), checksum: Checksum { algo: HashAlgo::Sha512, hex: "f".repeat(128) } };
-        let err = resolve(Product::ZooKeeper, &bad, "[zookeeper] in inv.toml").unwrap_err().to_string();
+        let bad = Source::Url {
+            url: url.clone(),
+            checksum: Checksum {
+                algo: HashAlgo::Sha512,
+                hex: "f".repeat(128),
+            },
+        };
+        let err = resolve(Product::ZooKeeper, &bad, "[zookeeper] in inv.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("error: checksum mismatch for "), "{}", err);
         // nothing half-verified is left in the cache
-        assert_eq!(std::fs::read_dir(dir.join("cache/downloads/ffffffffffffffff")).unwrap().count(), 0);
-        let good = Source::Url { url, checksum: Checksum { algo: HashAlgo::Sha512, hex: sha512.clone() } };
+        assert_eq!(
+            std::fs::read_dir(dir.join("cache/downloads/ffffffffffffffff"))
+                .unwrap()
+                .count(),
+            0
+        );
+        let good = Source::Url {
+            url,
+            checksum: Checksum {
+                algo: HashAlgo::Sha512,
+                hex: sha512.clone(),
+            },
+        };
         let d = resolve(Product::ZooKeeper, &good, "x").unwrap();
         assert_eq!(d.sha256, sha256);
         assert!(d.path.starts_with(dir.join("cache/downloads")));

@@ -157,7 +157,10 @@ fn connect_error(host: &Host, raw: &str, accept: bool) -> anyhow::Error {
         host.name,
         host.address,
         // ssh's own words ("connect to host ... port 22: No route to host"), not openssh's wrapper.
-        msg.lines().last().unwrap_or(msg).trim_start_matches("failed to connect to the remote host: "),
+        msg.lines()
+            .last()
+            .unwrap_or(msg)
+            .trim_start_matches("failed to connect to the remote host: "),
         hint
     )
 }

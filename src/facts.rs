@@ -31,6 +31,10 @@ pub struct HostFacts {
     pub files: BTreeMap<String, String>,
     /// Daemons running, with their pid.
     pub running: BTreeMap<Daemon, u32>,
+    /// Command lines of running daemons (to read their real settings).
+    pub cmdlines: BTreeMap<Daemon, String>,
+    /// Fingerprint each daemon was last started with (see `plan::fingerprint`).
+    pub fingerprints: BTreeMap<Daemon, String>,
     /// TCP ports in LISTEN state.
     pub listening: BTreeSet<u16>,
     pub nproc: Option<u32>,
@@ -96,10 +100,11 @@ pub fn script(cluster: &Cluster, host: &Host, dists: &[&LocalDist], files: &[Str
     for d in Daemon::ALL {
         if d.runs_on(host) {
             s.push_str(&format!(
-                "p=$(cat {pf} 2>/dev/null); if [ -n \"$p\" ] && [ -r /proc/$p/cmdline ] && tr '\\0' ' ' < /proc/$p/cmdline | grep -q {cls}; then echo \"@running {d} $p\"; fi\n",
+                "p=$(cat {pf} 2>/dev/null); if [ -n \"$p\" ] && [ -r /proc/$p/cmdline ] && tr '\\0' ' ' < /proc/$p/cmdline | grep -q {cls}; then echo \"@running {d} $p\"; echo \"@cmdline {d} $(tr '\\0\\n' '  ' < /proc/$p/cmdline)\"; fi\n[ -f {fp} ] && echo \"@fingerprint {d} $(cat {fp})\"\n",
                 pf = quote(&layout::pid_file(host, d)),
                 cls = quote(d.spark_class()),
-                d = d.label()
+                d = d.label(),
+                fp = quote(&layout::fingerprint_file(cluster, d))
             ));
         }
     }
@@ -167,6 +172,17 @@ pub fn parse(out: &str) -> HostFacts {
                     }
                 }
             }
+            "@cmdline" | "@fingerprint" => {
+                if let Some((d, v)) = two() {
+                    if let Some(d) = Daemon::ALL.into_iter().find(|x| x.label() == d) {
+                        if key == "@cmdline" {
+                            f.cmdlines.insert(d, v);
+                        } else {
+                            f.fingerprints.insert(d, v);
+                        }
+                    }
+                }
+            }
             "@tcp" => in_tcp = true,
             _ => {}
         }
@@ -213,6 +229,8 @@ mod tests {
 @uploaded /opt/spark/.sparkctl/dist/spark-4.3.0-bin-pyspark.tar 455000000
 @file /opt/spark/spark-4.3.0-bin-pyspark/conf/spark-env.sh 0123
 @running master 4242
+@cmdline master /usr/bin/java -cp x -Dspark.deploy.recoveryMode=ZOOKEEPER org.apache.spark.deploy.master.Master --host a
+@fingerprint master f00d
 @tcp
   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0B25D50A:1BA5 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 100 0 0 10 0
@@ -238,6 +256,8 @@ mod tests {
             455000000
         );
         assert_eq!(f.running[&Daemon::Master], 4242);
+        assert!(f.cmdlines[&Daemon::Master].contains("-Dspark.deploy.recoveryMode=ZOOKEEPER"));
+        assert_eq!(f.fingerprints[&Daemon::Master], "f00d");
         assert_eq!(f.listening, [7077u16, 8080].into_iter().collect());
     }
 

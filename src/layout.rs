@@ -89,6 +89,18 @@ pub fn pid_file(host: &Host, d: Daemon) -> String {
     }
 }
 
+/// Where a daemon's start fingerprint is kept: a hash of everything it was
+/// started with (config files, command, distribution). A running daemon
+/// whose fingerprint differs from the plan's is restarted, so a run that
+/// died between writing files and restarting is finished by the next one.
+pub fn fingerprint_file(cluster: &Cluster, d: Daemon) -> String {
+    format!(
+        "{}/{}.fingerprint",
+        state_dir(root_of(cluster, d)),
+        d.label()
+    )
+}
+
 /// Glob of the daemon's log on the host, for "last lines of the log" errors.
 pub fn log_glob(host: &Host, d: Daemon) -> String {
     match d {

@@ -9,7 +9,7 @@ use crate::inventory::{Cluster, Ha, Host};
 use crate::layout::{self, Daemon};
 use crate::render::ConfigFile;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Install {
@@ -31,6 +31,8 @@ pub struct HostPlan {
     pub links: Vec<(String, String)>,
     pub restart: BTreeSet<Daemon>,
     pub start: BTreeSet<Daemon>,
+    /// What each daemon of the host must be started with (see `fingerprint`).
+    pub fingerprints: BTreeMap<Daemon, String>,
 }
 
 impl HostPlan {
@@ -273,14 +275,58 @@ pub fn plan_host(
         } else {
             Product::Spark
         };
-        let files_changed = plan.writes.iter().any(|f| f.readers.contains(&d));
+        let fp = fingerprint(cluster, host, d, dists, files);
+        let rewrites_its_files = plan.writes.iter().any(|f| f.readers.contains(&d));
         if !facts.running.contains_key(&d) {
             plan.start.insert(d);
-        } else if files_changed || changed_products.contains(&product) {
+        } else if rewrites_its_files
+            || changed_products.contains(&product)
+            || facts.fingerprints.get(&d) != Some(&fp)
+        {
+            // Also catches a daemon left running on old files by a run that
+            // died after writing them: its recorded fingerprint is stale.
             plan.restart.insert(d);
         }
+        plan.fingerprints.insert(d, fp);
     }
     plan
+}
+
+/// A hash of everything a daemon is started with: the distribution, the
+/// content of every file it reads, and its start command (which holds the
+/// master list for workers). Recorded on the host at start; compared on every
+/// run to decide restarts.
+pub fn fingerprint(
+    cluster: &Cluster,
+    host: &Host,
+    d: Daemon,
+    dists: &[&LocalDist],
+    files: &[ConfigFile],
+) -> String {
+    let mut h = Sha256::new();
+    let product = if d == Daemon::ZooKeeper {
+        Product::ZooKeeper
+    } else {
+        Product::Spark
+    };
+    for dist in dists.iter().filter(|x| x.product == product) {
+        h.update(dist.sha256.as_bytes());
+    }
+    for f in files.iter().filter(|f| f.readers.contains(&d)) {
+        h.update(f.path.as_bytes());
+        h.update([0]);
+        h.update(f.content.as_bytes());
+        h.update([0]);
+    }
+    h.update(
+        crate::steps::start_command(host, d, layout::root_of(cluster, d), &cluster.master_url())
+            .as_bytes(),
+    );
+    h.finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{:02x}", b))
+        .collect()
 }
 
 /// The order daemons start in: ZooKeeper quorum, then masters, then workers.

@@ -141,7 +141,43 @@ pub fn link(root: &str, dir: &str) -> String {
 /// Start one daemon with the distribution's own scripts where they exist
 /// (start-master.sh, start-worker.sh / start-slave.sh for 2.4), else
 /// spark-daemon.sh, which every Spark version has.
-pub fn start(host: &Host, d: Daemon, root: &str, master_url: &str) -> String {
+///
+/// A stale pid file (its pid gone, or reused by another process after a host
+/// crash) is removed first: both spark-daemon.sh and zkServer.sh would
+/// otherwise refuse to start. After a successful start, `fingerprint` is
+/// recorded in `fingerprint_file`.
+pub fn start(
+    host: &Host,
+    d: Daemon,
+    root: &str,
+    master_url: &str,
+    fingerprint: Option<(&str, &str)>,
+) -> String {
+    let pre = format!(
+        "pf={pf}\np=$(cat \"$pf\" 2>/dev/null || true)\nif [ -n \"$p\" ] && ! {{ [ -r /proc/$p/cmdline ] && tr '\\0' ' ' < /proc/$p/cmdline | grep -q {cls}; }}; then rm -f \"$pf\"; fi\n",
+        pf = quote(&layout::pid_file(host, d)),
+        cls = quote(d.spark_class())
+    );
+    // `sparkctl start` passes no fingerprint: the daemon starts from the
+    // files on disk, which the recorded fingerprint already describes.
+    let post = match fingerprint {
+        Some((fp, file)) => format!(
+            "mkdir -p \"$(dirname {f})\" && echo {fp} > {f}.tmp && mv -f {f}.tmp {f}\n",
+            f = quote(file),
+            fp = quote(fp)
+        ),
+        None => String::new(),
+    };
+    format!(
+        "{}{}{}",
+        pre,
+        start_command(host, d, root, master_url),
+        post
+    )
+}
+
+/// The command that starts a daemon (part of its fingerprint).
+pub fn start_command(host: &Host, d: Daemon, root: &str, master_url: &str) -> String {
     let home = quote(&layout::current(root));
     match d {
         Daemon::ZooKeeper => format!(

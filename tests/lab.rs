@@ -196,8 +196,20 @@ fn host_faults_have_clear_errors() {
         .status()
         .unwrap()
         .success());
+    // An ssh_config that trusts the lab's host keys but offers only the wrong key.
+    let cfg = write_temp(
+        "wrongkey_ssh_config",
+        &format!(
+            "Host *\n  UserKnownHostsFile {}/known_hosts\n  IdentitiesOnly yes\n  BatchMode yes\n",
+            LAB_STATE
+        ),
+    );
     let inv = variant("wrongkey.toml", |t| {
         t.replace(
+            "config_file = \"/run/sparkctl-lab/ssh_config\"",
+            &format!("config_file = \"{}\"", cfg.display()),
+        )
+        .replace(
             "[ssh]\n",
             &format!("[ssh]\nidentity_file = \"{}\"\n", key.display()),
         )

@@ -147,6 +147,12 @@ async fn deploy(
             .collect()
     };
     let (restart_of, start_of) = (true, false);
+    let fps = |d: Daemon| -> BTreeMap<String, String> {
+        plans
+            .iter()
+            .filter_map(|(h, p)| p.fingerprints.get(&d).map(|f| (h.clone(), f.clone())))
+            .collect()
+    };
 
     if c.has_zookeeper() {
         // Restart changed ZooKeeper servers one at a time so the quorum survives.
@@ -156,11 +162,16 @@ async fn deploy(
                 h.name
             ));
             s.stop(Daemon::ZooKeeper, vec![h.clone()]).await?;
-            s.start(Daemon::ZooKeeper, vec![h]).await?;
+            s.start(Daemon::ZooKeeper, vec![h], Some(&fps(Daemon::ZooKeeper)))
+                .await?;
             s.wait_zookeeper(Duration::from_secs(60)).await?;
         }
-        s.start(Daemon::ZooKeeper, hosts_with(Daemon::ZooKeeper, start_of))
-            .await?;
+        s.start(
+            Daemon::ZooKeeper,
+            hosts_with(Daemon::ZooKeeper, start_of),
+            Some(&fps(Daemon::ZooKeeper)),
+        )
+        .await?;
         s.wait_zookeeper(Duration::from_secs(60)).await?;
     }
 
@@ -178,21 +189,31 @@ async fn deploy(
         for h in restart_masters {
             s.progress.line(&format!("restarting master on {}", h.name));
             s.stop(Daemon::Master, vec![h.clone()]).await?;
-            s.start(Daemon::Master, vec![h]).await?;
+            s.start(Daemon::Master, vec![h], Some(&fps(Daemon::Master)))
+                .await?;
             s.wait_masters(Duration::from_secs(120)).await?;
         }
     }
-    s.start(Daemon::Master, hosts_with(Daemon::Master, start_of))
-        .await?;
+    s.start(
+        Daemon::Master,
+        hosts_with(Daemon::Master, start_of),
+        Some(&fps(Daemon::Master)),
+    )
+    .await?;
     s.wait_masters(Duration::from_secs(90)).await?;
 
     let restart_workers = hosts_with(Daemon::Worker, restart_of);
     if !restart_workers.is_empty() {
         s.stop(Daemon::Worker, restart_workers.clone()).await?;
-        s.start(Daemon::Worker, restart_workers).await?;
+        s.start(Daemon::Worker, restart_workers, Some(&fps(Daemon::Worker)))
+            .await?;
     }
-    s.start(Daemon::Worker, hosts_with(Daemon::Worker, start_of))
-        .await?;
+    s.start(
+        Daemon::Worker,
+        hosts_with(Daemon::Worker, start_of),
+        Some(&fps(Daemon::Worker)),
+    )
+    .await?;
     let a = s.wait_workers(Duration::from_secs(120)).await?;
 
     print_summary(s, &plans, &a).await;

@@ -49,7 +49,7 @@ async fn start_all(s: &Session) -> Result<i32> {
             s.progress
                 .line(&format!("starting {} on {}", d.label(), names(&hosts)));
         }
-        s.start(d, hosts).await?;
+        s.start(d, hosts, None).await?;
         match d {
             Daemon::ZooKeeper if c.has_zookeeper() => {
                 s.wait_zookeeper(Duration::from_secs(60)).await?

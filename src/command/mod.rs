@@ -164,15 +164,28 @@ impl Session {
         Ok(out.into_iter().collect())
     }
 
-    /// Start `daemon` on `hosts` in parallel.
-    pub async fn start(&self, daemon: Daemon, hosts: Vec<Host>) -> Result<()> {
+    /// Start `daemon` on `hosts` in parallel. `fingerprints` (host -> hash)
+    /// are recorded on each host after a successful start.
+    pub async fn start(
+        &self,
+        daemon: Daemon,
+        hosts: Vec<Host>,
+        fingerprints: Option<&BTreeMap<String, String>>,
+    ) -> Result<()> {
         if hosts.is_empty() {
             return Ok(());
         }
         let root = layout::root_of(&self.cluster, daemon).to_string();
         let url = self.cluster.master_url();
+        let fp_file = layout::fingerprint_file(&self.cluster, daemon);
+        let fps = Arc::new(fingerprints.cloned());
         self.each_host(hosts, move |conn, host, bar| {
-            let script = steps::start(&host, daemon, &root, &url);
+            let fp = fps
+                .as_ref()
+                .as_ref()
+                .and_then(|m| m.get(&host.name))
+                .map(|f| (f.as_str(), fp_file.as_str()));
+            let script = steps::start(&host, daemon, &root, &url, fp);
             async move {
                 bar.step(&format!("start {}", daemon.label()));
                 let r = conn

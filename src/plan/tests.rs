@@ -47,8 +47,11 @@ fn converged(c: &Cluster, s: &LocalDist, z: &LocalDist, host: &Host) -> HostFact
     for file in files(c, s, z, host) {
         f.files.insert(file.path.clone(), sha256_hex(&file.content));
     }
+    let fs = files(c, s, z, host);
     for d in Daemon::ALL.into_iter().filter(|d| d.runs_on(host)) {
         f.running.insert(d, 100);
+        f.fingerprints
+            .insert(d, fingerprint(c, host, d, &[s, z], &fs));
     }
     f
 }
@@ -104,6 +107,35 @@ fn changed_zoo_cfg_restarts_only_zookeeper() {
     assert_eq!(p.writes.len(), 1);
     assert_eq!(p.restart, [Daemon::ZooKeeper].into_iter().collect());
     assert!(p.start.is_empty() && p.installs.is_empty());
+}
+
+#[test]
+fn stale_fingerprint_restarts_even_when_files_are_current() {
+    // A run wrote the files and died before restarting: the next run must restart.
+    let (c, s, z) = setup();
+    let h = &c.hosts[1];
+    let mut facts = converged(&c, &s, &z, h);
+    facts.fingerprints.insert(Daemon::Master, "old".into());
+    facts.fingerprints.remove(&Daemon::Worker);
+    let p = plan_host(&c, h, &[&s, &z], &files(&c, &s, &z, h), &facts);
+    assert!(p.writes.is_empty());
+    assert_eq!(
+        p.restart,
+        [Daemon::Master, Daemon::Worker].into_iter().collect()
+    );
+}
+
+#[test]
+fn a_new_master_restarts_workers_everywhere() {
+    // Adding a master changes the worker's start command (its master list),
+    // even on a host whose own files would not mention masters.
+    let (c, s, z) = setup();
+    let h = c.hosts[2].clone();
+    let before = fingerprint(&c, &h, Daemon::Worker, &[&s, &z], &files(&c, &s, &z, &h));
+    let mut c2 = c.clone();
+    c2.hosts[2].roles.master = true;
+    let after = fingerprint(&c2, &h, Daemon::Worker, &[&s, &z], &files(&c2, &s, &z, &h));
+    assert_ne!(before, after);
 }
 
 #[test]
