@@ -20,6 +20,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub accept_new_host_keys: bool,
 
+    /// Remove another run's lock on the hosts. Only when that run is gone
+    /// (a lock left by a killed sparkctl on this machine is removed without it).
+    #[arg(long, global = true)]
+    pub break_lock: bool,
+
     /// Print only errors and the final summary.
     #[arg(long, short, global = true)]
     pub quiet: bool,
@@ -39,9 +44,11 @@ pub enum Command {
     Deploy {
         /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
         inventory: Option<PathBuf>,
-        /// Show what would change on each host, and change nothing.
+        /// Show what would change on each host, with a diff of every config file, and change nothing.
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        roll: RollArgs,
     },
     /// Show what runs where and whether the cluster is healthy.
     ///
@@ -64,9 +71,129 @@ pub enum Command {
         /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
         inventory: Option<PathBuf>,
     },
+    /// Restart every daemon; with --rolling, without ever losing the ZooKeeper quorum or the ALIVE master for longer than one failover.
+    ///
+    /// Rolling order: ZooKeeper one server at a time (each back as leader or
+    /// follower before the next), standby masters before the ALIVE one,
+    /// workers in batches of --batch. Without --rolling: stop everything
+    /// (workers, masters, ZooKeeper), then start everything.
+    Restart {
+        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
+        inventory: Option<PathBuf>,
+        /// Keep the cluster serving while restarting.
+        #[arg(long)]
+        rolling: bool,
+        #[command(flatten)]
+        roll: RollArgs,
+    },
+    /// Master high availability: status, enable, disable, and the failover drill.
+    #[command(subcommand)]
+    Ha(HaCommand),
     /// Check an inventory and render its files without connecting to any host.
     Check {
         /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
         inventory: Option<PathBuf>,
     },
+}
+
+/// How restarts of running daemons are paced.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RollArgs {
+    /// Workers restarted at once.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub batch: u16,
+    /// Seconds to wait for running applications to finish before restarting a
+    /// master that runs without recovery (a restart would kill them).
+    #[arg(long, default_value_t = 600)]
+    pub drain_timeout: u64,
+    /// Restart such a master at once, killing its running applications.
+    #[arg(long)]
+    pub no_drain: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HaCommand {
+    /// Which master is ALIVE, ZooKeeper's leader, the election znode, and whether every master agrees on its recovery settings.
+    Status {
+        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
+        inventory: Option<PathBuf>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Turn a running cluster into an HA one: record it in the inventory, then converge.
+    ///
+    /// --zk: ZooKeeper recovery and leader election. Deploys and starts the
+    /// ensemble if needed, waits for quorum, re-renders spark-env.sh on every
+    /// master, waits for running applications to finish (a master without
+    /// recovery cannot hand them over), restarts the master so it joins the
+    /// election, starts the standby masters, then restarts workers with the
+    /// full master list. --filesystem DIR: FILESYSTEM recovery, one master.
+    Enable {
+        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
+        inventory: Option<PathBuf>,
+        /// ZooKeeper-based HA.
+        #[arg(
+            long,
+            conflicts_with = "filesystem",
+            required_unless_present = "filesystem"
+        )]
+        zk: bool,
+        /// Hosts to run ZooKeeper on (adds the role), e.g. a,b,c.
+        #[arg(long, value_delimiter = ',', requires = "zk")]
+        zk_hosts: Vec<String>,
+        /// Hosts to run masters on (adds the role), e.g. a,b.
+        #[arg(long, value_delimiter = ',', requires = "zk")]
+        masters: Vec<String>,
+        /// ZooKeeper tarball to record in [zookeeper] if the inventory has none.
+        #[arg(long, requires = "zk")]
+        zk_tarball: Option<PathBuf>,
+        /// FILESYSTEM recovery into this directory on the master.
+        #[arg(long, value_name = "DIR")]
+        filesystem: Option<String>,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
+        #[command(flatten)]
+        roll: RollArgs,
+    },
+    /// Turn HA off (ha = "none"); the inventory must then have one master.
+    Disable {
+        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
+        inventory: Option<PathBuf>,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
+        #[command(flatten)]
+        roll: RollArgs,
+    },
+    /// Prove failover works: kill the ALIVE master, measure until a standby takes over and every worker follows.
+    ///
+    /// Checks that applications running before the drill still run after it,
+    /// restarts the killed master and checks it returns as STANDBY. With
+    /// --zk, stops a ZooKeeper server (the leader by default) instead and
+    /// checks the cluster keeps working, then brings it back. Exits non-zero
+    /// if any check fails.
+    Drill {
+        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
+        inventory: Option<PathBuf>,
+        /// kill: SIGKILL the master's JVM (a crash); stop: a graceful stop.
+        #[arg(long, value_enum, default_value = "kill")]
+        mode: DrillMode,
+        /// Drill ZooKeeper instead of the masters.
+        #[arg(long)]
+        zk: bool,
+        /// With --zk: the ZooKeeper host to stop (default: the leader).
+        #[arg(long, requires = "zk")]
+        host: Option<String>,
+        /// Seconds to wait for each step before calling it failed.
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DrillMode {
+    Kill,
+    Stop,
 }

@@ -16,6 +16,7 @@ pub mod facts;
 pub mod health;
 pub mod inventory;
 pub mod layout;
+pub mod lock;
 pub mod plan;
 pub mod progress;
 pub mod render;

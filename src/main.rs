@@ -32,12 +32,34 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             accept_new_host_keys: cli.accept_new_host_keys,
         },
         quiet: cli.quiet,
+        break_lock: cli.break_lock,
     };
     match cli.command {
-        Command::Deploy { inventory, dry_run } => {
+        Command::Deploy {
+            inventory,
+            dry_run,
+            roll,
+        } => {
             let c = command::load_inventory(&command::inventory_path(inventory))?;
-            command::deploy::run(c, &global, &command::deploy::Args { dry_run }).await
+            command::deploy::run(
+                c,
+                &global,
+                &command::deploy::Args {
+                    dry_run,
+                    roll: roll_options(&roll),
+                },
+            )
+            .await
         }
+        Command::Restart {
+            inventory,
+            rolling,
+            roll,
+        } => {
+            let c = command::load_inventory(&command::inventory_path(inventory))?;
+            command::lifecycle::restart(c, &global, rolling, &roll_options(&roll)).await
+        }
+        Command::Ha(ha) => command::ha::run(ha, &global).await,
         Command::Status { inventory, json } => {
             let c = command::load_inventory(&command::inventory_path(inventory))?;
             command::status::run(&c, json).await
@@ -57,6 +79,13 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             .await
         }
         Command::Check { inventory } => command::check(&command::inventory_path(inventory)),
+    }
+}
+
+fn roll_options(r: &sparkctl::cli::RollArgs) -> sparkctl::command::rolling::RollOptions {
+    sparkctl::command::rolling::RollOptions {
+        batch: r.batch as usize,
+        drain: (!r.no_drain).then(|| std::time::Duration::from_secs(r.drain_timeout)),
     }
 }
 

@@ -33,6 +33,8 @@ pub struct HostPlan {
     pub start: BTreeSet<Daemon>,
     /// What each daemon of the host must be started with (see `fingerprint`).
     pub fingerprints: BTreeMap<Daemon, String>,
+    /// Daemons running on the host whose role the inventory no longer gives it.
+    pub stop: BTreeSet<Daemon>,
 }
 
 impl HostPlan {
@@ -41,7 +43,10 @@ impl HostPlan {
         self.installs.is_empty() && self.writes.is_empty() && self.links.is_empty()
     }
     pub fn is_noop(&self) -> bool {
-        self.files_unchanged() && self.restart.is_empty() && self.start.is_empty()
+        self.files_unchanged()
+            && self.restart.is_empty()
+            && self.start.is_empty()
+            && self.stop.is_empty()
     }
 }
 
@@ -288,6 +293,11 @@ pub fn plan_host(
             plan.restart.insert(d);
         }
         plan.fingerprints.insert(d, fp);
+    }
+    for d in Daemon::ALL.into_iter().filter(|d| !d.runs_on(host)) {
+        if facts.running.contains_key(&d) {
+            plan.stop.insert(d);
+        }
     }
     plan
 }

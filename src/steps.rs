@@ -239,6 +239,27 @@ rm -f "$pf"
     )
 }
 
+/// Print files between markers, exactly (for dry-run diffs).
+pub fn read_files(paths: &[&str]) -> String {
+    let list: Vec<String> = paths.iter().map(|p| quote(p)).collect();
+    // `echo` after `cat` guarantees the end marker starts a line; the parser
+    // removes exactly that one newline again.
+    format!("for f in {}; do echo \"@@sparkctl-file@@ $f\"; cat \"$f\"; echo; echo '@@sparkctl-end@@'; done\n", list.join(" "))
+}
+
+pub fn parse_read_files(out: &str) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    let mut rest = out;
+    while let Some(start) = rest.find("@@sparkctl-file@@ ") {
+        let after = &rest[start + "@@sparkctl-file@@ ".len()..];
+        let Some((path, body)) = after.split_once('\n') else { break };
+        let Some(end) = body.find("\n@@sparkctl-end@@") else { break };
+        files.push((path.to_string(), body[..end].to_string()));
+        rest = &body[end + "\n@@sparkctl-end@@".len()..];
+    }
+    files
+}
+
 /// The last lines of a daemon's log, for error messages.
 pub fn log_tail(host: &Host, d: Daemon, lines: u32) -> String {
     format!("for f in $(ls -t {} 2>/dev/null | head -n 1); do echo \"==> $f\"; tail -n {} \"$f\"; done\n", layout::log_glob(host, d), lines)
@@ -284,6 +305,19 @@ mod tests {
         );
         assert!(std::path::Path::new(&format!("{}/logs", d)).is_dir());
         assert!(!std::path::Path::new(&format!("{}/conf/x.conf.sparkctl-tmp", d)).exists());
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn read_files_is_exact() {
+        let d = tmpdir("read");
+        std::fs::create_dir_all(&d).unwrap();
+        let (a, b) = (format!("{}/a", d), format!("{}/b", d));
+        std::fs::write(&a, "x\ny\n").unwrap();
+        std::fs::write(&b, "no newline").unwrap();
+        let out = run(&read_files(&[&a, &b]));
+        let got = parse_read_files(&String::from_utf8_lossy(&out.stdout));
+        assert_eq!(got, vec![(a, "x\ny\n".to_string()), (b, "no newline".to_string())]);
         std::fs::remove_dir_all(&d).unwrap();
     }
 

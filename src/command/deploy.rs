@@ -10,6 +10,7 @@
 //!    STANDBY) -> workers (wait until all are registered);
 //! 5. summary.
 
+use super::rolling::{self, RollOptions};
 use super::{resolve_dists, Global, Session};
 use crate::health;
 use crate::inventory::{Cluster, Host};
@@ -19,10 +20,10 @@ use crate::render::{ConfigFile, Dists, Renderer};
 use crate::steps;
 use anyhow::{bail, Result};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 pub struct Args {
     pub dry_run: bool,
+    pub roll: RollOptions,
 }
 
 pub async fn run(cluster: Cluster, global: &Global, args: &Args) -> Result<i32> {
@@ -41,7 +42,7 @@ pub async fn run(cluster: Cluster, global: &Global, args: &Args) -> Result<i32> 
         .map(|(h, fs)| (h.clone(), fs.iter().map(|f| f.path.clone()).collect()))
         .collect();
 
-    let session = Session::open(cluster.clone(), global).await?;
+    let session = if args.dry_run { Session::open(cluster.clone(), global).await? } else { Session::open_locked(cluster.clone(), global, "deploy").await? };
     let result = deploy(&session, &spark, zk.as_ref(), &files, &paths, args).await;
     session.close().await;
     result
@@ -79,7 +80,8 @@ async fn deploy(
             .line(&format!("plan {}: {}", h.name, describe(&plans[&h.name])));
     }
     if args.dry_run {
-        print_dry_run(c, &plans);
+        let current = current_contents(s, &plans, &facts).await?;
+        print_dry_run(c, &plans, &current);
         return Ok(crate::diag::exit::OK);
     }
 
@@ -154,67 +156,68 @@ async fn deploy(
             .collect()
     };
 
+    let roll = &args.roll;
     if c.has_zookeeper() {
-        // Restart changed ZooKeeper servers one at a time so the quorum survives.
-        for h in hosts_with(Daemon::ZooKeeper, restart_of) {
-            s.progress.line(&format!(
-                "restarting zookeeper on {} (one at a time: the quorum stays up)",
-                h.name
-            ));
-            s.stop(Daemon::ZooKeeper, vec![h.clone()]).await?;
-            s.start(Daemon::ZooKeeper, vec![h], Some(&fps(Daemon::ZooKeeper)))
-                .await?;
-            s.wait_zookeeper(Duration::from_secs(60)).await?;
-        }
+        // Servers that are down first (a quorum needs them), then changed
+        // ones one at a time so the quorum is never lost.
         s.start(
             Daemon::ZooKeeper,
             hosts_with(Daemon::ZooKeeper, start_of),
             Some(&fps(Daemon::ZooKeeper)),
         )
         .await?;
-        s.wait_zookeeper(Duration::from_secs(60)).await?;
+        s.wait_zookeeper(rolling::ZK_DEADLINE).await?;
+        s.roll_zookeeper(
+            hosts_with(Daemon::ZooKeeper, restart_of),
+            Some(&fps(Daemon::ZooKeeper)),
+        )
+        .await?;
     }
-
-    // Masters: standbys first, the ALIVE one last, so there is at most one failover.
-    let mut restart_masters = hosts_with(Daemon::Master, restart_of);
-    if !restart_masters.is_empty() {
-        let snap = health::probe(c).await;
-        let alive: Vec<String> = snap
-            .masters
+    let orphans = |d: Daemon| -> Vec<Host> {
+        c.hosts
             .iter()
-            .filter(|(_, r)| r.as_ref().is_ok_and(|m| m.status == "ALIVE"))
-            .map(|(h, _)| h.clone())
-            .collect();
-        restart_masters.sort_by_key(|h| alive.contains(&h.name));
-        for h in restart_masters {
-            s.progress.line(&format!("restarting master on {}", h.name));
-            s.stop(Daemon::Master, vec![h.clone()]).await?;
-            s.start(Daemon::Master, vec![h], Some(&fps(Daemon::Master)))
-                .await?;
-            s.wait_masters(Duration::from_secs(120)).await?;
-        }
+            .filter(|h| plans[&h.name].stop.contains(&d))
+            .cloned()
+            .collect()
+    };
+    // Masters whose role was removed go first: a leftover master in the
+    // election would keep the others STANDBY or be a second ALIVE one.
+    if !orphans(Daemon::Master).is_empty() {
+        s.stop(Daemon::Master, orphans(Daemon::Master)).await?;
     }
+    // Masters: changed ones first (standbys before the ALIVE one), then new
+    // ones, which join as STANDBY.
+    s.roll_masters(
+        hosts_with(Daemon::Master, restart_of),
+        Some(&fps(Daemon::Master)),
+        roll,
+    )
+    .await?;
     s.start(
         Daemon::Master,
         hosts_with(Daemon::Master, start_of),
         Some(&fps(Daemon::Master)),
     )
     .await?;
-    s.wait_masters(Duration::from_secs(90)).await?;
-
-    let restart_workers = hosts_with(Daemon::Worker, restart_of);
-    if !restart_workers.is_empty() {
-        s.stop(Daemon::Worker, restart_workers.clone()).await?;
-        s.start(Daemon::Worker, restart_workers, Some(&fps(Daemon::Worker)))
-            .await?;
-    }
+    s.wait_masters(rolling::MASTER_DEADLINE).await?;
     s.start(
         Daemon::Worker,
         hosts_with(Daemon::Worker, start_of),
         Some(&fps(Daemon::Worker)),
     )
     .await?;
-    let a = s.wait_workers(Duration::from_secs(120)).await?;
+    s.roll_workers(
+        hosts_with(Daemon::Worker, restart_of),
+        Some(&fps(Daemon::Worker)),
+        roll,
+    )
+    .await?;
+    for d in [Daemon::Worker, Daemon::ZooKeeper] {
+        if !orphans(d).is_empty() {
+            s.stop(d, orphans(d)).await?;
+        }
+    }
+    let a = s.wait_workers(rolling::WORKER_DEADLINE).await?;
 
     print_summary(s, &plans, &a).await;
     Ok(crate::diag::exit::OK)
@@ -253,6 +256,9 @@ pub fn describe(p: &HostPlan) -> String {
     if !p.start.is_empty() {
         parts.push(format!("start {}", ds(&p.start)));
     }
+    if !p.stop.is_empty() {
+        parts.push(format!("stop {} (role removed)", ds(&p.stop)));
+    }
     if parts.is_empty() {
         "no changes".into()
     } else {
@@ -271,7 +277,24 @@ fn describe_files(p: &HostPlan) -> String {
     )
 }
 
-fn print_dry_run(c: &Cluster, plans: &BTreeMap<String, HostPlan>) {
+/// What the files a plan would rewrite contain now, one round trip per host
+/// (only for `--dry-run`, to show diffs).
+async fn current_contents(s: &Session, plans: &BTreeMap<String, HostPlan>, facts: &BTreeMap<String, crate::facts::HostFacts>) -> Result<BTreeMap<(String, String), String>> {
+    let mut out = BTreeMap::new();
+    for (host, p) in plans {
+        let existing: Vec<&str> = p.writes.iter().map(|f| f.path.as_str()).filter(|path| facts[host].files.contains_key(*path)).collect();
+        if existing.is_empty() {
+            continue;
+        }
+        let o = s.conn(host).run("read current config files", &steps::read_files(&existing)).await?;
+        for (path, content) in steps::parse_read_files(&o.stdout) {
+            out.insert((host.clone(), path), content);
+        }
+    }
+    Ok(out)
+}
+
+fn print_dry_run(c: &Cluster, plans: &BTreeMap<String, HostPlan>, current: &BTreeMap<(String, String), String>) {
     println!("Plan for cluster {} (dry run: nothing was changed)", c.name);
     for h in &c.hosts {
         let p = &plans[&h.name];
@@ -282,7 +305,8 @@ fn print_dry_run(c: &Cluster, plans: &BTreeMap<String, HostPlan>) {
             w = c.hosts.iter().map(|h| h.name.len()).max().unwrap_or(4)
         );
         for f in &p.writes {
-            println!("      write {}", f.path);
+            let old = current.get(&(h.name.clone(), f.path.clone()));
+            print!("{}", crate::diff::unified(&f.path, old.map(String::as_str), &f.content));
         }
     }
 }

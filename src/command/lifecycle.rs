@@ -3,6 +3,7 @@
 //! -> workers, each phase verified. Stop: workers -> masters -> ZooKeeper,
 //! each daemon waited for until its process has exited.
 
+use super::rolling::{self, RollOptions};
 use super::{Global, Session};
 use crate::diag::exit;
 use crate::inventory::{Cluster, Host};
@@ -13,7 +14,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 pub async fn start(cluster: Cluster, global: &Global) -> Result<i32> {
-    let s = Session::open(cluster, global).await?;
+    let s = Session::open_locked(cluster, global, "start").await?;
     let r = start_all(&s).await;
     s.close().await;
     r
@@ -73,7 +74,7 @@ async fn start_all(s: &Session) -> Result<i32> {
 }
 
 pub async fn stop(cluster: Cluster, global: &Global) -> Result<i32> {
-    let s = Session::open(cluster, global).await?;
+    let s = Session::open_locked(cluster, global, "stop").await?;
     let r = stop_all(&s).await;
     s.close().await;
     r
@@ -117,4 +118,60 @@ fn names(hosts: &[Host]) -> String {
         .map(|h| h.name.as_str())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `sparkctl restart`: everything, rolling or not.
+pub async fn restart(
+    cluster: Cluster,
+    global: &Global,
+    rolling: bool,
+    roll: &RollOptions,
+) -> Result<i32> {
+    let s = Session::open_locked(cluster, global, "restart").await?;
+    let r = if rolling {
+        restart_rolling(&s, roll).await
+    } else {
+        match stop_all(&s).await {
+            Ok(_) => start_all(&s).await,
+            Err(e) => Err(e),
+        }
+    };
+    s.close().await;
+    r
+}
+
+async fn restart_rolling(s: &Session, roll: &RollOptions) -> Result<i32> {
+    let c = &s.cluster;
+    let facts = s.facts(None, None, &BTreeMap::new()).await?;
+    let running = |d: Daemon, yes: bool| -> Vec<Host> {
+        c.hosts
+            .iter()
+            .filter(|h| d.runs_on(h) && facts[&h.name].running.contains_key(&d) == yes)
+            .cloned()
+            .collect()
+    };
+    // What is down is started first: a rolling restart needs a healthy cluster to roll.
+    if c.has_zookeeper() {
+        s.start(Daemon::ZooKeeper, running(Daemon::ZooKeeper, false), None)
+            .await?;
+        s.wait_zookeeper(rolling::ZK_DEADLINE).await?;
+        s.roll_zookeeper(running(Daemon::ZooKeeper, true), None)
+            .await?;
+    }
+    s.start(Daemon::Master, running(Daemon::Master, false), None)
+        .await?;
+    s.wait_masters(rolling::MASTER_DEADLINE).await?;
+    s.roll_masters(running(Daemon::Master, true), None, roll)
+        .await?;
+    s.start(Daemon::Worker, running(Daemon::Worker, false), None)
+        .await?;
+    s.roll_workers(running(Daemon::Worker, true), None, roll)
+        .await?;
+    s.wait_workers(rolling::WORKER_DEADLINE).await?;
+    println!(
+        "cluster {} restarted (rolling) in {:.1} s",
+        c.name,
+        s.progress.elapsed().as_secs_f64()
+    );
+    Ok(exit::OK)
 }

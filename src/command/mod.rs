@@ -3,7 +3,9 @@
 //! cluster proves it works. One file per subcommand.
 
 pub mod deploy;
+pub mod ha;
 pub mod lifecycle;
+pub mod rolling;
 pub mod status;
 
 use crate::dist::{self, LocalDist, Product};
@@ -26,6 +28,8 @@ pub struct Global {
     pub parallel: usize,
     pub connect: ConnectOptions,
     pub quiet: bool,
+    /// Remove another run's lock on the hosts (`--break-lock`).
+    pub break_lock: bool,
 }
 
 /// Load the inventory; errors are user errors (exit 2).
@@ -62,6 +66,8 @@ pub struct Session {
     pub conns: BTreeMap<String, Conn>,
     pub progress: Arc<Progress>,
     pub global: Global,
+    /// Set while this run holds the lock on every host.
+    lock: Option<crate::lock::Owner>,
 }
 
 impl Session {
@@ -77,14 +83,78 @@ impl Session {
             conns,
             progress,
             global: global.clone(),
+            lock: None,
         })
+    }
+
+    /// Connect and take the cluster's lock on every host (for commands that
+    /// change hosts). Fails, changing nothing, if another run holds it.
+    pub async fn open_locked(cluster: Cluster, global: &Global, command: &str) -> Result<Session> {
+        let mut s = Session::open(cluster, global).await?;
+        match s.acquire_lock(command).await {
+            Ok(()) => Ok(s),
+            Err(e) => {
+                s.close().await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn acquire_lock(&mut self, command: &str) -> Result<()> {
+        use crate::lock::{acquire_script, parse_outcome, Outcome};
+        let me = crate::lock::Owner::me(command);
+        let name = self.cluster.name.clone();
+        let force = self.global.break_lock;
+        let results = self
+            .each_host(self.cluster.hosts.clone(), |conn, _host, _bar| {
+                let (name, me) = (name.clone(), me.clone());
+                async move {
+                    let mut o = parse_outcome(&conn.run("take the lock", &acquire_script(&name, &me, force)).await?.stdout);
+                    if let Outcome::Held(owner) = &o {
+                        // sparkctl killed on this machine: its lock can go.
+                        if owner.is_stale_here() {
+                            o = parse_outcome(&conn.run("break a stale lock", &acquire_script(&name, &me, true)).await?.stdout);
+                        }
+                    }
+                    Ok(o)
+                }
+            })
+            .await?;
+        let mut held = Vec::new();
+        for (host, o) in &results {
+            if let Outcome::Held(owner) = o {
+                let age = crate::lock::Owner::me("").started.saturating_sub(owner.started);
+                held.push(format!("host {}: held by `sparkctl {}` (pid {} on {}) for {} s", host, owner.command, owner.pid, owner.machine, age));
+            }
+        }
+        self.lock = Some(me);
+        if !held.is_empty() {
+            self.release_lock().await;
+            bail!(
+                "another sparkctl run is changing cluster {}; nothing was changed:\n  {}\n  = help: wait for it to finish; if you are sure it is gone, run again with --break-lock",
+                self.cluster.name,
+                held.join("\n  ")
+            );
+        }
+        Ok(())
+    }
+
+    /// Release the lock on every host where we still own it.
+    async fn release_lock(&mut self) {
+        if let Some(me) = self.lock.take() {
+            let script = crate::lock::release_script(&self.cluster.name, &me);
+            for c in self.conns.values() {
+                let _ = c.run_status("release the lock", &script).await;
+            }
+        }
     }
 
     pub fn conn(&self, host: &str) -> &Conn {
         &self.conns[host]
     }
 
-    pub async fn close(self) {
+    pub async fn close(mut self) {
+        self.release_lock().await;
         for (_, c) in self.conns {
             c.close().await;
         }
@@ -308,12 +378,23 @@ impl Session {
 
     /// Wait until exactly one master is ALIVE and every other is STANDBY.
     pub async fn wait_masters(&self, deadline: Duration) -> Result<String> {
+        self.wait_masters_among(None, deadline).await
+    }
+
+    /// Like `wait_masters`, among `only` (names) when given: masters not
+    /// started yet are not waited for.
+    pub async fn wait_masters_among(
+        &self,
+        only: Option<&[String]>,
+        deadline: Duration,
+    ) -> Result<String> {
         let t0 = Instant::now();
         loop {
             let snap = health::probe(&self.cluster).await;
             let states: Vec<(String, String)> = snap
                 .masters
                 .iter()
+                .filter(|(h, _)| only.is_none_or(|o| o.contains(h)))
                 .map(|(h, r)| {
                     (
                         h.clone(),
@@ -356,7 +437,7 @@ impl Session {
                     self.log_tails(Daemon::Master, &bad).await
                 );
             }
-            tokio::time::sleep(Duration::from_millis(400)).await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
         }
     }
 

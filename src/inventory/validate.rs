@@ -17,6 +17,8 @@ pub const DEFAULT_ZK_ROOT: &str = "/opt/zookeeper";
 pub const DEFAULT_ZK_DATA_DIR: &str = "/var/lib/zookeeper";
 /// ZooKeeper's AdminServer defaults to 8080, the Spark master UI's port; move it.
 pub const DEFAULT_ZK_ADMIN_PORT: u16 = 8180;
+/// ZooKeeper maxSessionTimeout (ms): bounds how long a dead master holds leadership.
+pub const DEFAULT_MAX_SESSION_TIMEOUT: u32 = 6000;
 
 const ROLES: [&str; 3] = ["zookeeper", "master", "worker"];
 
@@ -169,7 +171,15 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
         tick_time: positive(e, path!["zookeeper", "tick_time"], zk_raw.tick_time, 2000),
         init_limit: positive(e, path!["zookeeper", "init_limit"], zk_raw.init_limit, 10),
         sync_limit: positive(e, path!["zookeeper", "sync_limit"], zk_raw.sync_limit, 5),
-        max_session_timeout: zk_raw.max_session_timeout,
+        // Spark's masters ask ZooKeeper for a 60 s session, capped by the
+        // server at 20 x tickTime (40 s): that is how long a dead ALIVE master
+        // goes unnoticed. 6 s measured 7-8 s failovers with no false ones in
+        // the lab; 0 means "ZooKeeper's own default".
+        max_session_timeout: match zk_raw.max_session_timeout {
+            Some(0) => None,
+            Some(t) => Some(t),
+            None => Some(DEFAULT_MAX_SESSION_TIMEOUT),
+        },
         autopurge_snap_retain_count: zk_raw.autopurge_snap_retain_count.unwrap_or(3),
         autopurge_purge_interval: zk_raw.autopurge_purge_interval.unwrap_or(24),
     };

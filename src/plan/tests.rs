@@ -209,3 +209,14 @@ fn stop_is_the_reverse_of_start() {
     s.reverse();
     assert_eq!(s, stop_order().to_vec());
 }
+
+#[test]
+fn a_daemon_whose_role_was_removed_is_stopped() {
+    let (c, s, z) = setup();
+    let h = &c.hosts[2]; // hostc: zookeeper + worker
+    let mut facts = converged(&c, &s, &z, h);
+    facts.running.insert(Daemon::Master, 77);
+    let p = plan_host(&c, h, &[&s, &z], &files(&c, &s, &z, h), &facts);
+    assert_eq!(p.stop, [Daemon::Master].into_iter().collect());
+    assert!(!p.is_noop());
+}

@@ -1,0 +1,185 @@
+//! Restarts that keep the cluster serving: ZooKeeper one server at a time
+//! (each back as leader or follower before the next: the quorum is never
+//! lost), standby masters before the ALIVE one (at most one failover), and
+//! workers in batches. Used by `deploy` (for changed daemons), `restart
+//! --rolling` and `ha enable/disable`.
+//!
+//! A master running without recovery (no ZooKeeper, no FILESYSTEM) forgets
+//! its applications when it restarts, and Spark then tells workers to kill
+//! their executors. So before restarting such a master that has running
+//! applications we wait for them to finish ("drain"), unless told not to.
+
+use super::Session;
+use crate::health;
+use crate::inventory::{Ha, Host};
+use crate::layout::{self, Daemon};
+use crate::shell::quote;
+use anyhow::{bail, Result};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct RollOptions {
+    /// Workers restarted at once.
+    pub batch: usize,
+    /// How long to wait for applications to finish before restarting a
+    /// master without recovery; `None` restarts at once (they will fail).
+    pub drain: Option<Duration>,
+}
+
+impl Default for RollOptions {
+    fn default() -> Self {
+        RollOptions {
+            batch: 1,
+            drain: Some(Duration::from_secs(600)),
+        }
+    }
+}
+
+pub const ZK_DEADLINE: Duration = Duration::from_secs(60);
+/// A restarted ALIVE master is replaced after one ZooKeeper session timeout
+/// (up to 40 s with ZooKeeper's defaults), then recovers: allow for both.
+pub const MASTER_DEADLINE: Duration = Duration::from_secs(120);
+pub const WORKER_DEADLINE: Duration = Duration::from_secs(120);
+
+impl Session {
+    /// Restart ZooKeeper servers one at a time, waiting for each to rejoin.
+    pub async fn roll_zookeeper(
+        &self,
+        hosts: Vec<Host>,
+        fps: Option<&BTreeMap<String, String>>,
+    ) -> Result<()> {
+        for h in hosts {
+            self.progress.line(&format!(
+                "restarting zookeeper on {} (one server at a time: the quorum stays up)",
+                h.name
+            ));
+            self.stop(Daemon::ZooKeeper, vec![h.clone()]).await?;
+            self.start(Daemon::ZooKeeper, vec![h], fps).await?;
+            self.wait_zookeeper(ZK_DEADLINE).await?;
+        }
+        Ok(())
+    }
+
+    /// Restart masters: standbys first, the ALIVE one last.
+    pub async fn roll_masters(
+        &self,
+        mut hosts: Vec<Host>,
+        fps: Option<&BTreeMap<String, String>>,
+        opts: &RollOptions,
+    ) -> Result<()> {
+        if hosts.is_empty() {
+            return Ok(());
+        }
+        let snap = health::probe(&self.cluster).await;
+        let alive: Vec<String> = snap
+            .masters
+            .iter()
+            .filter(|(_, r)| r.as_ref().is_ok_and(|m| m.status == "ALIVE"))
+            .map(|(h, _)| h.clone())
+            .collect();
+        // Wait only for masters that run now (plus the restarted one): new
+        // masters are started later by the caller.
+        let mut expected: Vec<String> = snap
+            .masters
+            .iter()
+            .filter(|(_, r)| r.is_ok())
+            .map(|(h, _)| h.clone())
+            .collect();
+        hosts.sort_by_key(|h| alive.contains(&h.name));
+        for h in hosts {
+            if alive.contains(&h.name) {
+                self.drain_if_unrecoverable(&h, opts).await?;
+            }
+            self.progress
+                .line(&format!("restarting master on {}", h.name));
+            self.stop(Daemon::Master, vec![h.clone()]).await?;
+            self.start(Daemon::Master, vec![h.clone()], fps).await?;
+            if !expected.contains(&h.name) {
+                expected.push(h.name.clone());
+            }
+            self.wait_masters_among(Some(&expected), MASTER_DEADLINE)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Restart workers `batch` at a time, each batch registered before the next.
+    pub async fn roll_workers(
+        &self,
+        hosts: Vec<Host>,
+        fps: Option<&BTreeMap<String, String>>,
+        opts: &RollOptions,
+    ) -> Result<()> {
+        for chunk in hosts.chunks(opts.batch.max(1)) {
+            let names: Vec<&str> = chunk.iter().map(|h| h.name.as_str()).collect();
+            self.progress
+                .line(&format!("restarting worker on {}", names.join(", ")));
+            self.stop(Daemon::Worker, chunk.to_vec()).await?;
+            self.start(Daemon::Worker, chunk.to_vec(), fps).await?;
+            self.wait_workers(WORKER_DEADLINE).await?;
+        }
+        Ok(())
+    }
+
+    /// Before restarting the ALIVE master `h`: unless it runs with the same
+    /// persistent recovery it will restart with (so its applications are
+    /// recovered), wait for running applications to finish.
+    async fn drain_if_unrecoverable(&self, h: &Host, opts: &RollOptions) -> Result<()> {
+        let cmd = format!(
+            "p=$(cat {} 2>/dev/null) && tr '\\0' ' ' < /proc/$p/cmdline",
+            quote(&layout::pid_file(h, Daemon::Master))
+        );
+        let cmdline = self
+            .conn(&h.name)
+            .run_status("read the master's command line", &cmd)
+            .await?
+            .stdout;
+        let keeps_state = match &self.cluster.ha {
+            Ha::Zookeeper => cmdline.contains("spark.deploy.recoveryMode=ZOOKEEPER"),
+            Ha::Filesystem { .. } => cmdline.contains("spark.deploy.recoveryMode=FILESYSTEM"),
+            Ha::None => false,
+        };
+        if keeps_state {
+            return Ok(());
+        }
+        let Some(limit) = opts.drain else {
+            return Ok(());
+        };
+        let t0 = Instant::now();
+        let mut said = false;
+        loop {
+            let apps = match health::master(&h.address, h.spark.master_webui_port).await {
+                Ok(m) => m.activeapps,
+                Err(_) => return Ok(()),
+            };
+            if apps.is_empty() {
+                if said {
+                    self.progress.line(&format!(
+                        "applications finished after {:.0} s; restarting the master",
+                        t0.elapsed().as_secs_f64()
+                    ));
+                }
+                return Ok(());
+            }
+            if !said {
+                let names: Vec<String> = apps
+                    .iter()
+                    .map(|a| format!("{} ({})", a.id, a.name))
+                    .collect();
+                self.progress.line(&format!(
+                    "the master on {} has {} running application(s) ({}) and cannot carry them across this restart (its recovery mode changes or is off: Spark would forget them and kill their executors); waiting up to {} s for them to finish (--no-drain to restart at once)",
+                    h.name,
+                    apps.len(),
+                    names.join(", "),
+                    limit.as_secs()
+                ));
+                said = true;
+            }
+            if t0.elapsed() > limit {
+                bail!("{} application(s) still running on the master on {} after {} s; nothing was restarted. Wait, raise --drain-timeout, or use --no-drain", apps.len(), h.name, limit.as_secs());
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+}
