@@ -47,6 +47,10 @@ pub enum Command {
         /// Show what would change on each host, with a diff of every config file, and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Upload, unpack and write config files only; start, restart and check nothing
+        /// (stage an upgrade; the next plain deploy restarts what changed).
+        #[arg(long, conflicts_with = "dry_run")]
+        files_only: bool,
         #[command(flatten)]
         roll: RollArgs,
     },

@@ -24,13 +24,19 @@ impl Owner {
         Owner {
             machine: hostname(),
             pid: std::process::id(),
-            started: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+            started: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
             command: command.to_string(),
         }
     }
 
     fn record(&self) -> String {
-        format!("machine={}\npid={}\nstarted={}\ncommand={}\n", self.machine, self.pid, self.started, self.command)
+        format!(
+            "machine={}\npid={}\nstarted={}\ncommand={}\n",
+            self.machine, self.pid, self.started, self.command
+        )
     }
 
     pub fn parse(text: &str) -> Owner {
@@ -49,18 +55,25 @@ impl Owner {
 
     /// The owner ran here and its process no longer exists.
     pub fn is_stale_here(&self) -> bool {
-        self.machine == hostname() && self.pid != 0 && !std::path::Path::new(&format!("/proc/{}", self.pid)).exists()
+        self.machine == hostname()
+            && self.pid != 0
+            && !std::path::Path::new(&format!("/proc/{}", self.pid)).exists()
     }
 }
 
 pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_string()).unwrap_or_else(|_| "unknown".into())
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// The lock directory for a cluster, chosen on the host.
 fn dir_expr(cluster: &str) -> String {
     let name = quote(&format!("sparkctl.{}.lock", cluster));
-    format!("if [ -d /run/lock ]; then d=/run/lock/{n}; else d=/tmp/{n}; fi", n = name)
+    format!(
+        "if [ -d /run/lock ]; then d=/run/lock/{n}; else d=/tmp/{n}; fi",
+        n = name
+    )
 }
 
 /// Try to take the lock. Prints `@locked` on success, or `@held` followed by
@@ -104,27 +117,66 @@ mod tests {
     #[test]
     fn lock_is_exclusive_and_released_only_by_its_owner() {
         let cluster = format!("test-{}", std::process::id());
-        let run = |s: &str| String::from_utf8_lossy(&std::process::Command::new("sh").arg("-c").arg(s).output().unwrap().stdout).into_owned();
+        let run = |s: &str| {
+            String::from_utf8_lossy(
+                &std::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(s)
+                    .output()
+                    .unwrap()
+                    .stdout,
+            )
+            .into_owned()
+        };
         let me = Owner::me("deploy");
-        let other = Owner { machine: "elsewhere".into(), pid: 1, started: 5, command: "stop".into() };
-        assert!(matches!(parse_outcome(&run(&acquire_script(&cluster, &me, false))), Outcome::Locked));
+        let other = Owner {
+            machine: "elsewhere".into(),
+            pid: 1,
+            started: 5,
+            command: "stop".into(),
+        };
+        assert!(matches!(
+            parse_outcome(&run(&acquire_script(&cluster, &me, false))),
+            Outcome::Locked
+        ));
         match parse_outcome(&run(&acquire_script(&cluster, &other, false))) {
             Outcome::Held(o) => assert_eq!(o, me),
             Outcome::Locked => panic!("a held lock was taken twice"),
         }
         run(&release_script(&cluster, &other)); // not the owner: no effect
-        assert!(matches!(parse_outcome(&run(&acquire_script(&cluster, &other, false))), Outcome::Held(_)));
+        assert!(matches!(
+            parse_outcome(&run(&acquire_script(&cluster, &other, false))),
+            Outcome::Held(_)
+        ));
         run(&release_script(&cluster, &me));
-        assert!(matches!(parse_outcome(&run(&acquire_script(&cluster, &other, false))), Outcome::Locked));
-        assert!(matches!(parse_outcome(&run(&acquire_script(&cluster, &me, true))), Outcome::Locked), "--break-lock");
+        assert!(matches!(
+            parse_outcome(&run(&acquire_script(&cluster, &other, false))),
+            Outcome::Locked
+        ));
+        assert!(
+            matches!(
+                parse_outcome(&run(&acquire_script(&cluster, &me, true))),
+                Outcome::Locked
+            ),
+            "--break-lock"
+        );
         run(&release_script(&cluster, &me));
     }
 
     #[test]
     fn dead_local_owner_is_stale() {
-        let gone = Owner { machine: hostname(), pid: 4_000_000, started: 1, command: "deploy".into() };
+        let gone = Owner {
+            machine: hostname(),
+            pid: 4_000_000,
+            started: 1,
+            command: "deploy".into(),
+        };
         assert!(gone.is_stale_here());
         assert!(!Owner::me("x").is_stale_here());
-        assert!(!Owner { machine: "other-machine".into(), ..gone }.is_stale_here());
+        assert!(!Owner {
+            machine: "other-machine".into(),
+            ..gone
+        }
+        .is_stale_here());
     }
 }

@@ -38,6 +38,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Deploy {
             inventory,
             dry_run,
+            files_only,
             roll,
         } => {
             let c = command::load_inventory(&command::inventory_path(inventory))?;
@@ -46,6 +47,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 &global,
                 &command::deploy::Args {
                     dry_run,
+                    files_only,
                     roll: roll_options(&roll),
                 },
             )

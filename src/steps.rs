@@ -239,12 +239,14 @@ rm -f "$pf"
     )
 }
 
-/// Print files between markers, exactly (for dry-run diffs).
+/// Print files, each preceded by its size in bytes, exactly (for dry-run
+/// diffs). Sizes, not end markers: a file may contain any line.
 pub fn read_files(paths: &[&str]) -> String {
     let list: Vec<String> = paths.iter().map(|p| quote(p)).collect();
-    // `echo` after `cat` guarantees the end marker starts a line; the parser
-    // removes exactly that one newline again.
-    format!("for f in {}; do echo \"@@sparkctl-file@@ $f\"; cat \"$f\"; echo; echo '@@sparkctl-end@@'; done\n", list.join(" "))
+    format!(
+        "for f in {}; do echo \"@@sparkctl-file@@ $(wc -c < \"$f\") $f\"; cat \"$f\"; done\n",
+        list.join(" ")
+    )
 }
 
 pub fn parse_read_files(out: &str) -> Vec<(String, String)> {
@@ -252,10 +254,16 @@ pub fn parse_read_files(out: &str) -> Vec<(String, String)> {
     let mut rest = out;
     while let Some(start) = rest.find("@@sparkctl-file@@ ") {
         let after = &rest[start + "@@sparkctl-file@@ ".len()..];
-        let Some((path, body)) = after.split_once('\n') else { break };
-        let Some(end) = body.find("\n@@sparkctl-end@@") else { break };
-        files.push((path.to_string(), body[..end].to_string()));
-        rest = &body[end + "\n@@sparkctl-end@@".len()..];
+        let Some((header, body)) = after.split_once('\n') else {
+            break;
+        };
+        let Some((n, path)) = header.trim_start().split_once(' ') else {
+            break;
+        };
+        let Ok(n) = n.parse::<usize>() else { break };
+        let Some(content) = body.get(..n) else { break };
+        files.push((path.to_string(), content.to_string()));
+        rest = &body[n..];
     }
     files
 }
@@ -317,7 +325,10 @@ mod tests {
         std::fs::write(&b, "no newline").unwrap();
         let out = run(&read_files(&[&a, &b]));
         let got = parse_read_files(&String::from_utf8_lossy(&out.stdout));
-        assert_eq!(got, vec![(a, "x\ny\n".to_string()), (b, "no newline".to_string())]);
+        assert_eq!(
+            got,
+            vec![(a, "x\ny\n".to_string()), (b, "no newline".to_string())]
+        );
         std::fs::remove_dir_all(&d).unwrap();
     }
 

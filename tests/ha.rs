@@ -68,12 +68,19 @@ fn submit_background(name: &str, master: &str, secs: u32) {
 
 /// Wait for a background job to end; return its stdout.
 fn job_result(name: &str, secs: u64) -> String {
+    // The background wrapper writes <name>.done with spark-submit's exit
+    // status (pgrep -f would match the ssh shell that runs it).
     let done = eventually(secs, || {
-        text(&ssh("hosta", "pgrep -f SparkSubmit >/dev/null && echo running").stdout)
-            .trim()
-            .is_empty()
+        ssh("hosta", &format!("test -f /tmp/{name}.done"))
+            .status
+            .success()
     });
-    assert!(done, "the application did not finish within {} s", secs);
+    assert!(
+        done,
+        "the application did not finish within {} s; JVMs on hosta: {:?}",
+        secs,
+        jvms("hosta")
+    );
     let out = text(&ssh("hosta", &format!("cat /tmp/{name}.out")).stdout);
     if !out.contains("RESULT") {
         eprintln!(

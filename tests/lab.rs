@@ -279,21 +279,42 @@ fn host_faults_have_clear_errors() {
     let out = sparkctl(&["stop", inv]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("another sparkctl run is changing cluster lab; nothing was changed:"), "{}", err);
-    assert!(err.contains("host hosta: held by `sparkctl deploy` (pid 4242 on ops-laptop) for "), "{}", err);
+    assert!(
+        err.contains("another sparkctl run is changing cluster lab; nothing was changed:"),
+        "{}",
+        err
+    );
+    assert!(
+        err.contains("host hosta: held by `sparkctl deploy` (pid 4242 on ops-laptop) for "),
+        "{}",
+        err
+    );
     assert!(err.contains("run again with --break-lock"), "{}", err);
     // A lock left by a sparkctl killed on this machine is stale: taken over without a flag.
     let me = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
-    plant(&format!("machine={}\\npid=4000000\\nstarted=1\\ncommand=deploy\\n", me.trim()));
+    plant(&format!(
+        "machine={}\\npid=4000000\\nstarted=1\\ncommand=deploy\\n",
+        me.trim()
+    ));
     let out = sparkctl(&["deploy", inv, "--dry-run"]);
     assert_eq!(out.status.code(), Some(0), "dry-run takes no lock");
     let out = sparkctl(&["stop", inv]);
-    assert_eq!(out.status.code(), Some(0), "a stale local lock must not block");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a stale local lock must not block"
+    );
     // --break-lock removes a foreign one.
     plant("machine=ops-laptop\\npid=4242\\nstarted=1\\ncommand=deploy\\n");
     let out = sparkctl(&["stop", inv, "--break-lock"]);
     assert_eq!(out.status.code(), Some(0));
     for (h, _) in HOSTS {
-        assert!(!ssh(h, "test -e /run/lock/sparkctl.lab.lock").status.success(), "the lock was not released on {}", h);
+        assert!(
+            !ssh(h, "test -e /run/lock/sparkctl.lab.lock")
+                .status
+                .success(),
+            "the lock was not released on {}",
+            h
+        );
     }
 }

@@ -23,6 +23,8 @@ use std::collections::BTreeMap;
 
 pub struct Args {
     pub dry_run: bool,
+    /// Install and write files only: no daemon is started, restarted or checked.
+    pub files_only: bool,
     pub roll: RollOptions,
 }
 
@@ -42,7 +44,11 @@ pub async fn run(cluster: Cluster, global: &Global, args: &Args) -> Result<i32> 
         .map(|(h, fs)| (h.clone(), fs.iter().map(|f| f.path.clone()).collect()))
         .collect();
 
-    let session = if args.dry_run { Session::open(cluster.clone(), global).await? } else { Session::open_locked(cluster.clone(), global, "deploy").await? };
+    let session = if args.dry_run {
+        Session::open(cluster.clone(), global).await?
+    } else {
+        Session::open_locked(cluster.clone(), global, "deploy").await?
+    };
     let result = deploy(&session, &spark, zk.as_ref(), &files, &paths, args).await;
     session.close().await;
     result
@@ -133,6 +139,36 @@ async fn deploy(
     })
     .await?;
 
+    if args.files_only {
+        println!("Files deployed to cluster {} in {:.1} s (--files-only: no daemon was started or restarted)", c.name, s.progress.elapsed().as_secs_f64());
+        for h in &c.hosts {
+            let p = &plans[&h.name];
+            let files = if p.files_unchanged() {
+                "no changes".to_string()
+            } else {
+                describe_files(p)
+            };
+            let pending: Vec<&str> = p
+                .start
+                .iter()
+                .chain(p.restart.iter())
+                .map(|d| d.label())
+                .collect();
+            let pending = if pending.is_empty() {
+                String::new()
+            } else {
+                format!("; to (re)start on the next deploy: {}", pending.join(", "))
+            };
+            println!(
+                "  {:w$}  {}{}",
+                h.name,
+                files,
+                pending,
+                w = c.hosts.iter().map(|h| h.name.len()).max().unwrap_or(4)
+            );
+        }
+        return Ok(crate::diag::exit::OK);
+    }
     // Daemons, in order, each phase verified before the next.
     let hosts_with = |d: Daemon, restart: bool| -> Vec<Host> {
         c.hosts
@@ -279,14 +315,26 @@ fn describe_files(p: &HostPlan) -> String {
 
 /// What the files a plan would rewrite contain now, one round trip per host
 /// (only for `--dry-run`, to show diffs).
-async fn current_contents(s: &Session, plans: &BTreeMap<String, HostPlan>, facts: &BTreeMap<String, crate::facts::HostFacts>) -> Result<BTreeMap<(String, String), String>> {
+async fn current_contents(
+    s: &Session,
+    plans: &BTreeMap<String, HostPlan>,
+    facts: &BTreeMap<String, crate::facts::HostFacts>,
+) -> Result<BTreeMap<(String, String), String>> {
     let mut out = BTreeMap::new();
     for (host, p) in plans {
-        let existing: Vec<&str> = p.writes.iter().map(|f| f.path.as_str()).filter(|path| facts[host].files.contains_key(*path)).collect();
+        let existing: Vec<&str> = p
+            .writes
+            .iter()
+            .map(|f| f.path.as_str())
+            .filter(|path| facts[host].files.contains_key(*path))
+            .collect();
         if existing.is_empty() {
             continue;
         }
-        let o = s.conn(host).run("read current config files", &steps::read_files(&existing)).await?;
+        let o = s
+            .conn(host)
+            .run("read current config files", &steps::read_files(&existing))
+            .await?;
         for (path, content) in steps::parse_read_files(&o.stdout) {
             out.insert((host.clone(), path), content);
         }
@@ -294,7 +342,11 @@ async fn current_contents(s: &Session, plans: &BTreeMap<String, HostPlan>, facts
     Ok(out)
 }
 
-fn print_dry_run(c: &Cluster, plans: &BTreeMap<String, HostPlan>, current: &BTreeMap<(String, String), String>) {
+fn print_dry_run(
+    c: &Cluster,
+    plans: &BTreeMap<String, HostPlan>,
+    current: &BTreeMap<(String, String), String>,
+) {
     println!("Plan for cluster {} (dry run: nothing was changed)", c.name);
     for h in &c.hosts {
         let p = &plans[&h.name];
@@ -306,7 +358,10 @@ fn print_dry_run(c: &Cluster, plans: &BTreeMap<String, HostPlan>, current: &BTre
         );
         for f in &p.writes {
             let old = current.get(&(h.name.clone(), f.path.clone()));
-            print!("{}", crate::diff::unified(&f.path, old.map(String::as_str), &f.content));
+            print!(
+                "{}",
+                crate::diff::unified(&f.path, old.map(String::as_str), &f.content)
+            );
         }
     }
 }

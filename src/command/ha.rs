@@ -528,6 +528,7 @@ async fn edit_and_deploy(
         global,
         &deploy::Args {
             dry_run: false,
+            files_only: false,
             roll,
         },
     )

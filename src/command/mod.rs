@@ -109,11 +109,21 @@ impl Session {
             .each_host(self.cluster.hosts.clone(), |conn, _host, _bar| {
                 let (name, me) = (name.clone(), me.clone());
                 async move {
-                    let mut o = parse_outcome(&conn.run("take the lock", &acquire_script(&name, &me, force)).await?.stdout);
+                    let mut o = parse_outcome(
+                        &conn
+                            .run("take the lock", &acquire_script(&name, &me, force))
+                            .await?
+                            .stdout,
+                    );
                     if let Outcome::Held(owner) = &o {
                         // sparkctl killed on this machine: its lock can go.
                         if owner.is_stale_here() {
-                            o = parse_outcome(&conn.run("break a stale lock", &acquire_script(&name, &me, true)).await?.stdout);
+                            o = parse_outcome(
+                                &conn
+                                    .run("break a stale lock", &acquire_script(&name, &me, true))
+                                    .await?
+                                    .stdout,
+                            );
                         }
                     }
                     Ok(o)
@@ -123,8 +133,13 @@ impl Session {
         let mut held = Vec::new();
         for (host, o) in &results {
             if let Outcome::Held(owner) = o {
-                let age = crate::lock::Owner::me("").started.saturating_sub(owner.started);
-                held.push(format!("host {}: held by `sparkctl {}` (pid {} on {}) for {} s", host, owner.command, owner.pid, owner.machine, age));
+                let age = crate::lock::Owner::me("")
+                    .started
+                    .saturating_sub(owner.started);
+                held.push(format!(
+                    "host {}: held by `sparkctl {}` (pid {} on {}) for {} s",
+                    host, owner.command, owner.pid, owner.machine, age
+                ));
             }
         }
         self.lock = Some(me);

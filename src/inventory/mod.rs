@@ -270,20 +270,23 @@ impl Cluster {
 
 /// Parse a Spark/JVM memory string ("512m", "1g", "2048") to MiB.
 pub fn memory_mb(s: &str) -> Option<u64> {
-    let s = s.trim();
+    // No trimming: the value is rendered as written (SPARK_WORKER_MEMORY=...),
+    // so " 2g" must be refused, not read as 2g. Units are the JVM's
+    // (k, m, g, t): -Xmx does not take "gb".
     let (num, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((i, _)) => (&s[..i], &s[i..]),
         None => (s, "m"),
     };
     let n: u64 = num.parse().ok()?;
-    let mb = match unit.to_ascii_lowercase().as_str() {
-        "k" | "kb" => n / 1024,
-        "m" | "mb" => n,
-        "g" | "gb" => n * 1024,
-        "t" | "tb" => n * 1024 * 1024,
+    let mb = match unit {
+        "k" | "K" => n / 1024,
+        "m" | "M" => n,
+        "g" | "G" => n.checked_mul(1024)?,
+        "t" | "T" => n.checked_mul(1024 * 1024)?,
         _ => return None,
     };
-    (mb > 0).then_some(mb)
+    // Anything above 1 PiB is a typo, and keeps MiB counts within u32 for heaps.
+    (mb > 0 && mb <= 1 << 30).then_some(mb)
 }
 
 #[cfg(test)]

@@ -42,6 +42,11 @@ pub fn validate(file: &Path, source: Arc<str>, raw: RawInventory) -> Result<Clus
     if e.items.is_empty() {
         return Ok(cluster.expect("resolve returns a cluster when there are no errors"));
     }
+    // A cluster-wide value is checked once per host that inherits it:
+    // report each (place, message) once.
+    let mut seen = std::collections::BTreeSet::new();
+    e.items
+        .retain(|(at, msg, _)| seen.insert((crate::inventory::locate::display(at), msg.clone())));
     let diags = e
         .items
         .into_iter()
@@ -63,6 +68,24 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "spark".into())
     });
+    // The name lands in config comments and lock names: a newline in it
+    // would inject lines into spark-env.sh, so keep it to a safe set.
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        let at = if raw.cluster.name.is_some() {
+            path!["cluster", "name"]
+        } else {
+            vec![]
+        };
+        e.help(
+            at,
+            format!("invalid cluster name `{}`", name.escape_debug()),
+            "use letters, digits, `.`, `_` and `-` (without [cluster] name, the file name is used)",
+        );
+    }
 
     let ssh = resolve_ssh(e, base, &raw);
     let spark_source = resolve_source(
@@ -549,7 +572,7 @@ fn merge_spark(e: &mut Errors, i: usize, h: &RawSpark, c: &RawSpark, root: &str)
     ] {
         for (k, v) in map.iter().flatten() {
             let at = with_key(&src, k);
-            if k.is_empty() || k.contains(|c: char| c.is_whitespace() || c == '=' || c == ':') {
+            if !property_key_ok(k) {
                 e.add(
                     at.clone(),
                     format!("invalid Spark property name `{}`", k.escape_debug()),
@@ -635,7 +658,8 @@ fn merge_zk(
     }
     let (heap, at) = get!(heap);
     let heap_mb = match heap {
-        Some(h) => check_memory(e, at, &h).unwrap_or(1000) as u32,
+        // memory_mb caps sizes at 2^30 MiB, so this fits in u32.
+        Some(h) => check_memory(e, at, &h).map(|mb| mb as u32).unwrap_or(1000),
         None => 1000, // ZooKeeper's own default (ZK_SERVER_HEAP)
     };
     let (jvm_opts, at) = get!(jvm_opts);
@@ -675,10 +699,7 @@ fn merge_zk(
                     "server.N lines come from the hosts with the zookeeper role",
                 );
             }
-            if k.is_empty()
-                || k.contains(|c: char| c.is_whitespace() || c == '=')
-                || v.contains(['\n', '\r', '\0'])
-            {
+            if !property_key_ok(k) || v.contains(['\n', '\r', '\0']) {
                 e.add(
                     at,
                     format!("invalid zoo.cfg property `{}`", k.escape_debug()),
@@ -829,6 +850,17 @@ fn assign_zk_ids(e: &mut Errors, raw: &[RawHost], hosts: &mut [Host]) {
         while used.contains_key(&next) {
             next += 1;
         }
+        if next > 255 {
+            e.help(
+                path!["host"],
+                format!(
+                    "no ZooKeeper id left for host `{}`: ids are 1 to 255",
+                    h.name
+                ),
+                "set `zk_id` explicitly on the ZooKeeper hosts",
+            );
+            return;
+        }
         h.zk_id = Some(next);
         used.insert(next, usize::MAX);
     }
@@ -938,6 +970,15 @@ fn check_memory(e: &mut Errors, at: Vec<Seg>, m: &str) -> Option<u64> {
         );
     }
     mb
+}
+
+/// Java properties keys (spark-defaults.conf, zoo.cfg) are written raw:
+/// `:`, `=`, `\\`, `#`, `!` or white space would change what is read, so
+/// keep keys to the characters real Spark and ZooKeeper properties use.
+fn property_key_ok(k: &str) -> bool {
+    !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
 }
 
 /// Paths go into shell scripts and Spark's own scripts, which do not quote
