@@ -109,6 +109,7 @@ pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> R
             ))
         }
     };
+    register_master(session.control_socket());
     Ok(Conn {
         host: host.name.clone(),
         session: Arc::new(session),
@@ -136,7 +137,17 @@ fn connect_error(host: &Host, raw: &str, accept: bool) -> anyhow::Error {
         if accept {
             "the host's key differs from the one recorded in known_hosts: if the host was reinstalled, remove the old entry with `ssh-keygen -R <address>`; otherwise investigate before connecting".to_string()
         } else {
-            format!("its host key is not trusted yet: check its fingerprint (`ssh-keyscan {} | ssh-keygen -lf -`), then add it to known_hosts, or run again with --accept-new-host-keys", host.address)
+            let fps = host_key_fingerprints(&host.address, host.ssh_port);
+            let shown = if fps.is_empty() {
+                String::new()
+            } else {
+                format!("; it presents:\n      {}\n   ", fps.join("\n      "))
+            };
+            format!(
+                "its host key is not trusted yet{} check the fingerprint out of band (`ssh-keyscan {} | ssh-keygen -lf -`), then add it to known_hosts, or run again with --accept-new-host-keys",
+                if shown.is_empty() { ":".to_string() } else { shown },
+                host.address
+            )
         }
     } else if msg.contains("Permission denied") {
         "the SSH key was refused: check `ssh_user`/`identity_file` in the inventory, or that the key is loaded in ssh-agent".into()
@@ -163,6 +174,40 @@ fn connect_error(host: &Host, raw: &str, accept: bool) -> anyhow::Error {
             .trim_start_matches("failed to connect to the remote host: "),
         hint
     )
+}
+
+/// The fingerprints a host's SSH server presents (best effort, 5 s), so an
+/// operator can compare them with what they expect before trusting the host.
+fn host_key_fingerprints(address: &str, port: Option<u16>) -> Vec<String> {
+    let port = port.unwrap_or(22).to_string();
+    let scan = std::process::Command::new("timeout")
+        .args(["5", "ssh-keyscan", "-p", &port, "-T", "4", address])
+        .stderr(std::process::Stdio::null())
+        .output();
+    let Ok(scan) = scan else { return vec![] };
+    let mut keygen = match std::process::Command::new("ssh-keygen")
+        .args(["-lf", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        Ok(k) => k,
+        Err(_) => return vec![],
+    };
+    if let Some(mut stdin) = keygen.stdin.take() {
+        use std::io::Write;
+        let _ = stdin.write_all(&scan.stdout);
+    }
+    keygen
+        .wait_with_output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 impl Conn {
@@ -265,8 +310,42 @@ impl Conn {
 
     pub async fn close(self) {
         if let Ok(s) = Arc::try_unwrap(self.session) {
+            unregister_master(s.control_socket());
             let _ = s.close().await;
         }
+    }
+}
+
+/// Control sockets of the SSH masters this process opened. openssh keeps a
+/// master running after its `Session` is dropped (e.g. on Ctrl-C), still
+/// streaming whatever it was sending; `stop_all_masters` ends them so remote
+/// steps are hung up and clean up after themselves.
+static MASTERS: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn register_master(socket: &std::path::Path) {
+    if let Ok(mut m) = MASTERS.lock() {
+        m.push(socket.to_path_buf());
+    }
+}
+
+fn unregister_master(socket: &std::path::Path) {
+    if let Ok(mut m) = MASTERS.lock() {
+        m.retain(|p| p != socket);
+    }
+}
+
+/// Tell every SSH master still open to exit (used when interrupted).
+pub fn stop_all_masters() {
+    let sockets = MASTERS.lock().map(|m| m.clone()).unwrap_or_default();
+    for s in sockets {
+        let _ = std::process::Command::new("ssh")
+            .arg("-S")
+            .arg(&s)
+            .args(["-O", "exit", "sparkctl-master"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
     }
 }
 

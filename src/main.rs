@@ -17,7 +17,10 @@ fn main() {
         tokio::select! {
             r = run(cli) => report(r),
             _ = tokio::signal::ctrl_c() => {
-                eprintln!("interrupted: stopped before the next step; files being written are left under temporary names only. Run the same command again to finish.");
+                let at = sparkctl::progress::where_we_are();
+                sparkctl::exec::stop_all_masters();
+                eprintln!("\ninterrupted{}", if at.is_empty() { String::new() } else { format!(" during: {}", at) });
+                eprintln!("nothing half-done is in use: uploads, unpacks and config files are only renamed into place once complete. Run the same command again to finish.");
                 130
             }
         }

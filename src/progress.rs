@@ -6,9 +6,39 @@
 //! its own lines rather than relying on `MultiProgress::println`.
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// What each host (and the run as a whole, under "") is doing right now,
+/// so an interrupted run can say where it stopped.
+static CURRENT: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
+
+fn record(host: &str, what: &str) {
+    if let Ok(mut m) = CURRENT.lock() {
+        m.insert(host.to_string(), what.to_string());
+    }
+}
+
+/// "phase; host: step; ..." for the interrupt message.
+pub fn where_we_are() -> String {
+    let m = match CURRENT.lock() {
+        Ok(m) => m.clone(),
+        Err(_) => return String::new(),
+    };
+    m.iter()
+        .map(|(h, w)| {
+            if h.is_empty() {
+                w.clone()
+            } else {
+                format!("{}: {}", h, w)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 #[derive(Clone)]
 pub struct Progress {
@@ -56,6 +86,7 @@ impl Progress {
 
     /// A line for the whole run (phase changes, waits).
     pub fn line(&self, msg: &str) {
+        record("", msg);
         let text = format!("[{:>5.1}s] {}", self.start.elapsed().as_secs_f64(), msg);
         match &self.multi {
             Some(m) => {
@@ -72,6 +103,7 @@ impl Progress {
 
 impl HostBar {
     pub fn step(&self, msg: &str) {
+        record(&self.host, msg);
         match &self.bar {
             Some(b) => {
                 b.set_style(
@@ -90,6 +122,7 @@ impl HostBar {
 
     /// Switch to a byte bar for an upload of `total` bytes.
     pub fn upload(&self, what: &str, total: u64) {
+        record(&self.host, &format!("upload {}", what));
         match &self.bar {
             Some(b) => {
                 b.set_style(
@@ -118,6 +151,7 @@ impl HostBar {
     }
 
     pub fn finish(&self, msg: &str) {
+        record(&self.host, &format!("done ({})", msg));
         match &self.bar {
             Some(b) => {
                 b.set_style(ProgressStyle::with_template("  {prefix:.bold} {wide_msg}").unwrap());

@@ -18,6 +18,8 @@ pub fn upload(root: &str, d: &LocalDist) -> String {
         r#"set -e
 umask 022
 mkdir -p {dir}
+# Leftovers of runs that died mid-upload (the host lock makes this safe).
+rm -f {dest}.part.*
 part={dest}.part.$$
 trap 'rm -f "$part"' EXIT INT TERM HUP
 cat > "$part"
@@ -54,6 +56,7 @@ pub fn install(root: &str, d: &LocalDist) -> String {
         r#"set -e
 umask 022
 tb={tb}
+rm -rf {state}/stage-{dir}.*
 stage={state}/stage-{dir}.$$
 trap 'rm -rf "$stage"' EXIT INT TERM HUP
 got=$(sha256sum < "$tb" | cut -c1-64)

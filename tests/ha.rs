@@ -233,21 +233,18 @@ fn ha_lifecycle() {
         ssh(h, "cd /opt/zookeeper/current && ZOOCFGDIR=$PWD/conf bin/zkServer.sh stop >/dev/null 2>&1; sleep 1")
     };
     zk_stop("hostc");
-    let out = sparkctl(&["status", inv]);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "one ZooKeeper down must be degraded"
-    );
+    // Degraded, and an ALIVE master keeps serving: possibly after one
+    // failover, because Spark's ALIVE master exits when its ZooKeeper
+    // connection is suspended (see README, High availability).
+    let degraded = eventually(60, || {
+        let out = sparkctl(&["status", inv]);
+        out.status.code() == Some(3)
+            && text(&out.stdout).contains("zookeeper on hostc is down")
+            && alive_masters().len() == 1
+    });
     assert!(
-        text(&out.stdout).contains("zookeeper on hostc is down"),
-        "{}",
-        text(&out.stdout)
-    );
-    assert_eq!(
-        alive_masters().len(),
-        1,
-        "masters must keep working with 2 of 3 ZooKeeper servers"
+        degraded,
+        "with one ZooKeeper server down the cluster must be degraded but serving"
     );
     zk_stop("hostb");
     let t0 = Instant::now();
@@ -260,7 +257,8 @@ fn ha_lifecycle() {
         "two ZooKeeper servers down must be down"
     );
     assert!(
-        text(&out.stdout).contains("ZooKeeper has no quorum: 1 of 3 servers serving"),
+        text(&out.stdout).contains("ZooKeeper has no quorum: 0 of 3 servers serving")
+            && text(&out.stdout).contains("zookeeper on hosta is up but not in a quorum"),
         "{}",
         text(&out.stdout)
     );

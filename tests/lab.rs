@@ -154,6 +154,71 @@ fn deploy_verify_job_redeploy_stop_start() {
     let out = sparkctl(&["start", inv]);
     assert_eq!(out.status.code(), Some(0));
     assert_healthy_ha();
+
+    // 7. One setting changes: --dry-run shows the diff and touches nothing;
+    // deploy rewrites spark-env.sh and restarts only the workers.
+    let changed = write_temp(
+        "changed.toml",
+        &lab_inventory().replace("worker_memory = \"1g\"", "worker_memory = \"900m\""),
+    );
+    let changed = changed.to_str().unwrap();
+    let before: Vec<_> = HOSTS.iter().map(|(h, _)| jvms(h)).collect();
+    let out = sparkctl(&["deploy", changed, "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0));
+    let plan = text(&out.stdout);
+    assert!(
+        plan.contains("-export SPARK_WORKER_MEMORY=1g\n+export SPARK_WORKER_MEMORY=900m"),
+        "{}",
+        plan
+    );
+    assert!(
+        plan.contains("restart worker")
+            && !plan.contains("restart master")
+            && !plan.contains("restart zookeeper"),
+        "{}",
+        plan
+    );
+    assert_eq!(
+        before,
+        HOSTS.iter().map(|(h, _)| jvms(h)).collect::<Vec<_>>(),
+        "--dry-run changed something"
+    );
+    let t0 = std::time::Instant::now();
+    let out = sparkctl(&["deploy", changed]);
+    assert_eq!(out.status.code(), Some(0));
+    measured(
+        "one config change (worker_memory): render + rolling restart of 3 workers",
+        t0.elapsed().as_secs_f64(),
+    );
+    for (i, (h, _)) in HOSTS.iter().enumerate() {
+        let now = jvms(h);
+        for (pid, class) in &before[i] {
+            if class != "deploy.worker.Worker" {
+                assert!(
+                    now.contains(&(*pid, class.clone())),
+                    "{} on {} was restarted by a worker-only change",
+                    class,
+                    h
+                );
+            }
+        }
+    }
+    let ok = eventually(60, || {
+        [HOSTS[0].1, HOSTS[1].1]
+            .iter()
+            .filter_map(|a| master_json(a))
+            .any(|j| {
+                j["status"] == "ALIVE"
+                    && j["workers"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|w| w["state"] == "ALIVE" && w["memory"] == 900)
+                        .count()
+                        == 3
+            })
+    });
+    assert!(ok, "workers did not come back with 900 MiB");
 }
 
 /// A lab inventory with `edit` applied, written to a temp file.
@@ -235,7 +300,18 @@ fn host_faults_have_clear_errors() {
     let out = sparkctl(&["deploy", &inv]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("its host key is not trusted yet: check its fingerprint (`ssh-keyscan 10.213.37.11 | ssh-keygen -lf -`)"), "{}", err);
+    assert!(
+        err.contains(
+            "check the fingerprint out of band (`ssh-keyscan 10.213.37.11 | ssh-keygen -lf -`)"
+        ),
+        "{}",
+        err
+    );
+    assert!(
+        err.contains("it presents:") && err.contains("SHA256:"),
+        "the fingerprint must be shown: {}",
+        err
+    );
 
     // Java missing where the inventory says it is.
     let inv = variant("nojava.toml", |t| {

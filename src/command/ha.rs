@@ -855,6 +855,12 @@ async fn drill_zookeeper_inner(s: &Session, host: Option<String>, limit: Duratio
     s.start(Daemon::ZooKeeper, vec![target.clone()], None)
         .await?;
     let back = s.wait_zookeeper(limit).await;
+    let all: Vec<String> = c.masters().map(|h| h.name.clone()).collect();
+    let revived = s.revive_masters(&all).await;
+    report.check(
+        revived.is_ok(),
+        "every master is running again (one ALIVE, the rest STANDBY)".into(),
+    );
     report.check(
         back.is_ok(),
         format!("ZooKeeper on {} rejoined the quorum", target.name),

@@ -49,6 +49,18 @@ impl Session {
         hosts: Vec<Host>,
         fps: Option<&BTreeMap<String, String>>,
     ) -> Result<()> {
+        if hosts.is_empty() {
+            return Ok(());
+        }
+        // Only masters running now are revived after each step (the caller
+        // starts the others itself).
+        let facts = self.facts(None, None, &BTreeMap::new()).await?;
+        let running: Vec<String> = self
+            .cluster
+            .masters()
+            .filter(|h| facts[&h.name].running.contains_key(&Daemon::Master))
+            .map(|h| h.name.clone())
+            .collect();
         for h in hosts {
             self.progress.line(&format!(
                 "restarting zookeeper on {} (one server at a time: the quorum stays up)",
@@ -57,7 +69,41 @@ impl Session {
             self.stop(Daemon::ZooKeeper, vec![h.clone()]).await?;
             self.start(Daemon::ZooKeeper, vec![h], fps).await?;
             self.wait_zookeeper(ZK_DEADLINE).await?;
+            self.revive_masters(&running).await?;
         }
+        Ok(())
+    }
+
+    /// Start again any inventory master whose process is gone, and wait for
+    /// the masters to settle. Needed after any ZooKeeper disruption: Spark's
+    /// leader latch gives up leadership as soon as the master's ZooKeeper
+    /// connection is *suspended* (its server restarting, or a new ZooKeeper
+    /// leader being elected), and the master process then exits. The standby
+    /// takes over, but the exited master never comes back by itself.
+    pub async fn revive_masters(&self, only: &[String]) -> Result<()> {
+        if only.is_empty() {
+            return Ok(());
+        }
+        // The exit follows the suspension by a moment: let it happen first.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let facts = self.facts(None, None, &BTreeMap::new()).await?;
+        let dead: Vec<Host> = self
+            .cluster
+            .masters()
+            .filter(|h| {
+                only.contains(&h.name) && !facts[&h.name].running.contains_key(&Daemon::Master)
+            })
+            .cloned()
+            .collect();
+        if !dead.is_empty() {
+            let names: Vec<&str> = dead.iter().map(|h| h.name.as_str()).collect();
+            self.progress.line(&format!(
+                "master on {} exited when its ZooKeeper connection was suspended (Spark gives up leadership and exits); starting it again",
+                names.join(", ")
+            ));
+            self.start(Daemon::Master, dead, None).await?;
+        }
+        self.wait_masters_among(Some(only), MASTER_DEADLINE).await?;
         Ok(())
     }
 
