@@ -271,7 +271,9 @@ fn ha_lifecycle() {
     let sampler = {
         let stop = stop.clone();
         std::thread::spawn(move || {
-            let (mut worst_quorum_gap, mut worst_master_gap) = (0.0f64, 0.0f64);
+            // Longest stretch and number of stretches with fewer than 2
+            // ZooKeeper servers serving, and the longest with no ALIVE master.
+            let (mut worst_quorum_gap, mut worst_master_gap, mut episodes) = (0.0f64, 0.0f64, 0u32);
             let (mut no_quorum_since, mut no_master_since): (Option<Instant>, Option<Instant>) =
                 (None, None);
             while !stop.load(Ordering::Relaxed) {
@@ -282,8 +284,9 @@ fn ha_lifecycle() {
                 let now = Instant::now();
                 if serving >= 2 {
                     no_quorum_since = None
-                } else {
-                    no_quorum_since.get_or_insert(now);
+                } else if no_quorum_since.is_none() {
+                    no_quorum_since = Some(now);
+                    episodes += 1;
                 }
                 if !alive_masters().is_empty() {
                     no_master_since = None
@@ -300,15 +303,15 @@ fn ha_lifecycle() {
                         .map(|t| t.elapsed().as_secs_f64())
                         .unwrap_or(0.0),
                 );
-                std::thread::sleep(Duration::from_millis(150));
+                std::thread::sleep(Duration::from_millis(100));
             }
-            (worst_quorum_gap, worst_master_gap)
+            (worst_quorum_gap, worst_master_gap, episodes)
         })
     };
     let t0 = Instant::now();
     let out = sparkctl(&["restart", inv, "--rolling"]);
     stop.store(true, Ordering::Relaxed);
-    let (quorum_gap, master_gap) = sampler.join().unwrap();
+    let (quorum_gap, master_gap, episodes) = sampler.join().unwrap();
     assert_eq!(out.status.code(), Some(0), "rolling restart failed");
     measured("restart --rolling, 3 hosts", t0.elapsed().as_secs_f64());
     measured(
@@ -319,9 +322,14 @@ fn ha_lifecycle() {
         "longest time without an ALIVE master during restart --rolling",
         master_gap,
     );
-    assert_eq!(
-        quorum_gap, 0.0,
-        "ZooKeeper lost its quorum during a rolling restart"
+    // A majority is up at every moment. Restarting the ZooKeeper leader (done
+    // last) forces exactly one election, during which the others briefly
+    // refuse requests: allow that one short blip, nothing more.
+    assert!(
+        episodes <= 1 && quorum_gap < 2.0,
+        "ZooKeeper stopped serving {} time(s), longest {:.2} s, during a rolling restart",
+        episodes,
+        quorum_gap
     );
     assert!(
         master_gap <= tuned_kill + 5.0,

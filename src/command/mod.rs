@@ -344,9 +344,44 @@ impl Session {
         out
     }
 
+    /// Fail at once, with its log, if `daemon` has no live process on any
+    /// of `hosts` (they do not answer): waiting out the deadline for a JVM
+    /// that died at start (its launcher had already said "started") helps
+    /// no one.
+    async fn fail_if_exited(&self, daemon: Daemon, hosts: &[&Host]) -> Result<()> {
+        let mut dead = Vec::new();
+        for h in hosts {
+            let script = format!(
+                "p=$(cat {pf} 2>/dev/null); if [ -n \"$p\" ] && [ -r /proc/$p/cmdline ] && tr '\\0' ' ' < /proc/$p/cmdline | grep -q {cls}; then echo alive; fi",
+                pf = crate::shell::quote(&layout::pid_file(h, daemon)),
+                cls = crate::shell::quote(daemon.spark_class())
+            );
+            if let Ok(o) = self
+                .conn(&h.name)
+                .run_status("check the process", &script)
+                .await
+            {
+                if !o.stdout.contains("alive") {
+                    dead.push(*h);
+                }
+            }
+        }
+        if dead.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<&str> = dead.iter().map(|h| h.name.as_str()).collect();
+        bail!(
+            "the {} on {} exited after starting\n{}",
+            daemon.label(),
+            names.join(", "),
+            self.log_tails(daemon, &dead).await
+        );
+    }
+
     /// Wait until ZooKeeper on every ZK host serves, with exactly one leader.
     pub async fn wait_zookeeper(&self, deadline: Duration) -> Result<()> {
         let t0 = Instant::now();
+        let mut next_check = EXIT_CHECK;
         loop {
             let snap = health::probe(&self.cluster).await;
             let leaders = snap
@@ -367,6 +402,16 @@ impl Session {
                     modes.join(", ")
                 ));
                 return Ok(());
+            }
+            if t0.elapsed() > next_check {
+                next_check += EXIT_CHECK;
+                let bad: Vec<&Host> = snap
+                    .zookeeper
+                    .iter()
+                    .filter(|(_, m)| matches!(m, ZkMode::Down(_)))
+                    .filter_map(|(h, _)| self.cluster.host(h))
+                    .collect();
+                self.fail_if_exited(Daemon::ZooKeeper, &bad).await?;
             }
             if t0.elapsed() > deadline {
                 let bad: Vec<&Host> = snap
@@ -404,6 +449,7 @@ impl Session {
         deadline: Duration,
     ) -> Result<String> {
         let t0 = Instant::now();
+        let mut next_check = EXIT_CHECK;
         loop {
             let snap = health::probe(&self.cluster).await;
             let states: Vec<(String, String)> = snap
@@ -435,6 +481,15 @@ impl Session {
                 ));
                 return Ok(alive[0].clone());
             }
+            if t0.elapsed() > next_check {
+                next_check += EXIT_CHECK;
+                let bad: Vec<&Host> = states
+                    .iter()
+                    .filter(|(_, s)| s.starts_with("no answer"))
+                    .filter_map(|(h, _)| self.cluster.host(h))
+                    .collect();
+                self.fail_if_exited(Daemon::Master, &bad).await?;
+            }
             if t0.elapsed() > deadline {
                 let bad: Vec<&Host> = states
                     .iter()
@@ -460,6 +515,7 @@ impl Session {
     /// the expected cores and memory.
     pub async fn wait_workers(&self, deadline: Duration) -> Result<health::Assessment> {
         let t0 = Instant::now();
+        let mut next_check = EXIT_CHECK;
         loop {
             let snap = health::probe(&self.cluster).await;
             let a = health::assess(&self.cluster, &snap);
@@ -471,6 +527,19 @@ impl Session {
                     t0.elapsed().as_secs_f64()
                 ));
                 return Ok(a);
+            }
+            if t0.elapsed() > next_check {
+                next_check += EXIT_CHECK;
+                let missing: Vec<&Host> = self
+                    .cluster
+                    .workers()
+                    .filter(|w| {
+                        a.problems
+                            .iter()
+                            .any(|p| p.starts_with(&format!("worker on {} ", w.name)))
+                    })
+                    .collect();
+                self.fail_if_exited(Daemon::Worker, &missing).await?;
             }
             if t0.elapsed() > deadline {
                 let missing: Vec<&Host> = self
@@ -493,6 +562,9 @@ impl Session {
         }
     }
 }
+
+/// How often a wait checks whether the daemons it waits for still run.
+const EXIT_CHECK: Duration = Duration::from_secs(3);
 
 pub fn indent(text: &str) -> String {
     text.lines().map(|l| format!("    | {}\n", l)).collect()

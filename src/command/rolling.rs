@@ -61,6 +61,17 @@ impl Session {
             .filter(|h| facts[&h.name].running.contains_key(&Daemon::Master))
             .map(|h| h.name.clone())
             .collect();
+        // Followers first, the leader last: restarting the leader forces one
+        // leader election (a moment in which the others refuse requests);
+        // doing it last means exactly one.
+        let mut hosts = hosts;
+        let snap = health::probe(&self.cluster).await;
+        let leader: Option<String> = snap
+            .zookeeper
+            .iter()
+            .find(|(_, m)| *m == health::ZkMode::Leader)
+            .map(|(h, _)| h.clone());
+        hosts.sort_by_key(|h| Some(&h.name) == leader.as_ref());
         for h in hosts {
             self.progress.line(&format!(
                 "restarting zookeeper on {} (one server at a time: the quorum stays up)",
