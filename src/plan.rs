@@ -281,13 +281,9 @@ pub fn plan_host(
             Product::Spark
         };
         let fp = fingerprint(cluster, host, d, dists, files);
-        let rewrites_its_files = plan.writes.iter().any(|f| f.readers.contains(&d));
         if !facts.running.contains_key(&d) {
             plan.start.insert(d);
-        } else if rewrites_its_files
-            || changed_products.contains(&product)
-            || facts.fingerprints.get(&d) != Some(&fp)
-        {
+        } else if changed_products.contains(&product) || facts.fingerprints.get(&d) != Some(&fp) {
             // Also catches a daemon left running on old files by a run that
             // died after writing them: its recorded fingerprint is stale.
             plan.restart.insert(d);
@@ -300,6 +296,25 @@ pub fn plan_host(
         }
     }
     plan
+}
+
+/// Whether a line of a config file can change how daemon `d` runs.
+/// spark-env.sh is sourced by every Spark daemon, but a master ignores
+/// SPARK_WORKER_* and a worker ignores SPARK_MASTER_*: a worker-only change
+/// must not restart (and fail over) the masters. Comments never matter.
+fn line_matters(d: Daemon, f: &ConfigFile, line: &str) -> bool {
+    let l = line.trim_start();
+    if l.starts_with('#') || l.is_empty() {
+        return false;
+    }
+    if f.template == "spark-env.sh" {
+        return match d {
+            Daemon::Master => !l.starts_with("export SPARK_WORKER_"),
+            Daemon::Worker => !l.starts_with("export SPARK_MASTER_"),
+            Daemon::ZooKeeper => true,
+        };
+    }
+    true
 }
 
 /// A hash of everything a daemon is started with: the distribution, the
@@ -325,7 +340,10 @@ pub fn fingerprint(
     for f in files.iter().filter(|f| f.readers.contains(&d)) {
         h.update(f.path.as_bytes());
         h.update([0]);
-        h.update(f.content.as_bytes());
+        for line in f.content.lines().filter(|l| line_matters(d, f, l)) {
+            h.update(line.as_bytes());
+            h.update([b'\n']);
+        }
         h.update([0]);
     }
     h.update(

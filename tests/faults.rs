@@ -250,8 +250,8 @@ fn faults_are_clean_and_a_rerun_converges() {
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(
-        err.contains("the master on hostb exited after starting")
-            || err.contains("start master failed"),
+        // The standby restarts first, whichever host that is.
+        err.contains("exited after starting") || err.contains("start master failed"),
         "{}",
         err
     );

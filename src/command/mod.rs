@@ -514,12 +514,35 @@ impl Session {
     /// Wait until the ALIVE master lists every inventory worker ALIVE with
     /// the expected cores and memory.
     pub async fn wait_workers(&self, deadline: Duration) -> Result<health::Assessment> {
+        self.wait_workers_among(None, deadline).await
+    }
+
+    /// Like `wait_workers`, but when `only` is given, wait just until those
+    /// workers are registered (with their expected cores and memory) with an
+    /// ALIVE master: during a rolling restart that changes worker resources,
+    /// the workers not restarted yet still offer the old ones.
+    pub async fn wait_workers_among(
+        &self,
+        only: Option<&[String]>,
+        deadline: Duration,
+    ) -> Result<health::Assessment> {
         let t0 = Instant::now();
         let mut next_check = EXIT_CHECK;
         loop {
             let snap = health::probe(&self.cluster).await;
             let a = health::assess(&self.cluster, &snap);
-            if a.level == Level::Healthy {
+            let done = match only {
+                None => a.level == Level::Healthy,
+                Some(names) => {
+                    a.alive_master.is_some()
+                        && !a.problems.iter().any(|p| {
+                            names
+                                .iter()
+                                .any(|n| p.starts_with(&format!("worker on {} ", n)))
+                        })
+                }
+            };
+            if done {
                 self.progress.line(&format!(
                     "{} of {} workers registered in {:.1} s",
                     a.workers_alive,
@@ -528,29 +551,21 @@ impl Session {
                 ));
                 return Ok(a);
             }
+            let missing: Vec<&Host> = self
+                .cluster
+                .workers()
+                .filter(|w| only.is_none_or(|o| o.contains(&w.name)))
+                .filter(|w| {
+                    a.problems
+                        .iter()
+                        .any(|p| p.starts_with(&format!("worker on {} ", w.name)))
+                })
+                .collect();
             if t0.elapsed() > next_check {
                 next_check += EXIT_CHECK;
-                let missing: Vec<&Host> = self
-                    .cluster
-                    .workers()
-                    .filter(|w| {
-                        a.problems
-                            .iter()
-                            .any(|p| p.starts_with(&format!("worker on {} ", w.name)))
-                    })
-                    .collect();
                 self.fail_if_exited(Daemon::Worker, &missing).await?;
             }
             if t0.elapsed() > deadline {
-                let missing: Vec<&Host> = self
-                    .cluster
-                    .workers()
-                    .filter(|w| {
-                        a.problems
-                            .iter()
-                            .any(|p| p.starts_with(&format!("worker on {} ", w.name)))
-                    })
-                    .collect();
                 bail!(
                     "the cluster is not healthy after {} s:\n  - {}\n{}",
                     deadline.as_secs(),

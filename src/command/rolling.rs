@@ -174,7 +174,9 @@ impl Session {
                 .line(&format!("restarting worker on {}", names.join(", ")));
             self.stop(Daemon::Worker, chunk.to_vec()).await?;
             self.start(Daemon::Worker, chunk.to_vec(), fps).await?;
-            self.wait_workers(WORKER_DEADLINE).await?;
+            let names: Vec<String> = chunk.iter().map(|h| h.name.clone()).collect();
+            self.wait_workers_among(Some(&names), WORKER_DEADLINE)
+                .await?;
         }
         Ok(())
     }

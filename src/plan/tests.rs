@@ -95,6 +95,49 @@ fn converged_host_is_a_noop() {
 fn changed_zoo_cfg_restarts_only_zookeeper() {
     let (c, s, z) = setup();
     let h = &c.hosts[0];
+    let facts = converged(&c, &s, &z, h);
+    let mut c2 = c.clone();
+    c2.zookeeper.tick_time = 3000;
+    let p = plan_host(
+        &c2,
+        &c2.hosts[0],
+        &[&s, &z],
+        &files(&c2, &s, &z, &c2.hosts[0]),
+        &facts,
+    );
+    assert_eq!(p.writes.len(), 1, "{:?}", p.writes);
+    assert!(p.writes[0].path.ends_with("zoo.cfg"));
+    assert_eq!(p.restart, [Daemon::ZooKeeper].into_iter().collect());
+    assert!(p.start.is_empty() && p.installs.is_empty());
+}
+
+#[test]
+fn worker_only_change_does_not_restart_the_master() {
+    let (c, s, z) = setup();
+    let h = &c.hosts[0]; // master + worker + zookeeper
+    let facts = converged(&c, &s, &z, h);
+    let mut c2 = c.clone();
+    for host in &mut c2.hosts {
+        host.spark.worker_memory = Some("900m".into());
+    }
+    let p = plan_host(
+        &c2,
+        &c2.hosts[0],
+        &[&s, &z],
+        &files(&c2, &s, &z, &c2.hosts[0]),
+        &facts,
+    );
+    assert_eq!(p.writes.len(), 1);
+    assert!(p.writes[0].path.ends_with("spark-env.sh"));
+    assert_eq!(p.restart, [Daemon::Worker].into_iter().collect());
+}
+
+#[test]
+fn a_hand_edited_file_is_restored_without_restarts() {
+    // The daemons run with the desired config already (fingerprints match):
+    // putting the file back needs no restart.
+    let (c, s, z) = setup();
+    let h = &c.hosts[0];
     let mut facts = converged(&c, &s, &z, h);
     let zoo = facts
         .files
@@ -102,11 +145,10 @@ fn changed_zoo_cfg_restarts_only_zookeeper() {
         .find(|k| k.ends_with("zoo.cfg"))
         .unwrap()
         .clone();
-    facts.files.insert(zoo, "old".into());
+    facts.files.insert(zoo, "edited by hand".into());
     let p = plan_host(&c, h, &[&s, &z], &files(&c, &s, &z, h), &facts);
     assert_eq!(p.writes.len(), 1);
-    assert_eq!(p.restart, [Daemon::ZooKeeper].into_iter().collect());
-    assert!(p.start.is_empty() && p.installs.is_empty());
+    assert!(p.restart.is_empty());
 }
 
 #[test]
