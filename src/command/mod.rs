@@ -157,10 +157,16 @@ impl Session {
     /// Release the lock on every host where we still own it.
     async fn release_lock(&mut self) {
         if let Some(me) = self.lock.take() {
-            let script = crate::lock::release_script(&self.cluster.name, &me);
-            for c in self.conns.values() {
-                let _ = c.run_status("release the lock", &script).await;
+            let script = Arc::new(crate::lock::release_script(&self.cluster.name, &me));
+            // All hosts at once: sequential round trips add up on large clusters.
+            let mut set = tokio::task::JoinSet::new();
+            for c in self.conns.values().cloned() {
+                let script = script.clone();
+                set.spawn(async move {
+                    let _ = c.run_status("release the lock", &script).await;
+                });
             }
+            while set.join_next().await.is_some() {}
         }
     }
 
@@ -170,9 +176,12 @@ impl Session {
 
     pub async fn close(mut self) {
         self.release_lock().await;
-        for (_, c) in self.conns {
-            c.close().await;
+        // Closing waits for each SSH master to exit: do it for all at once.
+        let mut set = tokio::task::JoinSet::new();
+        for (_, c) in std::mem::take(&mut self.conns) {
+            set.spawn(c.close());
         }
+        while set.join_next().await.is_some() {}
     }
 
     /// Run `f` for each host in parallel (bounded by --parallel); all errors are collected.
