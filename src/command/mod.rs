@@ -160,8 +160,8 @@ impl Session {
             let script = Arc::new(crate::lock::release_script(&self.cluster.name, &me));
             // All hosts at once: sequential round trips add up on large clusters.
             let mut set = tokio::task::JoinSet::new();
-            for c in self.conns.values().cloned() {
-                let script = script.clone();
+            for c in self.conns.values() {
+                let (c, script) = (c.clone(), script.clone());
                 set.spawn(async move {
                     let _ = c.run_status("release the lock", &script).await;
                 });
