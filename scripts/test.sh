@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --all-targets --quiet -- -D warnings
 lab/lab build >/dev/null
+# Start the lab tests from a clean slate: a previous session may have left
+# hosts (or their stale state) behind. The tests bring up what they need.
+lab/lab down >/dev/null 2>&1 || true
 rm -f target/lab-measurements.txt
 set +e
 cargo test --no-fail-fast 2>&1 | tee target/test.log
