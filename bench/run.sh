@@ -1,0 +1,513 @@
+#!/usr/bin/env bash
+# bench/run.sh — sparkctl against a hand-written parallel shell deploy, tuned
+# Ansible and pyinfra, on the lab (lab/lab), in one run. A benchmark, not a
+# test: it prints numbers and whether sparkctl meets its targets; it exits 0
+# whenever the benchmark itself ran (1 only if it could not run).
+#
+# Usage (root, from anywhere; the lab's hosts are shared, see below):
+#
+#   bench/run.sh
+#
+#   BENCH_REPS=3          repetitions per tool and scenario (default 3)
+#   BENCH_GROWTH_REPS=1   repetitions at 8 and 16 hosts in scenario 6b (default 1)
+#   BENCH_SCENARIOS=1,2,3,4,5,6   which scenarios to run (default all)
+#   SPARKCTL=path         the sparkctl binary (default target/release/sparkctl;
+#                         built with `cargo build --release` first if missing)
+#
+# What it does: takes the lab mutex (flock /tmp/sparkctl-lab.flock) for the
+# whole run, so no other test changes the hosts meanwhile; brings the lab up
+# (`lab/lab build`, `lab/lab up 3`); cleans the hosts before every timed
+# deploy (kills every JVM, removes /opt/spark /opt/zookeeper
+# /var/lib/zookeeper/*); runs the scenarios (bench/README.md); and leaves the
+# lab as `lab/lab up 3` with no JVM running. Ansible and pyinfra come from
+# PyPI into /var/cache/sparkctl-lab/bench-venv (created on first use).
+# Output: the machine, every tool's version, a table of medians (min-max) and
+# ratios; the raw numbers go to bench/results/<timestamp>.txt.
+# A full default run takes about 15 minutes on a 2-core machine (890 s measured), plus
+# whatever time it waits for the lab lock.
+set -euo pipefail
+HERE=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
+# shellcheck source=lib/common.sh
+source "$HERE/lib/common.sh"
+
+REPS=${BENCH_REPS:-3}
+GROWTH_REPS=${BENCH_GROWTH_REPS:-1}
+SCENARIOS=${BENCH_SCENARIOS:-1,2,3,4,5,6}
+SPARKCTL_SRC=${SPARKCTL:-$ROOT/target/release/sparkctl}
+LOCK=/tmp/sparkctl-lab.flock
+CHANGE_TIMEOUT=60   # scenario 5: a sparkctl run still going after this is stopped (shell needs ~11 s)
+
+[ "$(id -u)" = 0 ] || die "needs root (the lab: network namespaces, mounts)"
+[[ $REPS =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPS must be a positive number"
+want() { [[ ,$SCENARIOS, == *",$1,"* ]]; }
+
+# ------------------------------------------------------------ preparation --
+# Done before taking the lab lock: nothing here touches the lab hosts.
+if [ -z "${BENCH_HAVE_LAB_LOCK:-}" ]; then
+    for c in ssh flock curl jq python3 awk timeout; do
+        command -v "$c" >/dev/null || die "missing command $c"
+    done
+    if [ ! -x "$SPARKCTL_SRC" ]; then
+        log "no $SPARKCTL_SRC: cargo build --release (once, before any timing)"
+        (cd "$ROOT" && cargo build --release)
+    fi
+    if [ ! -x "$VENV/bin/ansible-playbook" ] || [ ! -x "$VENV/bin/pyinfra" ]; then
+        log "creating $VENV with ansible-core and pyinfra from PyPI"
+        /usr/bin/python3 -m venv "$VENV"
+        "$VENV/bin/pip" install -q ansible-core pyinfra
+    fi
+    log "waiting for the lab lock ($LOCK)"
+    export BENCH_HAVE_LAB_LOCK=1
+    exec flock "$LOCK" bash "$HERE/run.sh" "$@"
+fi
+
+# ------------------------------------------------ inside the lab lock ------
+TS=$(date +%Y%m%d-%H%M%S)
+mkdir -p "$BENCH/results"
+RESULTS=$BENCH/results/$TS.txt
+WORK=$(mktemp -d /tmp/sparkctl-bench.XXXXXX)
+LOGS=$WORK/logs
+mkdir -p "$LOGS" "$WORK/cm"
+SC=$WORK/sparkctl            # a copy: a rebuild during the run cannot change it
+cp "$SPARKCTL_SRC" "$SC"
+T_START=$EPOCHREALTIME
+: >"$RESULTS"
+
+finish() {
+    set +e
+    local n
+    n=$(wc -l <"$LAB_STATE/hosts" 2>/dev/null || echo 0)
+    if [ "${n:-0}" -gt 3 ]; then
+        log "bringing the lab back to 3 hosts"
+        "$LAB" down >/dev/null 2>&1; "$LAB" up 3 >/dev/null 2>&1
+    fi
+    clean_hosts >/dev/null 2>&1
+    for d in "$WORK"/cm/*; do close_masters "$d"; done
+    log "logs of every run: $LOGS (kept); raw numbers: $RESULTS"
+}
+trap finish EXIT
+
+info() { printf 'INFO\t%s\t%s\n' "$1" "$2" >>"$RESULTS"; printf '%-22s %s\n' "$1:" "$2"; }
+# record SCENARIO TOOL REP SECONDS STATUS [NOTE]
+record() {
+    printf 'RESULT\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "${6:-}" >>"$RESULTS"
+    log "$(printf '%-18s %-16s rep %s: %7s s  %s %s' "$1" "$2" "$3" "$4" "$5" "${6:-}")"
+}
+
+# Time a command: sets SECS; returns the command's status.
+SECS=0
+timed() {
+    local t0=$EPOCHREALTIME rc=0
+    "$@" || rc=$?
+    SECS=$(elapsed "$t0" "$EPOCHREALTIME")
+    return $rc
+}
+
+# Prefix each line with the wall clock (for sparkctl's progress lines).
+stamp_lines() { local l; while IFS= read -r l; do printf '%s %s\n' "$EPOCHREALTIME" "$l"; done; }
+
+# --- the tools --------------------------------------------------------------
+# Each takes a label (its logs are $LOGS/<label>.*) and returns the tool's
+# exit status; no tool run may take longer than 10 minutes.
+run_sparkctl() {
+    local label=$1; shift
+    echo "start $EPOCHREALTIME" >"$LOGS/$label.err"
+    SPARKCTL_PLAIN=1 timeout -k 10 600 "$SC" "$@" 2>&1 1>"$LOGS/$label.out" | stamp_lines >>"$LOGS/$label.err"
+    local rc=${PIPESTATUS[0]}
+    return "$rc"
+}
+# A fresh, short control directory per run (unix socket paths are limited to
+# 108 bytes, and ssh adds a 40-character hash plus a temporary suffix).
+CM_N=0
+new_cm() { CM_N=$((CM_N + 1)); CM=$WORK/cm/$CM_N; mkdir -p "$CM"; }
+run_shell() {  # LABEL CONF_DIR [VAR=value...]
+    local label=$1 conf=$2 cfg rc=0; shift 2
+    new_cm
+    cfg=$(shell_ssh_config "$CM")
+    env SSH_CONFIG="$cfg" "$@" timeout -k 10 600 "$BENCH/shell-deploy.sh" "$conf" >"$LOGS/$label.out" 2>&1 || rc=$?
+    close_masters "$CM"
+    return $rc
+}
+run_ansible() {  # LABEL INVENTORY VARS_JSON [ansible-playbook args...]
+    local label=$1 inv=$2 vars=$3 rc=0; shift 3
+    new_cm
+    ANSIBLE_CONFIG=$BENCH/ansible/ansible.cfg ANSIBLE_SSH_CONTROL_PATH_DIR=$CM \
+        ANSIBLE_FORKS=$(ansible_forks "$inv") \
+        timeout -k 10 600 "$VENV/bin/ansible-playbook" -i "$inv" -e "@$vars" "$@" "$BENCH/ansible/deploy.yml" \
+        >"$LOGS/$label.out" 2>&1 || rc=$?
+    close_masters "$CM"
+    return $rc
+}
+ansible_forks() { local n; n=$(grep -c 'addr=' "$1"); echo $(( n > 10 ? n : 10 )); }
+run_pyinfra() {  # LABEL INVENTORY CONF_DIR [FILES_ONLY=1]
+    local label=$1 inv=$2 conf=$3 files_only=${4:-0}
+    BENCH_CONF_DIR=$conf BENCH_SPARK_TAR=$SPARK_TAR BENCH_ZK_TGZ=$ZK_TGZ BENCH_WAIT_SH=$WAIT_SH \
+        BENCH_FILES_ONLY=$files_only PYINFRA_PROGRESS=off \
+        timeout -k 10 600 "$VENV/bin/pyinfra" -y "$inv" "$BENCH/pyinfra/deploy.py" >"$LOGS/$label.out" 2>&1
+}
+
+# --- did a run change nothing? ----------------------------------------------
+nochange_sparkctl() {  # LABEL HOSTS: every host's summary line says "no changes"
+    [ "$(grep -cE '^  [^ ]+ +no changes' "$LOGS/$1.out")" = "$2" ]
+}
+nochange_shell() { tail -n 1 "$LOGS/$1.out" | grep -qx 'shell-deploy: no changes'; }
+nochange_ansible() {
+    awk '/PLAY RECAP/ {r = 1; next} r && /changed=/ {n++; if ($0 !~ /changed=0 /) bad = 1} END {exit !(n > 0 && !bad)}' "$LOGS/$1.out"
+}
+nochange_pyinfra() {  # no file/start/restart operation reports a success (= a change)
+    awk '/--> Results:/ {r = 1; next}
+         r && /^ +(file: |start |restart )/ {n++; if ($(NF-2) != "-") bad = 1}
+         END {exit !(n > 0 && !bad)}' "$LOGS/$1.out"
+}
+
+# The cluster is healthy with workers of MEM_MIB (checked after every deploy
+# by any tool, with the same probes; not timed).
+healthy() {
+    local mem=${1:-1024}
+    WAIT_TIMEOUT=15 "$WAIT_SH" zk 10.213.37.11 10.213.37.12 10.213.37.13 &&
+        WAIT_TIMEOUT=15 "$WAIT_SH" masters 10.213.37.11 10.213.37.12 &&
+        WAIT_TIMEOUT=15 "$WAIT_SH" workers 3 "$mem" 2 10.213.37.11 10.213.37.12
+}
+
+# sparkctl's upload phase from its progress lines (wall clock of arrival):
+# first "upload spark-" line to the last "unpack spark-" line.
+upload_phase() {
+    awk '/ upload spark-/ && !a {a = $1} / unpack spark-/ {b = $1} END {if (a && b) printf "%.3f", b - a; else exit 1}' "$LOGS/$1.err"
+}
+
+# Parallel raw upload, the floor of scenario 1.
+upload_floor() {
+    local h pids=()
+    for h in hosta hostb hostc; do
+        ssh -F "$LAB_SSH_CONFIG" "$h" 'cat > /tmp/f' <"$SPARK_TAR" &
+        pids+=($!)
+    done
+    for h in "${pids[@]}"; do wait "$h" || return 1; done
+}
+rm_floor_files() { local h; for h in hosta hostb hostc; do ssh -F "$LAB_SSH_CONFIG" "$h" 'rm -f /tmp/f' </dev/null; done; }
+
+# Config files on the hosts are byte for byte the conf dir the peers use.
+same_files_as() {
+    local conf=$1 h f dest remote local_
+    for h in hosta hostb hostc; do
+        for f in "$conf/$h"/*; do
+            case ${f##*/} in
+                spark-env.sh|spark-defaults.conf|workers) dest=/opt/spark/current/conf/${f##*/} ;;
+                zoo.cfg|java.env) dest=/opt/zookeeper/current/conf/${f##*/} ;;
+                myid) dest=/var/lib/zookeeper/myid ;;
+            esac
+            remote=$(ssh -F "$LAB_SSH_CONFIG" "$h" "sha256sum < $dest" </dev/null | cut -c1-64)
+            local_=$(sha256sum <"$f" | cut -c1-64)
+            [ "$remote" = "$local_" ] || { echo "$h:$dest differs"; return 1; }
+        done
+    done
+}
+
+# =========================================================== the machine ==
+echo "== sparkctl benchmark $TS (reps $REPS) =="
+info machine "$(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, kernel $(uname -r)"
+info os "$(. /etc/os-release && echo "$PRETTY_NAME")"
+info sparkctl "$("$SC" --version), binary built $(date -r "$SPARKCTL_SRC" '+%F %T'); repo at $(git -C "$ROOT" log -1 --format='%h (%ad)' --date='format:%F %T' 2>/dev/null || echo ?), $(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock templates 2>/dev/null | grep -c . || true) uncommitted source paths, $(find "$ROOT/src" "$ROOT/templates" "$ROOT/Cargo.toml" -newer "$SPARKCTL_SRC" 2>/dev/null | grep -c . || true) source files newer than the binary"
+info rustc "$(rustc --version 2>/dev/null || echo '?')"
+info openssh "$(ssh -V 2>&1)"
+info ansible "$("$VENV/bin/ansible" --version | head -n 1) ($("$VENV/bin/python" --version))"
+info pyinfra "$("$VENV/bin/pyinfra" --version 2>&1 | head -n 1), paramiko $("$VENV/bin/python" -c 'import paramiko; print(paramiko.__version__)')"
+info bash "$(bash --version | head -n 1)"
+info tar "$(tar --version | head -n 1)"
+info coreutils "$(sha256sum --version | head -n 1)"
+info curl "$(curl --version | head -n 1 | cut -d' ' -f1-2), $(jq --version)"
+info java "$(java -version 2>&1 | head -n 1)"
+info load-at-start "$(cut -d' ' -f1-3 /proc/loadavg) (the lab lock serialises lab use, not the machine's CPUs)"
+info tarball "$SPARK_TAR ($(( $(stat -c %s "$SPARK_TAR") / 1048576 )) MiB), $ZK_TGZ ($(( $(stat -c %s "$ZK_TGZ") / 1048576 )) MiB)"
+
+log "lab build + lab up 3"
+"$LAB" build >/dev/null
+"$LAB" up 3 >/dev/null
+n=$(wc -l <"$LAB_STATE/hosts")
+if [ "$n" -gt 3 ]; then "$LAB" down >/dev/null; "$LAB" up 3 >/dev/null; fi
+
+# Conf dirs and inventories for the peers (3 hosts).
+make_lab_conf "$WORK/conf-1g" 1g
+make_lab_conf "$WORK/conf-900m" 900m
+ansible_inventory "$WORK/conf-1g" "$WORK/ansible-3.ini"
+ansible_vars "$WORK/conf-1g" 1024 "$WORK/ansible-1g.json"
+ansible_vars "$WORK/conf-900m" 900 "$WORK/ansible-900m.json"
+pyinfra_inventory "$WORK/conf-1g" "$WORK/pyinfra-3.py"
+INV_900=$WORK/lab-900m.toml
+sed 's/^worker_memory = .*/worker_memory = "900m"/' "$INV_LAB" >"$INV_900"
+grep -q '^worker_memory = "900m"' "$INV_900" || die "could not make the 900m inventory"
+
+deploy_with() {  # TOOL LABEL MEM(1g|900m): a full deploy by one tool
+    local tool=$1 label=$2 mem=$3 inv=$INV_LAB
+    if [ "$mem" = 900m ]; then inv=$INV_900; fi
+    case $tool in
+        sparkctl) run_sparkctl "$label" deploy "$inv" ;;
+        sparkctl-batch3) run_sparkctl "$label" deploy "$inv" --batch 3 ;;
+        shell) run_shell "$label" "$WORK/conf-$mem" ;;
+        ansible) run_ansible "$label" "$WORK/ansible-3.ini" "$WORK/ansible-$mem.json" ;;
+        pyinfra) run_pyinfra "$label" "$WORK/pyinfra-3.py" "$WORK/conf-$mem" ;;
+    esac
+}
+
+# ============================================= 1 + 2: upload and fresh deploy
+if want 1 || want 2; then
+    echo "== 1: upload floor vs sparkctl's upload phase; 2: fresh HA deploy =="
+    for rep in $(seq "$REPS"); do
+        if want 1; then
+            clean_hosts
+            if timed upload_floor; then record 1-upload shell "$rep" "$SECS" ok "raw parallel ssh cat"; else record 1-upload shell "$rep" "$SECS" fail; fi
+            rm_floor_files
+        fi
+        tools="sparkctl"
+        want 2 && tools="shell ansible pyinfra sparkctl"   # sparkctl last: scenario 3 starts from its deploy
+        for tool in $tools; do
+            clean_hosts
+            label=s2-$tool-$rep
+            if ! want 2; then  # scenario 1 alone: sparkctl's file steps only
+                timed run_sparkctl "$label" deploy "$INV_LAB" --files-only || true
+            elif timed deploy_with "$tool" "$label" 1g && healthy 1024; then
+                record 2-fresh "$tool" "$rep" "$SECS" ok
+            else
+                record 2-fresh "$tool" "$rep" "$SECS" fail "see $LOGS/$label.out"
+            fi
+            if [ "$tool" = sparkctl ] && want 1; then
+                if up=$(upload_phase "$label"); then record 1-upload sparkctl "$rep" "$up" ok "first 'upload spark' to last 'unpack spark' line"; else record 1-upload sparkctl "$rep" 0 fail "no upload lines"; fi
+            fi
+        done
+    done
+    if want 2; then
+        if diff_=$(same_files_as "$WORK/conf-1g"); then
+            info note-files "config files written by sparkctl are byte-identical to the ones shell/Ansible/pyinfra install (tests/golden/lab)"
+        else
+            info note-files "WARNING: sparkctl's config files differ from the peers' ($diff_)"
+        fi
+    fi
+fi
+
+# A running cluster deployed by sparkctl (for scenarios 3, 4, 5 run without 2).
+ensure_deployed() {
+    log "deploying with sparkctl (untimed) for scenario $1"
+    clean_hosts
+    run_sparkctl "setup-$1" deploy "$INV_LAB" || die "sparkctl deploy failed: $LOGS/setup-$1.out"
+}
+
+# ==================================================== 3: no-op re-deploy
+if want 3; then
+    echo "== 3: no-op re-deploy (everything installed and running) =="
+    want 2 || ensure_deployed 3
+    for rep in $(seq "$REPS"); do
+        for tool in sparkctl shell ansible pyinfra; do
+            label=s3-$tool-$rep
+            if ! timed deploy_with "$tool" "$label" 1g; then
+                record 3-noop "$tool" "$rep" "$SECS" fail "see $LOGS/$label.out"
+            elif case $tool in sparkctl) nochange_sparkctl "$label" 3 ;; *) "nochange_$tool" "$label" ;; esac; then
+                record 3-noop "$tool" "$rep" "$SECS" ok
+            else
+                record 3-noop "$tool" "$rep" "$SECS" changed "reported changes: $LOGS/$label.out"
+            fi
+        done
+    done
+fi
+
+# ============================================================ 4: status
+if want 4; then
+    echo "== 4: status =="
+    want 2 || want 3 || ensure_deployed 4
+    for rep in $(seq "$REPS"); do
+        if timed "$SC" status "$INV_LAB" >"$LOGS/s4-sparkctl-$rep.out" 2>&1 && grep -q HEALTHY "$LOGS/s4-sparkctl-$rep.out"; then
+            record 4-status sparkctl "$rep" "$SECS" ok
+        else
+            record 4-status sparkctl "$rep" "$SECS" fail "see $LOGS/s4-sparkctl-$rep.out"
+        fi
+        if timed "$BENCH/shell-status.sh" "$WORK/conf-1g" >"$LOGS/s4-shell-$rep.out" 2>&1; then
+            record 4-status shell "$rep" "$SECS" ok "srvr x3 + curl /json/ x2, in parallel"
+        else
+            record 4-status shell "$rep" "$SECS" fail
+        fi
+    done
+fi
+
+# ================================================= 5: one config change
+if want 5; then
+    echo "== 5: worker_memory 1g <-> 900m, rolling restart of the workers =="
+    want 2 || want 3 || want 4 || ensure_deployed 5
+    # Every run is a real change: the target alternates 900m, 1g, 900m, ...
+    # from whatever the previous run (of any tool) left.
+    k=0
+    next_mem() { k=$((k + 1)); if [ $((k % 2)) = 1 ]; then MEM=900m; MIB=900; else MEM=1g; MIB=1024; fi; }
+    # sparkctl as a user would run it; if that fails, --batch 3 (every
+    # worker at once) is measured instead and reported on its own row.
+    next_mem
+    label=s5-sparkctl-1
+    inv=$INV_LAB; if [ $MEM = 900m ]; then inv=$INV_900; fi
+    t0=$EPOCHREALTIME
+    if timeout -k 10 -s INT "$CHANGE_TIMEOUT" "$SC" deploy "$inv" >"$LOGS/$label.out" 2>&1 && healthy "$MIB"; then
+        record 5-change sparkctl 1 "$(elapsed "$t0" "$EPOCHREALTIME")" ok
+        for rep in $(seq 2 "$REPS"); do
+            next_mem; label=s5-sparkctl-$rep
+            if timed deploy_with sparkctl "$label" "$MEM" && healthy "$MIB"; then record 5-change sparkctl "$rep" "$SECS" ok; else record 5-change sparkctl "$rep" "$SECS" fail "see $LOGS/$label.out"; fi
+        done
+    else
+        secs=$(elapsed "$t0" "$EPOCHREALTIME")
+        why=$(grep -m1 -E '^error' "$LOGS/$label.out" || true)
+        last=$(grep -E '^\[' "$LOGS/$label.out" | tail -n 1 || true)
+        record 5-change sparkctl 1 "$secs" fail "${why:-still running after ${CHANGE_TIMEOUT} s, stopped with SIGINT; last progress line: $last}; log: $LOGS/$label.out"
+        for rep in $(seq "$REPS"); do
+            next_mem; label=s5-sparkctl-batch3-$rep
+            if timed deploy_with sparkctl-batch3 "$label" "$MEM" && healthy "$MIB"; then
+                record 5-change-batch3 sparkctl "$rep" "$SECS" ok "--batch 3"
+            else
+                record 5-change-batch3 sparkctl "$rep" "$SECS" fail "see $LOGS/$label.out"
+            fi
+        done
+    fi
+    for tool in shell ansible pyinfra; do
+        for rep in $(seq "$REPS"); do
+            next_mem; label=s5-$tool-$rep
+            if timed deploy_with "$tool" "$label" "$MEM" && healthy "$MIB"; then
+                record 5-change "$tool" "$rep" "$SECS" ok "to $MEM"
+                # The peers' rows under the batch-3 label too, for the ratios.
+                if grep -q $'\t5-change-batch3\t' "$RESULTS"; then record 5-change-batch3 "$tool" "$rep" "$SECS" ok "to $MEM (same run)"; fi
+            else
+                record 5-change "$tool" "$rep" "$SECS" fail "see $LOGS/$label.out"
+            fi
+        done
+    done
+    log "restoring worker_memory 1g with sparkctl (untimed)"
+    run_sparkctl s5-restore deploy "$INV_LAB" --batch 3 && healthy 1024 || log "WARNING: restore failed: $LOGS/s5-restore.out"
+fi
+
+# ================================================================ 6: 32 hosts
+if want 6; then
+    echo "== 6: 32 hosts (sshd only, no JVMs) =="
+    clean_hosts
+    "$LAB" up 32 >/dev/null
+    mapfile -t H < <(lab_hosts)
+    [ "${#H[@]}" -ge 32 ] || die "lab up 32 gave ${#H[@]} hosts"
+    # Inventories of the first N hosts: one master+worker, the rest workers, no HA.
+    make_inv() {
+        local n=$1 i h roles
+        mkdir -p "$WORK/c$n"
+        : >"$WORK/c$n/inventory.txt"
+        {
+            printf '[cluster]\nname = "bench"\nha = "none"\n\n[ssh]\nconfig_file = "%s"\nuser = "root"\n\n' "$LAB_SSH_CONFIG"
+            printf '[spark]\ntarball = "%s"\nworker_cores = 2\nworker_memory = "1g"\ndaemon_memory = "256m"\n' "$SPARK_TAR"
+            for ((i = 0; i < n; i++)); do
+                h=${H[$i]}
+                if [ $i = 0 ]; then roles='["master", "worker"]'; else roles='["worker"]'; fi
+                printf '\n[[host]]\nname = "%s"\naddress = "%s"\nroles = %s\n' "$h" "$(lab_ip "$h")" "$roles"
+                if [ $i = 0 ]; then echo "$h $(lab_ip "$h") master,worker"; else echo "$h $(lab_ip "$h") worker"; fi >>"$WORK/c$n/inventory.txt"
+            done
+        } >"$WORK/inv$n.toml"
+        ansible_inventory "$WORK/c$n" "$WORK/ansible-$n.ini"
+        ansible_vars "$WORK/c$n" 1024 "$WORK/ansible-$n.json"
+        pyinfra_inventory "$WORK/c$n" "$WORK/pyinfra-$n.py"
+    }
+    for n in 8 16 32; do make_inv $n; done
+
+    # --- 6a: one command on every host --------------------------------------
+    ssh_loop() {
+        local h pids=()
+        for h in "${H[@]:0:32}"; do ssh -F "$LAB_SSH_CONFIG" "$h" true </dev/null & pids+=($!); done
+        for h in "${pids[@]}"; do wait "$h" || return 1; done
+    }
+    for rep in $(seq "$REPS"); do
+        label=s6a-sparkctl-$rep
+        if timed run_sparkctl "$label" deploy "$WORK/inv32.toml" --dry-run; then record 6a-fanout-32 sparkctl "$rep" "$SECS" ok "deploy --dry-run"; else record 6a-fanout-32 sparkctl "$rep" "$SECS" fail "see $LOGS/$label.out"; fi
+        new_cm
+        if timed env ANSIBLE_CONFIG="$BENCH/ansible/ansible.cfg" ANSIBLE_SSH_CONTROL_PATH_DIR="$CM" ANSIBLE_FORKS=32 \
+            "$VENV/bin/ansible" all -i "$WORK/ansible-32.ini" -m command -a true >"$LOGS/s6a-ansible-$rep.out" 2>&1; then
+            record 6a-fanout-32 ansible "$rep" "$SECS" ok "ansible all -m command -a true"
+        else
+            record 6a-fanout-32 ansible "$rep" "$SECS" fail
+        fi
+        close_masters "$CM"
+        if timed "$VENV/bin/pyinfra" -y "$WORK/pyinfra-32.py" exec -- true >"$LOGS/s6a-pyinfra-$rep.out" 2>&1; then record 6a-fanout-32 pyinfra "$rep" "$SECS" ok "pyinfra exec -- true"; else record 6a-fanout-32 pyinfra "$rep" "$SECS" fail; fi
+        if timed ssh_loop; then record 6a-fanout-32 shell "$rep" "$SECS" ok "parallel ssh host true"; else record 6a-fanout-32 shell "$rep" "$SECS" fail; fi
+    done
+
+    # --- 6b: no-op of the file-level steps ------------------------------------
+    # Fetch the files sparkctl rendered for N hosts into the peers' conf dir.
+    fetch_conf() {
+        local n=$1 h i
+        for ((i = 0; i < n; i++)); do
+            h=${H[$i]}; mkdir -p "$WORK/c$n/$h"
+            ssh -F "$LAB_SSH_CONFIG" "$h" 'cd /opt/spark/current/conf && tar -cf - spark-env.sh spark-defaults.conf $(ls workers 2>/dev/null)' </dev/null |
+                tar -xf - -C "$WORK/c$n/$h" &
+        done
+        wait
+    }
+    noop_files_round() {  # N REP
+        local n=$1 rep=$2 tool label ok
+        for tool in sparkctl shell ansible pyinfra; do
+            label=s6b-$n-$tool-$rep
+            case $tool in
+                sparkctl) timed run_sparkctl "$label" deploy "$WORK/inv$n.toml" --files-only ;;
+                shell) timed run_shell "$label" "$WORK/c$n" SHELL_FILES_ONLY=1 ;;
+                ansible) timed run_ansible "$label" "$WORK/ansible-$n.ini" "$WORK/ansible-$n.json" --tags files ;;
+                pyinfra) timed run_pyinfra "$label" "$WORK/pyinfra-$n.py" "$WORK/c$n" 1 ;;
+            esac && ok=1 || ok=0
+            if [ $ok = 0 ]; then
+                record "6b-noop-files-$n" "$tool" "$rep" "$SECS" fail "see $LOGS/$label.out"
+            elif case $tool in sparkctl) nochange_sparkctl "$label" "$n" ;; *) "nochange_$tool" "$label" ;; esac; then
+                record "6b-noop-files-$n" "$tool" "$rep" "$SECS" ok
+            else
+                record "6b-noop-files-$n" "$tool" "$rep" "$SECS" changed "reported changes: $LOGS/$label.out"
+            fi
+        done
+    }
+    log "6b: first sparkctl deploy --files-only on 32 hosts (untimed setup; uploads 32 x $(( $(stat -c %s "$SPARK_TAR") / 1048576 )) MiB)"
+    if timed run_sparkctl s6b-setup-32 deploy "$WORK/inv32.toml" --files-only; then
+        info note-6b-setup "first sparkctl --files-only on 32 empty hosts (upload + unpack + write): $SECS s"
+        fetch_conf 32
+        for rep in $(seq "$REPS"); do noop_files_round 32 "$rep"; done
+        # Informational: the same no-op with a classic key exchange. OpenSSH
+        # 9.2 defaults to sntrup761x25519 (post-quantum), ~0.1 s of client
+        # CPU per connection here, which dominates 32 handshakes on 2 cores.
+        kexdir=$WORK/kex; mkdir -p "$kexdir"
+        printf 'Host *\n    KexAlgorithms curve25519-sha256\nInclude %s\n' "$LAB_SSH_CONFIG" >"$kexdir/ssh_config"
+        sed "s#^config_file = .*#config_file = \"$kexdir/ssh_config\"#" "$WORK/inv32.toml" >"$WORK/inv32-kex.toml"
+        for rep in $(seq "$REPS"); do
+            label=s6b-32-kex-sparkctl-$rep
+            if timed run_sparkctl "$label" deploy "$WORK/inv32-kex.toml" --files-only && nochange_sparkctl "$label" 32; then
+                record 6b-noop-files-32-kex sparkctl "$rep" "$SECS" ok "KexAlgorithms curve25519-sha256"
+            else
+                record 6b-noop-files-32-kex sparkctl "$rep" "$SECS" fail "see $LOGS/$label.out"
+            fi
+            label=s6b-32-kex-shell-$rep
+            new_cm
+            cfg=$(shell_ssh_config "$CM")
+            sed -i "1a\\    KexAlgorithms curve25519-sha256" "$cfg"
+            if timed env SSH_CONFIG="$cfg" SHELL_FILES_ONLY=1 "$BENCH/shell-deploy.sh" "$WORK/c32" >"$LOGS/$label.out" 2>&1 && nochange_shell "$label"; then
+                record 6b-noop-files-32-kex shell "$rep" "$SECS" ok "KexAlgorithms curve25519-sha256"
+            else
+                record 6b-noop-files-32-kex shell "$rep" "$SECS" fail "see $LOGS/$label.out"
+            fi
+            close_masters "$CM"
+        done
+        for n in 16 8; do
+            # Rewrites only the master's `workers` file (it lists N hosts now).
+            run_sparkctl s6b-setup-$n deploy "$WORK/inv$n.toml" --files-only || log "WARNING: setup for $n hosts failed"
+            fetch_conf "$n"
+            for rep in $(seq "$GROWTH_REPS"); do noop_files_round "$n" "$rep"; done
+        done
+    else
+        record 6b-noop-files-32 sparkctl 0 "$SECS" fail "first --files-only failed: $LOGS/s6b-setup-32.out"
+    fi
+    log "lab down; lab up 3"
+    timed "$LAB" down >/dev/null 2>&1 || true
+    info note-6-down "lab down with 32 hosts holding Spark: $SECS s"
+    "$LAB" up 3 >/dev/null
+fi
+
+# ============================================================== the table
+echo
+info total-time "$(elapsed "$T_START" "$EPOCHREALTIME") s (inside the lab lock)"
+info load-at-end "$(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+python3 "$BENCH/lib/report.py" "$RESULTS" | tee -a "$RESULTS"
+{
+    echo
+    echo "# markdown"
+    python3 "$BENCH/lib/report.py" "$RESULTS" --markdown
+} >>"$RESULTS"
