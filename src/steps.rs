@@ -11,19 +11,24 @@ use crate::layout::{self, Daemon};
 use crate::render::ConfigFile;
 use crate::shell::{heredoc_delimiter, quote};
 
+/// A POSIX sh function printing the sha256 of stdin. openssl uses the CPU's
+/// SHA instructions where coreutils' sha256sum may not (measured on the lab
+/// VM: 0.4 vs 1.5-2 CPU-s for 408 MiB), so prefer it when present.
+const SUM256: &str = "sum256() { if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r | cut -c1-64; else sha256sum | cut -c1-64; fi; }\n";
+
 /// Receive a tarball on stdin, verify its sha256, then rename it into place.
 pub fn upload(root: &str, d: &LocalDist) -> String {
     let dest = layout::uploaded_tarball(root, d);
     format!(
         r#"set -e
 umask 022
-mkdir -p {dir}
+{sum256}mkdir -p {dir}
 # Leftovers of runs that died mid-upload (the host lock makes this safe).
 rm -f {dest}.part.*
 part={dest}.part.$$
 trap 'rm -f "$part"' EXIT INT TERM HUP
 cat > "$part"
-got=$(sha256sum < "$part" | cut -c1-64)
+got=$(sum256 < "$part")
 if [ "$got" != {sha} ]; then
   echo "the uploaded copy of {name} is corrupt: sha256 $got, expected {sha} (transfer cut short or disk full?)" >&2
   exit 3
@@ -31,6 +36,7 @@ fi
 mv -f "$part" {dest}
 trap - EXIT INT TERM HUP
 "#,
+        sum256 = SUM256,
         dir = quote(&format!("{}/dist", layout::state_dir(root))),
         dest = quote(&dest),
         sha = d.sha256,
@@ -40,7 +46,10 @@ trap - EXIT INT TERM HUP
 
 /// Unpack an uploaded (verified) tarball into a staging directory, check it
 /// is the product it claims to be, stamp it, then rename it into place.
-pub fn install(root: &str, d: &LocalDist) -> String {
+/// `just_verified`: the tarball was uploaded and verified by this run a
+/// moment ago, so hashing it again is skipped; a copy kept from an earlier
+/// run is always verified before it is unpacked.
+pub fn install(root: &str, d: &LocalDist, just_verified: bool) -> String {
     let tb = layout::uploaded_tarball(root, d);
     let tree = layout::tree(root, d);
     let z = if d.compression == Compression::Gzip {
@@ -59,7 +68,7 @@ tb={tb}
 rm -rf {state}/stage-{dir}.*
 stage={state}/stage-{dir}.$$
 trap 'rm -rf "$stage"' EXIT INT TERM HUP
-got=$(sha256sum < "$tb" | cut -c1-64)
+{sum256}got={check}
 if [ "$got" != {sha} ]; then
   rm -f "$tb"
   echo "the uploaded tarball $tb is corrupt (sha256 $got, expected {sha}); it was removed: run again to upload it anew" >&2
@@ -79,6 +88,12 @@ trap - EXIT INT TERM HUP
 rm -rf {tree}.old.$$
 "#,
         tb = quote(&tb),
+        sum256 = SUM256,
+        check = if just_verified {
+            d.sha256.clone()
+        } else {
+            "$(sum256 < \"$tb\")".to_string()
+        },
         state = quote(&layout::state_dir(root)),
         dir = d.dir_name,
         sha = d.sha256,
@@ -367,7 +382,7 @@ mod tests {
         let tb = layout::uploaded_tarball(&d, &dist);
         std::fs::create_dir_all(std::path::Path::new(&tb).parent().unwrap()).unwrap();
         std::fs::write(&tb, "bad").unwrap();
-        let out = run(&install(&d, &dist));
+        let out = run(&install(&d, &dist, false));
         assert_eq!(out.status.code(), Some(3));
         assert!(String::from_utf8_lossy(&out.stderr).contains("is corrupt"));
         assert!(!std::path::Path::new(&tb).exists());

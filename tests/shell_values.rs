@@ -1382,7 +1382,7 @@ fn generated_scripts_run_exactly_with_hostile_values() {
     }
     // install: unpack, check, stamp, rename into place.
     for (d, r) in &roots {
-        run_ok("install", &steps::install(r, d), &scratch.0, None);
+        run_ok("install", &steps::install(r, d, false), &scratch.0, None);
         let tree = layout::tree(r, d);
         assert_eq!(
             std::fs::read_to_string(format!("{}/{}", tree, layout::STAMP)).unwrap(),

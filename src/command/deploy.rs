@@ -117,7 +117,7 @@ async fn deploy(
                 bar.step(&format!("unpack {}", i.dist.file_name));
                 conn.run(
                     &format!("unpack {}", i.dist.file_name),
-                    &steps::install(&i.root, &i.dist),
+                    &steps::install(&i.root, &i.dist, i.upload),
                 )
                 .await?;
             }
