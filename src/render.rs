@@ -6,7 +6,7 @@
 //! (`templates/` is compiled into the binary) and can be overridden one by one
 //! from the directory named by `[cluster] templates`.
 
-use crate::diag::{Diagnostic, UsageError};
+use crate::diag::UsageError;
 use crate::dist::{LocalDist, Version};
 use crate::inventory::{Cluster, Ha, Host};
 use crate::layout::{self, Daemon};
@@ -334,9 +334,4 @@ fn context<'a>(cluster: &'a Cluster, _dists: &Dists, host: &'a Host) -> Ctx<'a> 
         spark_defaults: props(&host.spark.defaults),
         zk_extra: props(&host.zk.extra),
     }
-}
-
-/// A render error as a diagnostic (used by tests and `plan`).
-pub fn as_diagnostic(e: &anyhow::Error) -> Diagnostic {
-    Diagnostic::new(e.to_string())
 }
