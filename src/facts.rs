@@ -100,9 +100,9 @@ pub fn script(cluster: &Cluster, host: &Host, dists: &[&LocalDist], files: &[Str
     for d in Daemon::ALL {
         if d.runs_on(host) {
             s.push_str(&format!(
-                "p=$(cat {pf} 2>/dev/null); if [ -n \"$p\" ] && [ -r /proc/$p/cmdline ] && tr '\\0' ' ' < /proc/$p/cmdline | grep -q {cls}; then echo \"@running {d} $p\"; echo \"@cmdline {d} $(tr '\\0\\n' '  ' < /proc/$p/cmdline)\"; fi\n[ -f {fp} ] && echo \"@fingerprint {d} $(cat {fp})\"\n",
+                "p=$(cat {pf} 2>/dev/null); if {ours}; then echo \"@running {d} $p\"; echo \"@cmdline {d} $(tr '\\0\\n' '  ' < /proc/$p/cmdline)\"; fi\n[ -f {fp} ] && echo \"@fingerprint {d} $(cat {fp})\"\n",
                 pf = quote(&layout::pid_file(host, d)),
-                cls = quote(d.spark_class()),
+                ours = crate::steps::pid_is_daemon("p", d),
                 d = d.label(),
                 fp = quote(&layout::fingerprint_file(cluster, d))
             ));

@@ -51,7 +51,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 &command::deploy::Args {
                     dry_run,
                     files_only,
-                    roll: roll_options(&roll),
+                    roll: sparkctl::command::rolling::RollOptions::from(&roll),
                 },
             )
             .await
@@ -62,7 +62,13 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             roll,
         } => {
             let c = command::load_inventory(&command::inventory_path(inventory))?;
-            command::lifecycle::restart(c, &global, rolling, &roll_options(&roll)).await
+            command::lifecycle::restart(
+                c,
+                &global,
+                rolling,
+                &sparkctl::command::rolling::RollOptions::from(&roll),
+            )
+            .await
         }
         Command::Ha(ha) => command::ha::run(ha, &global).await,
         Command::Status { inventory, json } => {
@@ -84,13 +90,6 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             .await
         }
         Command::Check { inventory } => command::check(&command::inventory_path(inventory)),
-    }
-}
-
-fn roll_options(r: &sparkctl::cli::RollArgs) -> sparkctl::command::rolling::RollOptions {
-    sparkctl::command::rolling::RollOptions {
-        batch: r.batch as usize,
-        drain: (!r.no_drain).then(|| std::time::Duration::from_secs(r.drain_timeout)),
     }
 }
 

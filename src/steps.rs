@@ -16,6 +16,19 @@ use crate::shell::{heredoc_delimiter, quote};
 /// VM: 0.4 vs 1.5-2 CPU-s for 408 MiB), so prefer it when present.
 const SUM256: &str = "sum256() { if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r | cut -c1-64; else sha256sum | cut -c1-64; fi; }\n";
 
+/// A sh condition: the pid in shell variable `var` is a live process of
+/// daemon `d` (its command line names the daemon's class). It checks a pid,
+/// not a pid file, so a caller can keep watching a process whose pid file
+/// its stop script removes; and the class check guards against pids reused
+/// after a host crash.
+pub fn pid_is_daemon(var: &str, d: Daemon) -> String {
+    format!(
+        "{{ [ -n \"${v}\" ] && [ -r /proc/${v}/cmdline ] && tr '\\0' ' ' < /proc/${v}/cmdline | grep -q {cls}; }}",
+        v = var,
+        cls = quote(d.spark_class())
+    )
+}
+
 /// Receive a tarball on stdin, verify its sha256, then rename it into place.
 pub fn upload(root: &str, d: &LocalDist) -> String {
     let dest = layout::uploaded_tarball(root, d);
@@ -172,9 +185,9 @@ pub fn start(
     fingerprint: Option<(&str, &str)>,
 ) -> String {
     let pre = format!(
-        "pf={pf}\np=$(cat \"$pf\" 2>/dev/null || true)\nif [ -n \"$p\" ] && ! {{ [ -r /proc/$p/cmdline ] && tr '\\0' ' ' < /proc/$p/cmdline | grep -q {cls}; }}; then rm -f \"$pf\"; fi\n",
+        "pf={pf}\np=$(cat \"$pf\" 2>/dev/null || true)\nif [ -n \"$p\" ] && ! {ours}; then rm -f \"$pf\"; fi\n",
         pf = quote(&layout::pid_file(host, d)),
-        cls = quote(d.spark_class())
+        ours = pid_is_daemon("p", d)
     );
     // `sparkctl start` passes no fingerprint: the daemon starts from the
     // files on disk, which the recorded fingerprint already describes.
@@ -242,7 +255,7 @@ pub fn stop(host: &Host, d: Daemon, root: &str, grace_s: u32) -> String {
     format!(
         r#"pf={pf}
 pid=$(cat "$pf" 2>/dev/null || true)
-ours() {{ [ -n "$pid" ] && [ -r /proc/$pid/cmdline ] && tr '\0' ' ' < /proc/$pid/cmdline | grep -q {cls}; }}
+ours() {{ {ours}; }}
 if ! ours; then echo @not-running; rm -f "$pf"; exit 0; fi
 ( {cmd} ) >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
 i=0
@@ -251,7 +264,7 @@ if ours; then kill -9 "$pid"; sleep 0.3; echo @killed; else echo @stopped; fi
 rm -f "$pf"
 "#,
         pf = pf,
-        cls = quote(d.spark_class()),
+        ours = pid_is_daemon("pid", d),
         cmd = cmd,
         ticks = grace_s * 5
     )
@@ -332,6 +345,18 @@ mod tests {
         assert!(std::path::Path::new(&format!("{}/logs", d)).is_dir());
         assert!(!std::path::Path::new(&format!("{}/conf/x.conf.sparkctl-tmp", d)).exists());
         std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn pid_check_matches_only_the_daemon() {
+        let cond = pid_is_daemon("p", Daemon::ZooKeeper);
+        // A stand-in process whose command line names the daemon's class.
+        let script = format!(
+            "sh -c 'sleep 5' org.apache.zookeeper.server.quorum.QuorumPeerMain >/dev/null 2>&1 & q=$!; p=$q; sleep 0.2; {c} && echo ours; p=1; {c} || echo other; p=; {c} || echo empty; kill $q",
+            c = cond
+        );
+        let out = String::from_utf8_lossy(&run(&script).stdout).into_owned();
+        assert_eq!(out, "ours\nother\nempty\n");
     }
 
     #[test]

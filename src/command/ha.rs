@@ -48,7 +48,7 @@ pub async fn run(cmd: HaCommand, global: &Global) -> Result<i32> {
                     dir: filesystem.expect("clap requires --zk or --filesystem"),
                 }
             };
-            edit_and_deploy(&path, change, yes, global, roll_options(&roll)).await
+            edit_and_deploy(&path, change, yes, global, RollOptions::from(&roll)).await
         }
         HaCommand::Disable {
             inventory,
@@ -60,7 +60,7 @@ pub async fn run(cmd: HaCommand, global: &Global) -> Result<i32> {
                 Change::Disable,
                 yes,
                 global,
-                roll_options(&roll),
+                RollOptions::from(&roll),
             )
             .await
         }
@@ -79,13 +79,6 @@ pub async fn run(cmd: HaCommand, global: &Global) -> Result<i32> {
                 drill_master(c, global, mode, d).await
             }
         }
-    }
-}
-
-fn roll_options(r: &crate::cli::RollArgs) -> RollOptions {
-    RollOptions {
-        batch: r.batch as usize,
-        drain: (!r.no_drain).then(|| Duration::from_secs(r.drain_timeout)),
     }
 }
 

@@ -361,9 +361,9 @@ impl Session {
         let mut dead = Vec::new();
         for h in hosts {
             let script = format!(
-                "p=$(cat {pf} 2>/dev/null); if [ -n \"$p\" ] && [ -r /proc/$p/cmdline ] && tr '\\0' ' ' < /proc/$p/cmdline | grep -q {cls}; then echo alive; fi",
+                "p=$(cat {pf} 2>/dev/null); if {ours}; then echo alive; fi",
                 pf = crate::shell::quote(&layout::pid_file(h, daemon)),
-                cls = crate::shell::quote(daemon.spark_class())
+                ours = steps::pid_is_daemon("p", daemon)
             );
             if let Ok(o) = self
                 .conn(&h.name)

@@ -27,6 +27,15 @@ pub struct RollOptions {
     pub drain: Option<Duration>,
 }
 
+impl From<&crate::cli::RollArgs> for RollOptions {
+    fn from(r: &crate::cli::RollArgs) -> Self {
+        RollOptions {
+            batch: r.batch as usize,
+            drain: (!r.no_drain).then(|| Duration::from_secs(r.drain_timeout)),
+        }
+    }
+}
+
 impl Default for RollOptions {
     fn default() -> Self {
         RollOptions {
