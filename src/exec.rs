@@ -56,6 +56,8 @@ pub struct Conn {
     pub host: String,
     session: Arc<Session>,
     timeout: Duration,
+    /// Run scripts through `sudo -n` (`[ssh] sudo = true`).
+    sudo: bool,
 }
 
 /// Options that come from the command line rather than the inventory.
@@ -114,6 +116,7 @@ pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> R
         host: host.name.clone(),
         session: Arc::new(session),
         timeout: Duration::from_secs(s.command_timeout),
+        sudo: s.sudo,
     })
 }
 
@@ -226,21 +229,98 @@ impl Conn {
         Ok(out)
     }
 
+    /// `sh -c script`, or `sudo -n sh -c script`: `-n` makes sudo fail at
+    /// once instead of waiting for a password nobody will type.
+    fn sh(&self, script: &str) -> openssh::OwningCommand<&Session> {
+        let mut cmd = if self.sudo {
+            let mut c = self.session.command("sudo");
+            c.args(["-n", "--", "sh"]);
+            c
+        } else {
+            self.session.command("sh")
+        };
+        cmd.arg("-c").arg(script);
+        cmd
+    }
+
+    /// What the host printed, with a hint when sudo is why it failed.
+    fn output(&self, o: std::process::Output) -> Output {
+        let mut stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        if self.sudo {
+            if stderr.contains("a password is required")
+                || stderr.contains("a terminal is required")
+            {
+                stderr.push_str("\nsudo asks this login user for a password; sparkctl needs passwordless sudo (sudoers: `<user> ALL=(ALL) NOPASSWD: ALL`), or log in as root and drop `[ssh] sudo`");
+            } else if stderr.contains("sudo: not found")
+                || stderr.contains("sudo: command not found")
+            {
+                stderr.push_str("\nsudo is not installed on this host: install it, or log in as root and drop `[ssh] sudo`");
+            } else if stderr.contains("is not in the sudoers file")
+                || stderr.contains("is not allowed to execute")
+            {
+                stderr.push_str(
+                    "\nthis login user may not use sudo here: add it to sudoers, or log in as root",
+                );
+            }
+        }
+        Output {
+            status: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr,
+        }
+    }
+
+    /// Run a script with `input` on its standard input (secrets: never on
+    /// a command line); a non-zero exit is an error naming `step`.
+    pub async fn run_with_input(&self, step: &str, script: &str, input: Vec<u8>) -> Result<Output> {
+        use tokio::io::AsyncWriteExt;
+        let fail = |stderr: String, status: Option<i32>| StepError {
+            host: self.host.clone(),
+            step: step.to_string(),
+            status,
+            stderr,
+        };
+        let mut cmd = self.sh(script);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let work = async {
+            let mut child = cmd.spawn().await?;
+            if let Some(mut w) = child.stdin().take() {
+                w.write_all(&input).await.map_err(openssh::Error::ChildIo)?;
+                w.shutdown().await.map_err(openssh::Error::ChildIo)?;
+            }
+            child.wait_with_output().await
+        };
+        let o = match tokio::time::timeout(self.timeout, work).await {
+            Ok(Ok(o)) => self.output(o),
+            Ok(Err(e)) => return Err(fail(format!("SSH failed: {}", e), None).into()),
+            Err(_) => {
+                return Err(fail(
+                    format!(
+                        "no answer within {} s (ssh.command_timeout)",
+                        self.timeout.as_secs()
+                    ),
+                    None,
+                )
+                .into())
+            }
+        };
+        if o.status != 0 {
+            return Err(fail(o.stderr, Some(o.status)).into());
+        }
+        Ok(o)
+    }
+
     /// Run a script and return whatever it printed, whatever its exit status.
     pub async fn run_status(&self, step: &str, script: &str) -> Result<Output> {
-        let mut cmd = self.session.command("sh");
-        cmd.arg("-c")
-            .arg(script)
-            .stdin(Stdio::null())
+        let mut cmd = self.sh(script);
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let fut = cmd.output();
         match tokio::time::timeout(self.timeout, fut).await {
-            Ok(Ok(o)) => Ok(Output {
-                status: o.status.code().unwrap_or(-1),
-                stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-                stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-            }),
+            Ok(Ok(o)) => Ok(self.output(o)),
             Ok(Err(e)) => Err(StepError {
                 host: self.host.clone(),
                 step: step.to_string(),
@@ -274,10 +354,8 @@ impl Conn {
         let f = std::fs::File::open(file)
             .map_err(|e| anyhow!("cannot open {}: {}", file.display(), e))?;
         let mut probe = f.try_clone()?;
-        let mut cmd = self.session.command("sh");
-        cmd.arg("-c")
-            .arg(script)
-            .stdin(Stdio::from(std::os::fd::OwnedFd::from(f)))
+        let mut cmd = self.sh(script);
+        cmd.stdin(Stdio::from(std::os::fd::OwnedFd::from(f)))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let fut = cmd.output();
@@ -290,11 +368,7 @@ impl Conn {
                 r = &mut fut => {
                     let o = r.map_err(|e| StepError { host: self.host.clone(), step: step.to_string(), status: None, stderr: format!("SSH failed: {}", e) })?;
                     if let Ok(p) = probe.stream_position() { on_progress(p); }
-                    let out = Output {
-                        status: o.status.code().unwrap_or(-1),
-                        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-                        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-                    };
+                    let out = self.output(o);
                     if out.status != 0 {
                         return Err(StepError { host: self.host.clone(), step: step.to_string(), status: Some(out.status), stderr: out.stderr }.into());
                     }

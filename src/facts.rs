@@ -39,6 +39,10 @@ pub struct HostFacts {
     pub listening: BTreeSet<u16>,
     pub nproc: Option<u32>,
     pub mem_kb: Option<u64>,
+    /// uid the scripts run as (0 when root, or through sudo).
+    pub uid: Option<u32>,
+    /// uid of `[cluster] run_as` on this host; `None`: no such user.
+    pub run_as_uid: Option<u32>,
 }
 
 /// The probe script for one host. `trees` are the versioned directories the
@@ -107,6 +111,13 @@ pub fn script(cluster: &Cluster, host: &Host, dists: &[&LocalDist], files: &[Str
                 fp = quote(&layout::fingerprint_file(cluster, d))
             ));
         }
+    }
+    s.push_str("echo \"@uid $(id -u)\"\n");
+    if let Some(u) = &cluster.run_as {
+        s.push_str(&format!(
+            "u=$(id -u {} 2>/dev/null) && echo \"@run_as_uid $u\"\n",
+            quote(u)
+        ));
     }
     s.push_str("echo '@tcp'; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null\n");
     s.push_str("true\n");
@@ -183,6 +194,8 @@ pub fn parse(out: &str) -> HostFacts {
                     }
                 }
             }
+            "@uid" => f.uid = rest.parse().ok(),
+            "@run_as_uid" => f.run_as_uid = rest.parse().ok(),
             "@tcp" => in_tcp = true,
             _ => {}
         }

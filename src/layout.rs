@@ -101,6 +101,16 @@ pub fn fingerprint_file(cluster: &Cluster, d: Daemon) -> String {
     )
 }
 
+/// The Spark daemons' properties file when authentication is on:
+/// spark-defaults.conf plus the secret, mode 0600, owned by the service user.
+/// Outside the versioned tree, so an upgrade does not copy the secret around.
+pub fn daemon_conf(cluster: &Cluster) -> String {
+    format!(
+        "{}/spark-daemon.conf",
+        state_dir(&cluster.spark.install_root)
+    )
+}
+
 /// Glob of the daemon's log on the host, for "last lines of the log" errors.
 pub fn log_glob(host: &Host, d: Daemon) -> String {
     match d {

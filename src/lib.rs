@@ -20,5 +20,6 @@ pub mod lock;
 pub mod plan;
 pub mod progress;
 pub mod render;
+pub mod secret;
 pub mod shell;
 pub mod steps;

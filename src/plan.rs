@@ -112,6 +112,7 @@ pub fn host_dirs(cluster: &Cluster, host: &Host) -> Vec<String> {
 
 /// Problems that must stop the deploy before anything changes on any host.
 pub fn preflight(
+    cluster: &Cluster,
     host: &Host,
     dists: &[&LocalDist],
     facts: &HostFacts,
@@ -119,6 +120,21 @@ pub fn preflight(
 ) -> Vec<String> {
     let mut p = Vec::new();
     let h = &host.name;
+    if let Some(u) = &cluster.run_as {
+        if facts.uid != Some(0) {
+            p.push(format!(
+                "host {}: `run_as = \"{}\"` needs root to hand files and daemons to that user, but the SSH user is uid {}; log in as root, or set `sudo = true` in [ssh]",
+                h,
+                u,
+                facts.uid.map(|x| x.to_string()).unwrap_or_else(|| "?".into())
+            ));
+        } else if facts.run_as_uid.is_none() {
+            p.push(format!(
+                "host {}: user `{}` (run_as) does not exist; create it first, e.g. `useradd --system --user-group --no-create-home --shell /usr/sbin/nologin {}`",
+                h, u, u
+            ));
+        }
+    }
     if !facts.has_sha256sum {
         p.push(format!(
             "host {}: `sha256sum` not found (coreutils); it is needed to verify uploads",
@@ -347,8 +363,7 @@ pub fn fingerprint(
         h.update([0]);
     }
     h.update(
-        crate::steps::start_command(host, d, layout::root_of(cluster, d), &cluster.master_url())
-            .as_bytes(),
+        crate::steps::start_command(host, d, &crate::steps::Launch::new(cluster, d)).as_bytes(),
     );
     h.finalize()
         .iter()

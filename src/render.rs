@@ -30,7 +30,7 @@ const BUILTIN: [(&str, &str); 6] = [
 ];
 
 /// One file to put on a host.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ConfigFile {
     /// Absolute path on the host.
     pub path: String,
@@ -39,6 +39,29 @@ pub struct ConfigFile {
     pub template: &'static str,
     /// Daemons that read this file at start: they restart when it changes.
     pub readers: Vec<Daemon>,
+    /// Holds the authentication secret: mode 0600, sent over stdin, never
+    /// shown in plans or diffs, never read back from the host.
+    pub secret: bool,
+}
+
+/// By hand, so a secret file's content cannot reach a log through `{:?}`.
+impl std::fmt::Debug for ConfigFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigFile")
+            .field("path", &self.path)
+            .field(
+                "content",
+                &if self.secret {
+                    crate::secret::REDACTED
+                } else {
+                    self.content.as_str()
+                },
+            )
+            .field("template", &self.template)
+            .field("readers", &self.readers)
+            .field("secret", &self.secret)
+            .finish()
+    }
 }
 
 /// The distributions a render needs (ZooKeeper only if some host runs it).
@@ -51,6 +74,8 @@ pub struct Renderer {
     tera: tera::Tera,
     /// template name -> where it came from (for error messages)
     origins: BTreeMap<&'static str, String>,
+    /// The cluster's secret when `[spark] authenticate` is on.
+    pub secret: Option<crate::secret::Loaded>,
 }
 
 impl Renderer {
@@ -84,7 +109,18 @@ impl Renderer {
                 .map_err(|e| template_error(&origin, &e))?;
             origins.insert(name, origin);
         }
-        Ok(Renderer { tera, origins })
+        let secret = match &cluster.spark.auth {
+            Some(a) => Some(
+                crate::secret::load_or_generate(&a.secret_file)
+                    .map_err(|e| UsageError(format!("error: {:#}", e)))?,
+            ),
+            None => None,
+        };
+        Ok(Renderer {
+            tera,
+            origins,
+            secret,
+        })
     }
 
     fn render(&self, name: &'static str, ctx: &tera::Context) -> Result<String> {
@@ -123,12 +159,31 @@ impl Renderer {
                 content: self.render("spark-env.sh", &ctx)?,
                 template: "spark-env.sh",
                 readers: spark_readers.clone(),
+                secret: false,
             });
+            let defaults = self.render("spark-defaults.conf", &ctx)?;
+            if let Some(l) = &self.secret {
+                // The daemons start with --properties-file this, not
+                // spark-defaults.conf, which every user on the host may read.
+                out.push(ConfigFile {
+                    path: layout::daemon_conf(cluster),
+                    content: format!(
+                        "# Properties the Spark daemons of cluster {} start with (--properties-file):\n# spark-defaults.conf plus the authentication secret. Written by sparkctl, mode 0600.\n{}spark.authenticate.secret {}\n",
+                        cluster.name,
+                        defaults,
+                        l.secret.expose()
+                    ),
+                    template: "spark-defaults.conf",
+                    readers: spark_readers.clone(),
+                    secret: true,
+                });
+            }
             out.push(ConfigFile {
                 path: format!("{}/spark-defaults.conf", spark_conf),
-                content: self.render("spark-defaults.conf", &ctx)?,
+                content: defaults,
                 template: "spark-defaults.conf",
                 readers: spark_readers.clone(),
+                secret: false,
             });
             if host.roles.master {
                 // Spark 2.4's start-slaves.sh reads conf/slaves; 3.0+ reads conf/workers.
@@ -145,6 +200,7 @@ impl Renderer {
                     content: self.render("workers", &ctx)?,
                     template: "workers",
                     readers: vec![],
+                    secret: false,
                 });
             }
         }
@@ -156,18 +212,21 @@ impl Renderer {
                 content: self.render("zoo.cfg", &ctx)?,
                 template: "zoo.cfg",
                 readers: r.clone(),
+                secret: false,
             });
             out.push(ConfigFile {
                 path: format!("{}/java.env", zk_conf),
                 content: self.render("java.env", &ctx)?,
                 template: "java.env",
                 readers: r.clone(),
+                secret: false,
             });
             out.push(ConfigFile {
                 path: format!("{}/myid", host.zk.data_dir),
                 content: self.render("myid", &ctx)?,
                 template: "myid",
                 readers: r,
+                secret: false,
             });
         }
         Ok(out)
@@ -222,6 +281,8 @@ struct Ctx<'a> {
     ha: HaCtx,
     master_url: String,
     zk_connect: String,
+    /// `spark.authenticate` is on (the secret itself is not in the context).
+    auth: bool,
     workers: Vec<&'a str>,
     servers: Vec<Server<'a>>,
     /// SPARK_DAEMON_JAVA_OPTS, joined: recovery properties then the user's options.
@@ -319,6 +380,7 @@ fn context<'a>(cluster: &'a Cluster, _dists: &Dists, host: &'a Host) -> Ctx<'a> 
         },
         master_url: cluster.master_url(),
         zk_connect: cluster.zk_connect(),
+        auth: cluster.spark.auth.is_some(),
         workers: cluster.workers().map(|h| h.address.as_str()).collect(),
         servers: cluster
             .zk_hosts()

@@ -6,10 +6,31 @@
 //! files and renamed together.
 
 use crate::dist::{Compression, LocalDist, Product};
-use crate::inventory::Host;
+use crate::inventory::{Cluster, Host};
 use crate::layout::{self, Daemon};
 use crate::render::ConfigFile;
 use crate::shell::{heredoc_delimiter, quote};
+
+/// Directories shared with the rest of the system: sparkctl creates
+/// directories inside them but never changes their owner or mode.
+const SHARED_DIRS: [&str; 16] = [
+    "/tmp",
+    "/var/tmp",
+    "/var",
+    "/var/log",
+    "/var/lib",
+    "/var/run",
+    "/run",
+    "/opt",
+    "/srv",
+    "/home",
+    "/usr",
+    "/usr/local",
+    "/etc",
+    "/dev/shm",
+    "/mnt",
+    "/data",
+];
 
 /// A POSIX sh function printing the sha256 of stdin. openssl uses the CPU's
 /// SHA instructions where coreutils' sha256sum may not (measured on the lab
@@ -122,7 +143,13 @@ rm -rf {tree}.old.$$
 /// Create directories, write every file to a temp name, then rename them all.
 /// A kill before the renames leaves only `*.sparkctl-tmp` files, never a
 /// half-written config in use.
-pub fn write_files(mkdirs: &[String], files: &[ConfigFile]) -> String {
+///
+/// `owner` (the service user) gets the directories the daemons write to
+/// (`mkdirs`: logs, pids, work and data dirs), mode 0750, and the secret
+/// file. A file marked `secret` is not in the script at all (a script is a
+/// command line, visible in `ps` and in sudo's log): its content is read
+/// from standard input, see [`secret_input`]; at most one per call.
+pub fn write_files(mkdirs: &[String], files: &[ConfigFile], owner: Option<&str>) -> String {
     let mut s = String::from("set -e\numask 022\n");
     let mut dirs: Vec<String> = mkdirs.to_vec();
     for f in files {
@@ -138,15 +165,57 @@ pub fn write_files(mkdirs: &[String], files: &[ConfigFile]) -> String {
             dirs.iter().map(|d| quote(d)).collect::<Vec<_>>().join(" ")
         ));
     }
+    if !mkdirs.is_empty() {
+        let list = mkdirs
+            .iter()
+            .map(|d| quote(d))
+            .collect::<Vec<_>>()
+            .join(" ");
+        // A directory the inventory points at may be a shared one (`local_dirs
+        // = "/tmp"`): never change owner or mode of such a place.
+        s.push_str(&format!(
+            "own() {{ o=${{1%/}}; case \"$o\" in {}) return 1;; /*/*) return 0;; *) return 1;; esac; }}\n",
+            SHARED_DIRS.join("|")
+        ));
+        match owner {
+            // A tree changes hands only when something in it belongs to
+            // someone else (first run, run_as just set, or a daemon once
+            // run as root wrote there): a no-op re-run changes nothing.
+            Some(u) => s.push_str(&format!(
+                "g=$(id -g {u})\nfor d in {list}; do\n  own \"$d\" || continue\n  [ -z \"$(find \"$d\" ! -user {u} -print | head -n 1)\" ] || chown -R {u}:\"$g\" \"$d\"\n  chmod 0750 \"$d\"\ndone\n",
+                u = quote(u),
+                list = list
+            )),
+            // Data dirs (ZooKeeper's snapshots among them) are never world-writable.
+            None => s.push_str(&format!(
+                "for d in {}; do own \"$d\" && chmod go-w \"$d\"; done\n",
+                list
+            )),
+        }
+    }
     for f in files {
+        let tmp = quote(&format!("{}.sparkctl-tmp", f.path));
+        if f.secret {
+            s.push_str(&format!("(umask 077; cat > {})\n", tmp));
+            if let Some(u) = owner {
+                s.push_str(&format!("chown {} {}\n", quote(u), tmp));
+            }
+            s.push_str(&format!("chmod 0600 {}\n", tmp));
+            continue;
+        }
         let delim = heredoc_delimiter(&f.content);
         s.push_str(&format!(
             "cat > {} <<'{}'\n{}{}\n",
-            quote(&format!("{}.sparkctl-tmp", f.path)),
-            delim,
-            f.content,
-            delim
+            tmp, delim, f.content, delim
         ));
+        // A file inside a directory the user owns (ZooKeeper's myid) is the
+        // user's too, so the ownership check above finds nothing to change.
+        let in_owned_dir = mkdirs
+            .iter()
+            .any(|d| f.path.starts_with(&format!("{}/", d.trim_end_matches('/'))));
+        if let (Some(u), true) = (owner, in_owned_dir) {
+            s.push_str(&format!("chown {}:\"$g\" {}\n", quote(u), tmp));
+        }
     }
     for f in files {
         s.push_str(&format!(
@@ -156,6 +225,17 @@ pub fn write_files(mkdirs: &[String], files: &[ConfigFile]) -> String {
         ));
     }
     s
+}
+
+/// What [`write_files`] must be given on standard input: the content of
+/// the secret file among `files`, if any.
+pub fn secret_input(files: &[ConfigFile]) -> Option<Vec<u8>> {
+    let secret: Vec<&ConfigFile> = files.iter().filter(|f| f.secret).collect();
+    assert!(
+        secret.len() <= 1,
+        "write_files takes one secret file per call"
+    );
+    secret.first().map(|f| f.content.as_bytes().to_vec())
 }
 
 /// Point `root/current` at `dir` by renaming a new link over the old one.
@@ -169,6 +249,36 @@ pub fn link(root: &str, dir: &str) -> String {
     )
 }
 
+/// How daemons are launched: the cluster-wide part of a start command.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// Install root of the daemon's product.
+    pub root: String,
+    /// What workers are given: `spark://a:7077,b:7077`.
+    pub master_url: String,
+    /// Service user the daemon runs as (the script itself runs as root).
+    pub run_as: Option<String>,
+    /// `--properties-file` for Spark daemons: their properties with the
+    /// authentication secret, instead of the world-readable spark-defaults.conf.
+    pub properties_file: Option<String>,
+}
+
+impl Launch {
+    pub fn new(cluster: &Cluster, d: Daemon) -> Launch {
+        Launch {
+            root: layout::root_of(cluster, d).to_string(),
+            master_url: cluster.master_url(),
+            run_as: cluster.run_as.clone(),
+            properties_file: cluster
+                .spark
+                .auth
+                .as_ref()
+                .filter(|_| d != Daemon::ZooKeeper)
+                .map(|_| layout::daemon_conf(cluster)),
+        }
+    }
+}
+
 /// Start one daemon with the distribution's own scripts where they exist
 /// (start-master.sh, start-worker.sh / start-slave.sh for 2.4), else
 /// spark-daemon.sh, which every Spark version has.
@@ -177,13 +287,7 @@ pub fn link(root: &str, dir: &str) -> String {
 /// crash) is removed first: both spark-daemon.sh and zkServer.sh would
 /// otherwise refuse to start. After a successful start, `fingerprint` is
 /// recorded in `fingerprint_file`.
-pub fn start(
-    host: &Host,
-    d: Daemon,
-    root: &str,
-    master_url: &str,
-    fingerprint: Option<(&str, &str)>,
-) -> String {
+pub fn start(host: &Host, d: Daemon, launch: &Launch, fingerprint: Option<(&str, &str)>) -> String {
     let pre = format!(
         "pf={pf}\np=$(cat \"$pf\" 2>/dev/null || true)\nif [ -n \"$p\" ] && ! {ours}; then rm -f \"$pf\"; fi\n",
         pf = quote(&layout::pid_file(host, d)),
@@ -199,43 +303,60 @@ pub fn start(
         ),
         None => String::new(),
     };
-    format!(
-        "{}{}{}",
-        pre,
-        start_command(host, d, root, master_url),
-        post
-    )
+    format!("{}{}{}", pre, start_command(host, d, launch), post)
 }
 
 /// The command that starts a daemon (part of its fingerprint).
-pub fn start_command(host: &Host, d: Daemon, root: &str, master_url: &str) -> String {
-    let home = quote(&layout::current(root));
-    match d {
+pub fn start_command(host: &Host, d: Daemon, launch: &Launch) -> String {
+    let home = quote(&layout::current(&launch.root));
+    let props = launch
+        .properties_file
+        .as_ref()
+        .map(|p| format!(" --properties-file {}", quote(p)))
+        .unwrap_or_default();
+    let script = match d {
         Daemon::ZooKeeper => format!(
             "set -e\ncd {home}\nexport ZOOCFGDIR={home}/conf ZOO_LOG_DIR={log}\nmkdir -p \"$ZOO_LOG_DIR\"\nbin/zkServer.sh start\n",
             home = home,
             log = quote(&host.zk.log_dir)
         ),
         Daemon::Master => format!(
-            "set -e\ncd {home}\nif [ -x sbin/start-master.sh ]; then sbin/start-master.sh\nelse sbin/spark-daemon.sh start {cls} 1 --host {addr} --port {port} --webui-port {ui}\nfi\n",
+            "set -e\ncd {home}\nif [ -x sbin/start-master.sh ]; then sbin/start-master.sh{props}\nelse sbin/spark-daemon.sh start {cls} 1 --host {addr} --port {port} --webui-port {ui}{props}\nfi\n",
             home = home,
             cls = d.spark_class(),
             addr = quote(&host.address),
             port = host.spark.master_port,
-            ui = host.spark.master_webui_port
+            ui = host.spark.master_webui_port,
+            props = props
         ),
         Daemon::Worker => {
             let port = host.spark.worker_port.map(|p| format!(" --port {}", p)).unwrap_or_default();
             format!(
-                "set -e\ncd {home}\nif [ -x sbin/start-worker.sh ]; then sbin/start-worker.sh {url}\nelif [ -x sbin/start-slave.sh ]; then sbin/start-slave.sh {url}\nelse sbin/spark-daemon.sh start {cls} 1 --webui-port {ui}{port} {url}\nfi\n",
+                "set -e\ncd {home}\nif [ -x sbin/start-worker.sh ]; then sbin/start-worker.sh {url}{props}\nelif [ -x sbin/start-slave.sh ]; then sbin/start-slave.sh {url}{props}\nelse sbin/spark-daemon.sh start {cls} 1 --webui-port {ui}{port} {url}{props}\nfi\n",
                 home = home,
-                url = quote(master_url),
+                url = quote(&launch.master_url),
                 cls = d.spark_class(),
                 ui = host.spark.worker_webui_port,
-                port = port
+                port = port,
+                props = props
             )
         }
+    };
+    match &launch.run_as {
+        None => script,
+        Some(u) => as_user(u, &script),
     }
+}
+
+/// Run `script` as `user` from a root shell: runuser (util-linux) where it
+/// exists, else su, which every Linux has. The daemon inherits the
+/// exported environment either way (neither is given `-` / `-l`).
+pub fn as_user(user: &str, script: &str) -> String {
+    format!(
+        "if command -v runuser >/dev/null 2>&1; then runuser -u {u} -- sh -c {s}; else su -s /bin/sh -c {s} {u}; fi\n",
+        u = quote(user),
+        s = quote(script)
+    )
 }
 
 /// Stop one daemon and wait until its process has exited (SIGKILL after
@@ -331,8 +452,9 @@ mod tests {
             content: content.clone(),
             template: "x",
             readers: vec![],
+            secret: false,
         };
-        let out = run(&write_files(&[format!("{}/logs", d)], &[f]));
+        let out = run(&write_files(&[format!("{}/logs", d)], &[f], None));
         assert!(
             out.status.success(),
             "{}",
@@ -344,6 +466,67 @@ mod tests {
         );
         assert!(std::path::Path::new(&format!("{}/logs", d)).is_dir());
         assert!(!std::path::Path::new(&format!("{}/conf/x.conf.sparkctl-tmp", d)).exists());
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn secret_file_comes_from_stdin_with_mode_0600() {
+        use std::io::Write;
+        use std::os::unix::fs::PermissionsExt;
+        let d = tmpdir("secret");
+        let f = ConfigFile {
+            path: format!("{}/state/daemon.conf", d),
+            content: "spark.authenticate.secret s3cr3t\n".into(),
+            template: "x",
+            readers: vec![],
+            secret: true,
+        };
+        let script = write_files(&[], std::slice::from_ref(&f), None);
+        assert!(!script.contains("s3cr3t"), "the secret is in the script");
+        let mut child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(&secret_input(std::slice::from_ref(&f)).unwrap())
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+        assert_eq!(std::fs::read_to_string(&f.path).unwrap(), f.content);
+        let mode = std::fs::metadata(&f.path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn shared_directories_keep_their_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tmpdir("shared");
+        let data = format!("{}/data", d);
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let tmp_before = std::fs::metadata("/tmp").unwrap().permissions().mode();
+        let out = run(&write_files(
+            &["/tmp".into(), "/tmp/".into(), data.clone()],
+            &[],
+            None,
+        ));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::metadata("/tmp").unwrap().permissions().mode(),
+            tmp_before
+        );
+        // A data dir of its own is never world-writable.
+        let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o755);
         std::fs::remove_dir_all(&d).unwrap();
     }
 

@@ -1414,7 +1414,7 @@ fn generated_scripts_run_exactly_with_hostile_values() {
         let dirs = plan::host_dirs(&c, h);
         run_ok(
             &format!("write_files {}", h.name),
-            &steps::write_files(&dirs, &files),
+            &steps::write_files(&dirs, &files, None),
             &scratch.0,
             None,
         );
@@ -1469,7 +1469,7 @@ fn generated_scripts_run_exactly_with_hostile_values() {
         std::fs::write(&pf, "999999999\n").unwrap(); // no such process: stale
         let fp = format!("fp $(touch {}) 'x' \"y\"", marker("fingerprint"));
         let fp_file = layout::fingerprint_file(&c, d);
-        let script = steps::start(h, d, &r, &url, Some((&fp, &fp_file)));
+        let script = steps::start(h, d, &steps::Launch::new(&c, d), Some((&fp, &fp_file)));
         run_ok(&format!("start {}", d.label()), &script, &scratch.0, None);
         assert!(
             !Path::new(&pf).exists(),
@@ -1513,7 +1513,7 @@ fn generated_scripts_run_exactly_with_hostile_values() {
         for d in Daemon::ALL.into_iter().filter(|d| d.runs_on(h)) {
             syntax_ok(
                 "start",
-                &steps::start(h, d, layout::root_of(&c, d), &url, None),
+                &steps::start(h, d, &steps::Launch::new(&c, d), None),
             );
             syntax_ok("stop", &steps::stop(h, d, layout::root_of(&c, d), 30));
             syntax_ok("log_tail", &steps::log_tail(h, d, 30));
@@ -1635,10 +1635,11 @@ fn write_files_is_exact_for_any_content_and_path() {
             content: content.clone(),
             template: "test",
             readers: vec![],
+            secret: false,
         })
         .collect();
     let mkdirs = vec![format!("{}/extra dir/$(touch {})", scratch.path(), m("mk"))];
-    let script = steps::write_files(&mkdirs, &files);
+    let script = steps::write_files(&mkdirs, &files, None);
     run_ok("write_files", &script, &scratch.0, None);
     for f in &files {
         assert_eq!(

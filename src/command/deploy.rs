@@ -49,7 +49,16 @@ pub async fn run(cluster: Cluster, global: &Global, args: &Args) -> Result<i32> 
     } else {
         Session::open_locked(cluster.clone(), global, "deploy").await?
     };
-    let result = deploy(&session, &spark, zk.as_ref(), &files, &paths, args).await;
+    let result = deploy(
+        &session,
+        &spark,
+        zk.as_ref(),
+        &files,
+        &paths,
+        renderer.secret.as_ref(),
+        args,
+    )
+    .await;
     session.close().await;
     result
 }
@@ -60,6 +69,7 @@ async fn deploy(
     zk: Option<&crate::dist::LocalDist>,
     files: &BTreeMap<String, Vec<ConfigFile>>,
     paths: &BTreeMap<String, Vec<String>>,
+    secret: Option<&crate::secret::Loaded>,
     args: &Args,
 ) -> Result<i32> {
     let c = &s.cluster;
@@ -71,8 +81,33 @@ async fn deploy(
     for h in &c.hosts {
         let dists = plan::host_dists(h, spark, zk);
         let p = plan::plan_host(c, h, &dists, &files[&h.name], &facts[&h.name]);
-        problems.extend(plan::preflight(h, &dists, &facts[&h.name], &p));
+        problems.extend(plan::preflight(c, h, &dists, &facts[&h.name], &p));
         plans.insert(h.name.clone(), p);
+    }
+    if let Some(l) = secret.filter(|l| l.fresh) {
+        // No secret on this machine, but the hosts have one: a new one would
+        // lock every running application out. Adopting the hosts' secret is
+        // the operator's call (it means copying it here), so stop and say how.
+        let conf = crate::layout::daemon_conf(c);
+        let holders: Vec<&str> = c
+            .hosts
+            .iter()
+            .filter(|h| facts[&h.name].files.contains_key(&conf))
+            .map(|h| h.name.as_str())
+            .collect();
+        if let Some(first) = holders.first() {
+            problems.push(format!(
+                "{} does not exist, but host(s) {} already have the cluster's secret in {}; a new secret would cut off running applications\n    = help: copy it here: ssh root@{} \"sed -n 's/^spark.authenticate.secret //p' {}\" > {} && chmod 600 {}\n      (or, to replace the secret, remove {} on every host first)",
+                l.path.display(),
+                holders.join(", "),
+                conf,
+                c.host(first).map(|h| h.address.as_str()).unwrap_or(first),
+                conf,
+                l.path.display(),
+                l.path.display(),
+                conf
+            ));
+        }
     }
     if !problems.is_empty() {
         bail!(
@@ -91,6 +126,14 @@ async fn deploy(
         return Ok(crate::diag::exit::OK);
     }
 
+    if let Some(l) = secret.filter(|l| l.fresh) {
+        crate::secret::save_fresh(l)?;
+        s.progress.line(&format!(
+            "generated the cluster's secret in {} (mode 0600): keep it; applications need it to connect",
+            l.path.display()
+        ));
+    }
+
     // Files: upload, unpack, write, link; hosts in parallel.
     let changing: Vec<Host> = c
         .hosts
@@ -101,6 +144,7 @@ async fn deploy(
     let plans_arc = std::sync::Arc::new(plans.clone());
     s.each_host(changing, |conn, host, bar| {
         let p = plans_arc[&host.name].clone();
+        let run_as = c.run_as.clone();
         async move {
             for i in &p.installs {
                 if i.upload {
@@ -123,11 +167,14 @@ async fn deploy(
             }
             if !p.writes.is_empty() || !p.mkdirs.is_empty() {
                 bar.step(&format!("write {} files", p.writes.len()));
-                conn.run(
-                    "write config files",
-                    &steps::write_files(&p.mkdirs, &p.writes),
-                )
-                .await?;
+                let script = steps::write_files(&p.mkdirs, &p.writes, run_as.as_deref());
+                match steps::secret_input(&p.writes) {
+                    Some(input) => {
+                        conn.run_with_input("write config files", &script, input)
+                            .await?
+                    }
+                    None => conn.run("write config files", &script).await?,
+                };
             }
             for (root, dir) in &p.links {
                 conn.run(&format!("link {}/current", root), &steps::link(root, dir))
@@ -325,6 +372,7 @@ async fn current_contents(
         let existing: Vec<&str> = p
             .writes
             .iter()
+            .filter(|f| !f.secret)
             .map(|f| f.path.as_str())
             .filter(|path| facts[host].files.contains_key(*path))
             .collect();
@@ -357,6 +405,14 @@ fn print_dry_run(
             w = c.hosts.iter().map(|h| h.name.len()).max().unwrap_or(4)
         );
         for f in &p.writes {
+            if f.secret {
+                // Neither side of the diff: the old secret is never read back.
+                println!(
+                    "--- {}\n+++ {}\n(holds the authentication secret: contents not shown)",
+                    f.path, f.path
+                );
+                continue;
+            }
             let old = current.get(&(h.name.clone(), f.path.clone()));
             print!(
                 "{}",

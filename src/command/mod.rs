@@ -269,8 +269,7 @@ impl Session {
         if hosts.is_empty() {
             return Ok(());
         }
-        let root = layout::root_of(&self.cluster, daemon).to_string();
-        let url = self.cluster.master_url();
+        let launch = steps::Launch::new(&self.cluster, daemon);
         let fp_file = layout::fingerprint_file(&self.cluster, daemon);
         let fps = Arc::new(fingerprints.cloned());
         self.each_host(hosts, move |conn, host, bar| {
@@ -279,7 +278,7 @@ impl Session {
                 .as_ref()
                 .and_then(|m| m.get(&host.name))
                 .map(|f| (f.as_str(), fp_file.as_str()));
-            let script = steps::start(&host, daemon, &root, &url, fp);
+            let script = steps::start(&host, daemon, &launch, fp);
             async move {
                 bar.step(&format!("start {}", daemon.label()));
                 let r = conn

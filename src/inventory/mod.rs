@@ -130,6 +130,8 @@ pub struct SshOptions {
     pub accept_new_host_keys: bool,
     pub connect_timeout: u64,
     pub command_timeout: u64,
+    /// Wrap every remote step in `sudo -n` (the login user is not root).
+    pub sudo: bool,
 }
 
 /// Spark distribution and cluster-wide Spark facts.
@@ -139,6 +141,16 @@ pub struct SparkDist {
     pub install_root: String,
     /// `spark.deploy.zookeeper.dir`
     pub zookeeper_dir: String,
+    /// `spark.authenticate`: set when enabled.
+    pub auth: Option<Auth>,
+}
+
+/// Spark RPC authentication with one secret shared by every daemon and app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Auth {
+    /// Operator-side file holding the secret; generated (mode 0600) when
+    /// missing. The secret itself is read only when files are rendered.
+    pub secret_file: PathBuf,
 }
 
 /// ZooKeeper distribution and settings every ensemble member must share.
@@ -228,6 +240,8 @@ pub struct Cluster {
     pub spark: SparkDist,
     pub zookeeper: ZkEnsemble,
     pub templates_dir: Option<PathBuf>,
+    /// Service user the daemons run as; `None`: the SSH login user.
+    pub run_as: Option<String>,
     pub hosts: Vec<Host>,
 }
 

@@ -30,6 +30,8 @@ pub struct RawCluster {
     pub recovery_dir: Option<String>,
     /// Directory for user templates overriding the built-in ones.
     pub templates: Option<String>,
+    /// Service user the daemons run as (root over SSH, or `[ssh] sudo`).
+    pub run_as: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -44,6 +46,8 @@ pub struct RawSsh {
     pub host_key_policy: Option<String>,
     pub connect_timeout: Option<u64>,
     pub command_timeout: Option<u64>,
+    /// Run every remote step through `sudo -n` (login user is not root).
+    pub sudo: Option<bool>,
 }
 
 /// `[spark]` and `[host.spark]`: distribution keys are only valid cluster-wide.
@@ -57,6 +61,11 @@ pub struct RawSpark {
     pub sha512: Option<String>,
     pub install_root: Option<String>,
     pub zookeeper_dir: Option<String>,
+    // security (cluster-wide only)
+    /// `spark.authenticate` with a shared secret.
+    pub authenticate: Option<bool>,
+    /// Operator-side file holding the secret (generated when missing).
+    pub secret_file: Option<String>,
     // settings (cluster-wide, overridable per host)
     pub master_port: Option<u16>,
     pub master_webui_port: Option<u16>,

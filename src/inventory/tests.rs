@@ -214,3 +214,64 @@ fn memory_sizes() {
     assert_eq!(memory_mb("0"), None);
     assert_eq!(memory_mb("x"), None);
 }
+
+#[test]
+fn security_settings_resolve() {
+    let c = parse_str(
+        &ABC.replace("[spark]\n", "[spark]\nauthenticate = true\n")
+            .replace(
+                "[[host]]\nname = \"a\"",
+                "[cluster]\nrun_as = \"spark\"\n\n[ssh]\nsudo = true\n\n[[host]]\nname = \"a\"",
+            ),
+    )
+    .unwrap();
+    assert_eq!(c.run_as.as_deref(), Some("spark"));
+    assert!(c.ssh.sudo);
+    // The secret sits beside the inventory, named after it.
+    assert_eq!(
+        c.spark.auth.unwrap().secret_file,
+        PathBuf::from("inv.secret")
+    );
+    let c = parse_str(&ABC.replace(
+        "[spark]\n",
+        "[spark]\nauthenticate = true\nsecret_file = \"keys/prod.secret\"\n",
+    ))
+    .unwrap();
+    assert_eq!(
+        c.spark.auth.unwrap().secret_file,
+        PathBuf::from("keys/prod.secret")
+    );
+    let c = parse_str(ABC).unwrap();
+    assert!(c.spark.auth.is_none() && c.run_as.is_none() && !c.ssh.sudo);
+}
+
+#[test]
+fn security_mistakes_are_located() {
+    let err = parse_str(&ABC.replace("[spark]\n", "[spark]\nsecret_file = \"x\"\n")).unwrap_err();
+    assert!(
+        err.contains("secret_file is only used with `authenticate = true`")
+            && err.contains("inv.toml:3:"),
+        "{}",
+        err
+    );
+    let err = parse_str(&ABC.replace(
+        "[spark]\n",
+        "[spark]\ndefaults = { \"spark.authenticate.secret\" = \"hunter2\" }\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.contains("`spark.authenticate.secret` is managed by sparkctl"),
+        "{}",
+        err
+    );
+    let err = parse_str(&format!("{}[host.spark]\nauthenticate = true\n", ABC)).unwrap_err();
+    assert!(
+        err.contains("`authenticate` can only be set cluster-wide"),
+        "{}",
+        err
+    );
+    for bad in ["", "-spark", "sp ark", "spark;id", "a\nb"] {
+        let err = parse_str(&format!("[cluster]\nrun_as = {:?}\n{}", bad, ABC)).unwrap_err();
+        assert!(err.contains("invalid user name"), "{:?}: {}", bad, err);
+    }
+}

@@ -218,6 +218,12 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
         .as_ref()
         .map(|t| base.join(expand_home(t)));
 
+    let auth = resolve_auth(e, file, base, &raw, &name);
+    let run_as = raw.cluster.run_as.clone();
+    if let Some(u) = &run_as {
+        check_user(e, path!["cluster", "run_as"], u);
+    }
+
     let spark_source = spark_source?;
     if !e.items.is_empty() {
         return None;
@@ -231,9 +237,11 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
             source: spark_source,
             install_root: spark_root,
             zookeeper_dir,
+            auth,
         },
         zookeeper,
         templates_dir,
+        run_as,
         hosts,
     })
 }
@@ -258,6 +266,58 @@ fn resolve_ssh(e: &mut Errors, base: &Path, raw: &RawInventory) -> SshOptions {
         accept_new_host_keys: accept_new,
         connect_timeout: s.connect_timeout.unwrap_or(10),
         command_timeout: s.command_timeout.unwrap_or(600),
+        sudo: s.sudo.unwrap_or(false),
+    }
+}
+
+/// `[spark] authenticate` and `secret_file`. The secret defaults to a file
+/// beside the inventory, named after it (`lab.toml` -> `lab.secret`): it
+/// belongs with the cluster's definition, but not in the inventory, which is
+/// shared and diffed.
+fn resolve_auth(
+    e: &mut Errors,
+    file: &Path,
+    base: &Path,
+    raw: &RawInventory,
+    name: &str,
+) -> Option<Auth> {
+    let s = &raw.spark;
+    if s.authenticate != Some(true) {
+        if s.secret_file.is_some() {
+            e.help(
+                path!["spark", "secret_file"],
+                "secret_file is only used with `authenticate = true`",
+                "add `authenticate = true` to [spark], or remove secret_file",
+            );
+        }
+        return None;
+    }
+    let secret_file = match &s.secret_file {
+        Some(p) => base.join(expand_home(p)),
+        None => {
+            let stem = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| name.to_string());
+            base.join(format!("{}.secret", stem))
+        }
+    };
+    Some(Auth { secret_file })
+}
+
+/// A user name as useradd accepts it (it is passed to runuser/su and chown).
+fn check_user(e: &mut Errors, at: Vec<Seg>, u: &str) {
+    let ok = !u.is_empty()
+        && u.len() <= 32
+        && !u.starts_with('-')
+        && u.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if !ok {
+        e.help(
+            at,
+            format!("invalid user name `{}`", u.escape_debug()),
+            "use letters, digits, `.`, `_` and `-` (at most 32, not starting with `-`), e.g. \"spark\"",
+        );
     }
 }
 
@@ -428,6 +488,8 @@ fn resolve_host(
         ("sha512", hs.sha512.is_some()),
         ("install_root", hs.install_root.is_some()),
         ("zookeeper_dir", hs.zookeeper_dir.is_some()),
+        ("authenticate", hs.authenticate.is_some()),
+        ("secret_file", hs.secret_file.is_some()),
     ] {
         if set {
             e.help(
@@ -579,7 +641,15 @@ fn merge_spark(e: &mut Errors, i: usize, h: &RawSpark, c: &RawSpark, root: &str)
                 );
             }
             if v.contains(['\n', '\r', '\0']) {
-                e.add(at, format!("the value of `{}` must be one line", k));
+                e.add(at.clone(), format!("the value of `{}` must be one line", k));
+            }
+            // spark-defaults.conf is world-readable and shown in diffs.
+            if k.starts_with("spark.authenticate") {
+                e.help(
+                    at,
+                    format!("`{}` is managed by sparkctl", k),
+                    "set `authenticate = true` in [spark]: the secret is generated, kept in `secret_file` and given only to the daemons (mode 0600), never written to spark-defaults.conf",
+                );
             }
         }
     }

@@ -87,7 +87,7 @@ fn converged_host_is_a_noop() {
         let facts = converged(&c, &s, &z, h);
         let p = plan_host(&c, h, &[&s, &z], &files(&c, &s, &z, h), &facts);
         assert!(p.is_noop(), "{}: {:?}", h.name, p);
-        assert!(preflight(h, &[&s, &z], &facts, &p).is_empty());
+        assert!(preflight(&c, h, &[&s, &z], &facts, &p).is_empty());
     }
 }
 
@@ -211,7 +211,7 @@ fn preflight_reports_java_disk_and_ports() {
     facts.free_kb.insert("/opt/spark".into(), 100 * 1024);
     facts.listening.insert(8080);
     let p = plan_host(&c, h, &[&s, &z], &files(&c, &s, &z, h), &facts);
-    let problems = preflight(h, &[&s, &z], &facts, &p);
+    let problems = preflight(&c, h, &[&s, &z], &facts, &p);
     assert_eq!(
         problems,
         vec![
@@ -224,7 +224,7 @@ fn preflight_reports_java_disk_and_ports() {
         has_sha256sum: true,
         ..Default::default()
     };
-    let problems = preflight(h, &[&s, &z], &none, &p);
+    let problems = preflight(&c, h, &[&s, &z], &none, &p);
     assert_eq!(problems[0], "host hosta: Java not found (`java` on PATH in a non-interactive SSH session); install Java 17+ or set `java_home`");
 }
 

@@ -178,3 +178,49 @@ pub fn measured(what: &str, secs: f64) {
         let _ = writeln!(f, "{}", line);
     }
 }
+
+/// The healthy HA shape, checked with the test's own probes.
+pub fn assert_healthy_ha() {
+    let ok = eventually(60, || {
+        let modes: Vec<String> = HOSTS.iter().map(|(_, a)| zk_mode(a)).collect();
+        let leaders = modes.iter().filter(|m| *m == "leader").count();
+        let followers = modes.iter().filter(|m| *m == "follower").count();
+        let a = master_json(HOSTS[0].1);
+        let b = master_json(HOSTS[1].1);
+        let statuses: Vec<String> = [&a, &b]
+            .iter()
+            .map(|j| {
+                j.as_ref()
+                    .and_then(|j| j["status"].as_str().map(str::to_string))
+                    .unwrap_or_default()
+            })
+            .collect();
+        let alive = [&a, &b]
+            .into_iter()
+            .flatten()
+            .find(|j| j["status"] == "ALIVE");
+        let workers_alive = alive
+            .map(|j| {
+                j["workers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|w| w["state"] == "ALIVE" && w["cores"] == 2 && w["memory"] == 1024)
+                    .count()
+            })
+            .unwrap_or(0);
+        eprintln!(
+            "zk {:?}, masters {:?}, workers alive {}",
+            modes, statuses, workers_alive
+        );
+        leaders == 1
+            && followers == 2
+            && statuses.iter().filter(|s| *s == "ALIVE").count() == 1
+            && statuses.iter().filter(|s| *s == "STANDBY").count() == 1
+            && workers_alive == 3
+    });
+    assert!(
+        ok,
+        "the cluster is not in the healthy HA shape (see the lines above)"
+    );
+}
