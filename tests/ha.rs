@@ -144,12 +144,7 @@ fn drill_seconds(out: &str) -> f64 {
 fn ha_lifecycle() {
     let _g = LAB.lock().unwrap_or_else(|e| e.into_inner());
     lab_up();
-    for (h, _) in HOSTS {
-        ssh(
-            h,
-            "pkill -9 java; rm -rf /opt/spark /opt/zookeeper /var/lib/zookeeper/* /tmp/*.out; true",
-        );
-    }
+    clean_slate();
 
     // --- 1. non-HA cluster, a running app, then `ha enable --zk` ---
     let base = lab_inventory()

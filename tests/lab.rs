@@ -23,13 +23,7 @@ spark.stop()
 fn deploy_verify_job_redeploy_stop_start() {
     let _g = LAB.lock().unwrap_or_else(|e| e.into_inner());
     lab_up();
-    // A clean slate: nothing of a previous run on the hosts.
-    for (h, _) in HOSTS {
-        ssh(
-            h,
-            "pkill -9 java; rm -rf /opt/spark /opt/zookeeper /var/lib/zookeeper/*; true",
-        );
-    }
+    clean_slate();
     let inv = common::root().join("inventories/lab.toml");
     let inv = inv.to_str().unwrap();
 

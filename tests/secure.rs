@@ -63,12 +63,7 @@ fn assert_no_secret(what: &str, out: &std::process::Output, secret: &str) {
 fn sudo_service_user_and_authentication() {
     let _g = LAB.lock().unwrap_or_else(|e| e.into_inner());
     lab_up();
-    for (h, _) in HOSTS {
-        ssh(
-            h,
-            "pkill -9 java; rm -rf /opt/spark /opt/zookeeper /var/lib/zookeeper/*; true",
-        );
-    }
+    clean_slate();
     let inv = write_temp("secure.toml", &inventory("512m"));
     let inv_s = path_str(&inv).to_string();
     let secret_file = inv.with_file_name("secure.secret");

@@ -70,6 +70,17 @@ pub fn lab_up() {
     );
 }
 
+/// Nothing of a previous run on any lab host: no JVM, no install, no
+/// ZooKeeper data, no job output, no lock.
+pub fn clean_slate() {
+    for (h, _) in HOSTS {
+        ssh(
+            h,
+            "pkill -9 java; rm -rf /opt/spark /opt/zookeeper /var/lib/zookeeper/* /tmp/*.out /run/lock/sparkctl.*; true",
+        );
+    }
+}
+
 /// Run a command on a lab host with plain ssh.
 pub fn ssh(host: &str, cmd: &str) -> Output {
     Command::new("ssh")
