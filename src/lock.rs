@@ -80,7 +80,7 @@ fn dir_expr(cluster: &str) -> String {
 /// the owner record. `force` removes an existing lock first.
 pub fn acquire_script(cluster: &str, me: &Owner, force: bool) -> String {
     format!(
-        "{dir}\n{force}if mkdir \"$d\" 2>/dev/null; then printf '%s' {rec} > \"$d/owner\"; echo @locked; else echo @held; cat \"$d/owner\" 2>/dev/null; fi\n",
+        "{dir}\n{force}if mkdir \"$d\" 2>/dev/null; then printf '%s' {rec} > \"$d/owner\"; echo @locked\nelif [ -d \"$d\" ]; then echo @held; cat \"$d/owner\" 2>/dev/null; true\nelse echo \"cannot create the lock $d as user $(id -un): $(mkdir \"$d\" 2>&1 | sed 's/^mkdir: //')\" >&2; echo \"(sparkctl needs root on the hosts, or a login user that may write there: log in as root or set \\`sudo = true\\` in [ssh])\" >&2; exit 3; fi\n",
         dir = dir_expr(cluster),
         force = if force { "rm -rf \"$d\"\n" } else { "" },
         rec = quote(&me.record())

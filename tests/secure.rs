@@ -69,6 +69,43 @@ fn sudo_service_user_and_authentication() {
     let secret_file = inv.with_file_name("secure.secret");
     let _ = std::fs::remove_file(&secret_file);
 
+    // 0. Mistakes stop the run in preflight, before anything changes: a
+    //    service user that does not exist; run_as without root.
+    let bad = write_temp(
+        "nouser.toml",
+        &inventory("512m").replace("run_as = \"spark\"", "run_as = \"nosuchuser\""),
+    );
+    let out = sparkctl(&["deploy", path_str(&bad)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("host hosta: user `nosuchuser` (run_as) does not exist")
+            && err.contains("useradd --system")
+            && err.contains("nothing was changed on any host"),
+        "{}",
+        err
+    );
+    let bad = write_temp(
+        "nosudo.toml",
+        &inventory("512m").replace("sudo = true", "sudo = false"),
+    );
+    let out = sparkctl(&["deploy", path_str(&bad)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("`run_as = \"spark\"` needs root")
+            && err.contains("set `sudo = true` in [ssh]"),
+        "{}",
+        err
+    );
+    for (h, _) in HOSTS {
+        assert!(
+            !ssh(h, "test -e /opt/spark").status.success(),
+            "{} was changed although preflight failed",
+            h
+        );
+    }
+
     // 1. Fresh deploy as sparkops via sudo; the secret is generated.
     let t0 = std::time::Instant::now();
     let out = sparkctl(&["deploy", &inv_s]);
