@@ -115,7 +115,9 @@ impl Session {
             .filter(|(n, m)| *n != h.name && m.serving())
             .map(|(n, _)| n.as_str())
             .collect();
-        if others.len() * 2 > total {
+        // A one-server "ensemble" cannot stay up across its own restart
+        // whatever we do: only refuse where the others could carry it.
+        if others.len() * 2 > total || total.saturating_sub(1) * 2 <= total {
             return Ok(());
         }
         let down: Vec<&str> = snap
