@@ -52,6 +52,8 @@ pub enum Command {
         #[arg(long, conflicts_with = "dry_run")]
         files_only: bool,
         #[command(flatten)]
+        hosts: HostArgs,
+        #[command(flatten)]
         roll: RollArgs,
     },
     /// Show what runs where and whether the cluster is healthy.
@@ -64,16 +66,22 @@ pub enum Command {
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        hosts: HostArgs,
     },
     /// Start every daemon that is not running: ZooKeeper, masters, workers.
     Start {
         /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
         inventory: Option<PathBuf>,
+        #[command(flatten)]
+        hosts: HostArgs,
     },
     /// Stop every daemon: workers, masters, ZooKeeper; wait until each has exited.
     Stop {
         /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
         inventory: Option<PathBuf>,
+        #[command(flatten)]
+        hosts: HostArgs,
     },
     /// Restart every daemon; with --rolling, without ever losing the ZooKeeper quorum or the ALIVE master for longer than one failover.
     ///
@@ -88,6 +96,8 @@ pub enum Command {
         #[arg(long)]
         rolling: bool,
         #[command(flatten)]
+        hosts: HostArgs,
+        #[command(flatten)]
         roll: RollArgs,
     },
     /// Master high availability: status, enable, disable, and the failover drill.
@@ -98,6 +108,23 @@ pub enum Command {
         /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
         inventory: Option<PathBuf>,
     },
+}
+
+/// Which inventory hosts a run works on. The cluster definition stays whole
+/// (every host's config files are rendered as without these flags); only
+/// the selected hosts are connected to, changed, started, stopped and
+/// waited for.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct HostArgs {
+    /// Work only on these hosts (inventory names, comma-separated, repeatable).
+    #[arg(long, value_name = "HOSTS", value_delimiter = ',')]
+    pub limit: Vec<String>,
+    /// Leave these hosts out, e.g. one that is down (names, comma-separated, repeatable).
+    ///
+    /// Their files and daemons are not checked; the run says so. With
+    /// --limit: the limited hosts minus these.
+    #[arg(long, value_name = "HOSTS", value_delimiter = ',')]
+    pub skip: Vec<String>,
 }
 
 /// How restarts of running daemons are paced.

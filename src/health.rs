@@ -171,13 +171,20 @@ pub struct Snapshot {
 }
 
 pub async fn probe(cluster: &Cluster) -> Snapshot {
-    let zk = cluster.zk_hosts().map(|h| {
+    probe_among(cluster, &|_| true).await
+}
+
+/// `probe`, of the hosts for which `include` holds only (`status --skip`:
+/// a host left out costs no probe timeout).
+pub async fn probe_among(cluster: &Cluster, include: &(dyn Fn(&str) -> bool + Sync)) -> Snapshot {
+    let zk = cluster.zk_hosts().filter(|h| include(&h.name)).map(|h| {
         let (n, a, p) = (h.name.clone(), h.address.clone(), h.zk.client_port);
         tokio::spawn(async move { (n, srvr(&a, p).await) })
     });
     let zk: Vec<_> = zk.collect();
     let ms: Vec<_> = cluster
         .masters()
+        .filter(|h| include(&h.name))
         .map(|h| {
             let (n, a, p) = (h.name.clone(), h.address.clone(), h.spark.master_webui_port);
             tokio::spawn(async move { (n, master(&a, p).await) })
@@ -217,12 +224,30 @@ pub struct Assessment {
 }
 
 pub fn assess(cluster: &Cluster, snap: &Snapshot) -> Assessment {
+    assess_among(cluster, snap, &|_| true)
+}
+
+/// `assess`, expecting only the daemons of hosts for which `expected` holds
+/// (`--limit`/`--skip`). The cluster is still judged whole where that is
+/// what makes it work: ZooKeeper needs a majority of the *whole* ensemble
+/// (a server left out and not probed counts as not serving), and an ALIVE
+/// master on a host left out is the cluster's ALIVE master. Problems of the
+/// daemons left out are neither reported nor counted.
+pub fn assess_among(
+    cluster: &Cluster,
+    snap: &Snapshot,
+    expected: &dyn Fn(&str) -> bool,
+) -> Assessment {
     let mut problems = Vec::new();
     let mut level = Level::Healthy;
     let worse = |l: Level, level: &mut Level| *level = (*level).max(l);
 
     // ZooKeeper: exactly one leader and a serving majority.
-    let zk_total = snap.zookeeper.len();
+    let unprobed = cluster
+        .zk_hosts()
+        .filter(|h| !expected(&h.name) && !snap.zookeeper.iter().any(|(n, _)| *n == h.name))
+        .count();
+    let zk_total = snap.zookeeper.len() + unprobed;
     let serving = snap.zookeeper.iter().filter(|(_, m)| m.serving()).count();
     let leaders = snap
         .zookeeper
@@ -230,7 +255,7 @@ pub fn assess(cluster: &Cluster, snap: &Snapshot) -> Assessment {
         .filter(|(_, m)| *m == ZkMode::Leader || *m == ZkMode::Standalone)
         .count();
     let zk_quorum = zk_total == 0 || (serving * 2 > zk_total && leaders == 1);
-    for (h, m) in &snap.zookeeper {
+    for (h, m) in snap.zookeeper.iter().filter(|(h, _)| expected(h)) {
         match m {
             ZkMode::Down(e) => problems.push(format!("zookeeper on {} is down: {}", h, e)),
             ZkMode::NotServing => {
@@ -250,7 +275,11 @@ pub fn assess(cluster: &Cluster, snap: &Snapshot) -> Assessment {
             } else {
                 worse(Level::Degraded, &mut level);
             }
-        } else if serving < zk_total {
+        } else if snap
+            .zookeeper
+            .iter()
+            .any(|(h, m)| expected(h) && !m.serving())
+        {
             worse(Level::Degraded, &mut level);
         }
     }
@@ -260,6 +289,7 @@ pub fn assess(cluster: &Cluster, snap: &Snapshot) -> Assessment {
     for (h, r) in &snap.masters {
         match r {
             Ok(m) if m.status == "ALIVE" => alive.push((h.clone(), m)),
+            _ if !expected(h) => {}
             Ok(m) if m.status == "STANDBY" => {}
             Ok(m) => {
                 problems.push(format!("master on {} is {}", h, m.status));
@@ -271,7 +301,7 @@ pub fn assess(cluster: &Cluster, snap: &Snapshot) -> Assessment {
             }
         }
     }
-    let expected: Vec<_> = cluster.workers().collect();
+    let expected: Vec<_> = cluster.workers().filter(|w| expected(&w.name)).collect();
     let mut workers_alive = 0;
     let alive_master = match alive.len() {
         0 => {

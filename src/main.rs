@@ -2,7 +2,8 @@
 //! (see `diag::exit`). All logic lives in the library.
 
 use clap::Parser;
-use sparkctl::cli::{Cli, Command};
+use sparkctl::cli::{Cli, Command, HostArgs};
+use sparkctl::command::select::Selection;
 use sparkctl::command::{self, Global};
 use sparkctl::diag::{exit, Diagnostics, UsageError};
 
@@ -29,22 +30,31 @@ fn main() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<i32> {
-    let global = Global {
+    let mut global = Global {
         parallel: cli.parallel as usize,
         connect: sparkctl::exec::ConnectOptions {
             accept_new_host_keys: cli.accept_new_host_keys,
         },
         quiet: cli.quiet,
         break_lock: cli.break_lock,
+        select: Selection::all(),
+    };
+    // --limit/--skip are checked against the inventory right after it is
+    // loaded: before any distribution is resolved or any host contacted.
+    let select = |c: &sparkctl::inventory::Cluster, h: &HostArgs| {
+        let names: Vec<&str> = c.hosts.iter().map(|h| h.name.as_str()).collect();
+        Selection::resolve(&names, &h.limit, &h.skip)
     };
     match cli.command {
         Command::Deploy {
             inventory,
             dry_run,
             files_only,
+            hosts,
             roll,
         } => {
             let c = command::load_inventory(&command::inventory_path(inventory))?;
+            global.select = select(&c, &hosts)?;
             command::deploy::run(
                 c,
                 &global,
@@ -59,9 +69,11 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Restart {
             inventory,
             rolling,
+            hosts,
             roll,
         } => {
             let c = command::load_inventory(&command::inventory_path(inventory))?;
+            global.select = select(&c, &hosts)?;
             command::lifecycle::restart(
                 c,
                 &global,
@@ -71,23 +83,24 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             .await
         }
         Command::Ha(ha) => command::ha::run(ha, &global).await,
-        Command::Status { inventory, json } => {
+        Command::Status {
+            inventory,
+            json,
+            hosts,
+        } => {
             let c = command::load_inventory(&command::inventory_path(inventory))?;
-            command::status::run(&c, json).await
+            let sel = select(&c, &hosts)?;
+            command::status::run(&c, json, &sel).await
         }
-        Command::Start { inventory } => {
-            command::lifecycle::start(
-                command::load_inventory(&command::inventory_path(inventory))?,
-                &global,
-            )
-            .await
+        Command::Start { inventory, hosts } => {
+            let c = command::load_inventory(&command::inventory_path(inventory))?;
+            global.select = select(&c, &hosts)?;
+            command::lifecycle::start(c, &global).await
         }
-        Command::Stop { inventory } => {
-            command::lifecycle::stop(
-                command::load_inventory(&command::inventory_path(inventory))?,
-                &global,
-            )
-            .await
+        Command::Stop { inventory, hosts } => {
+            let c = command::load_inventory(&command::inventory_path(inventory))?;
+            global.select = select(&c, &hosts)?;
+            command::lifecycle::stop(c, &global).await
         }
         Command::Check { inventory } => command::check(&command::inventory_path(inventory)),
     }

@@ -139,3 +139,29 @@ fn bad_flag_is_usage_error() {
     let out = sparkctl(&["deploy", "--parallel", "0"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn unknown_host_in_skip_or_limit_is_usage_error_before_anything() {
+    // Checked right after the inventory: before the (missing) tarball, and
+    // for every command that takes the flags.
+    let p = write_temp("select.toml", GOOD);
+    let inv = p.to_str().unwrap();
+    for cmd in ["deploy", "start", "stop", "restart", "status"] {
+        let out = sparkctl(&[cmd, inv, "--skip", "a,cc"]);
+        assert_eq!(out.status.code(), Some(2), "{}", cmd);
+        assert_eq!(
+            text(&out.stderr),
+            "error: --skip: no host named `cc` in the inventory\n  = help: did you mean `c`? the inventory's hosts are: a, b, c\n",
+            "{}",
+            cmd
+        );
+    }
+    let out = sparkctl(&[
+        "deploy", inv, "--limit", "a", "--limit", "b", "--skip", "a,b",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: --limit and --skip leave no host to work on\n"
+    );
+}

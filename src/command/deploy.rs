@@ -73,12 +73,15 @@ async fn deploy(
     args: &Args,
 ) -> Result<i32> {
     let c = &s.cluster;
+    // --limit/--skip: everything below plans, changes, starts and waits for
+    // these hosts only; files were rendered above for the whole cluster.
+    let hosts = s.hosts();
     s.progress.line("gathering facts");
     let facts = s.facts(Some(spark), zk, paths).await?;
 
     let mut plans: BTreeMap<String, HostPlan> = BTreeMap::new();
     let mut problems = Vec::new();
-    for h in &c.hosts {
+    for h in &hosts {
         let dists = plan::host_dists(h, spark, zk);
         let p = plan::plan_host(c, h, &dists, &files[&h.name], &facts[&h.name]);
         problems.extend(plan::preflight(c, h, &dists, &facts[&h.name], &p));
@@ -89,12 +92,18 @@ async fn deploy(
         // lock every running application out. Adopting the hosts' secret is
         // the operator's call (it means copying it here), so stop and say how.
         let conf = crate::layout::daemon_conf(c);
-        let holders: Vec<&str> = c
-            .hosts
+        let holders: Vec<&str> = facts
             .iter()
-            .filter(|h| facts[&h.name].files.contains_key(&conf))
-            .map(|h| h.name.as_str())
+            .filter(|(_, f)| f.files.contains_key(&conf))
+            .map(|(h, _)| h.as_str())
             .collect();
+        if holders.is_empty() && facts.len() < c.hosts.len() {
+            // A host left out may hold the secret this run cannot see.
+            problems.push(format!(
+                "{} does not exist, and a new secret is only made by a run that sees every host (hosts are left out by --limit/--skip); run once without them",
+                l.path.display()
+            ));
+        }
         if let Some(first) = holders.first() {
             problems.push(format!(
                 "{} does not exist, but host(s) {} already have the cluster's secret in {}; a new secret would cut off running applications\n    = help: copy it here: ssh root@{} \"sed -n 's/^spark.authenticate.secret //p' {}\" > {} && chmod 600 {}\n      (or, to replace the secret, remove {} on every host first)",
@@ -116,7 +125,7 @@ async fn deploy(
         );
     }
 
-    for h in &c.hosts {
+    for h in &hosts {
         s.progress
             .line(&format!("plan {}: {}", h.name, describe(&plans[&h.name])));
     }
@@ -135,8 +144,7 @@ async fn deploy(
     }
 
     // Files: upload, unpack, write, link; hosts in parallel.
-    let changing: Vec<Host> = c
-        .hosts
+    let changing: Vec<Host> = hosts
         .iter()
         .filter(|h| !plans[&h.name].files_unchanged())
         .cloned()
@@ -188,7 +196,7 @@ async fn deploy(
 
     if args.files_only {
         println!("Files deployed to cluster {} in {:.1} s (--files-only: no daemon was started or restarted)", c.name, s.progress.elapsed().as_secs_f64());
-        for h in &c.hosts {
+        for h in &hosts {
             let p = &plans[&h.name];
             let files = if p.files_unchanged() {
                 "no changes".to_string()
@@ -214,11 +222,14 @@ async fn deploy(
                 w = c.hosts.iter().map(|h| h.name.len()).max().unwrap_or(4)
             );
         }
+        for n in s.global.select.notices("its files and daemons") {
+            println!("Not done:    {}", n);
+        }
         return Ok(crate::diag::exit::OK);
     }
     // Daemons, in order, each phase verified before the next.
     let hosts_with = |d: Daemon, restart: bool| -> Vec<Host> {
-        c.hosts
+        hosts
             .iter()
             .filter(|h| {
                 let p = &plans[&h.name];
@@ -257,7 +268,7 @@ async fn deploy(
         .await?;
     }
     let orphans = |d: Daemon| -> Vec<Host> {
-        c.hosts
+        hosts
             .iter()
             .filter(|h| plans[&h.name].stop.contains(&d))
             .cloned()
@@ -304,6 +315,13 @@ async fn deploy(
 
     print_summary(s, &plans, &a).await;
     Ok(crate::diag::exit::OK)
+}
+
+/// What the summary and the dry run say for a host left out by --limit/--skip.
+const LEFT_OUT: &str = "left out (--limit/--skip): not checked, not changed";
+
+fn name_width(c: &Cluster) -> usize {
+    c.hosts.iter().map(|h| h.name.len()).max().unwrap_or(4)
 }
 
 /// One line: what the plan does on a host.
@@ -397,7 +415,10 @@ fn print_dry_run(
 ) {
     println!("Plan for cluster {} (dry run: nothing was changed)", c.name);
     for h in &c.hosts {
-        let p = &plans[&h.name];
+        let Some(p) = plans.get(&h.name) else {
+            println!("  {:w$}  {}", h.name, LEFT_OUT, w = name_width(c));
+            continue;
+        };
         println!(
             "  {:w$}  {}",
             h.name,
@@ -431,9 +452,20 @@ async fn print_summary(s: &Session, plans: &BTreeMap<String, HostPlan>, a: &heal
         s.progress.elapsed().as_secs_f64()
     );
     for h in &c.hosts {
-        println!("  {:w$}  {}", h.name, describe(&plans[&h.name]), w = w);
+        let what = plans.get(&h.name).map(describe);
+        println!(
+            "  {:w$}  {}",
+            h.name,
+            what.as_deref().unwrap_or(LEFT_OUT),
+            w = w
+        );
     }
-    let snap = health::probe(c).await;
+    for n in s.global.select.notices("its files and daemons") {
+        println!("Not done:    {}", n);
+    }
+    // Hosts left out are not probed again here: one unreachable host would
+    // cost a probe timeout for a line that cannot say anything new.
+    let snap = health::probe_among(c, &|h| s.selected(h)).await;
     println!("Master URL:  {}", c.master_url());
     let uis: Vec<String> = c
         .masters()
@@ -444,7 +476,14 @@ async fn print_summary(s: &Session, plans: &BTreeMap<String, HostPlan>, a: &heal
                 .find(|(n, _)| *n == h.name)
                 .and_then(|(_, r)| r.as_ref().ok())
                 .map(|m| m.status.clone())
-                .unwrap_or_else(|| "?".into());
+                .unwrap_or_else(|| {
+                    if s.selected(&h.name) {
+                        "?"
+                    } else {
+                        "not checked"
+                    }
+                    .into()
+                });
             format!(
                 "http://{}:{} ({})",
                 h.address, h.spark.master_webui_port, st

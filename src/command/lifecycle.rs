@@ -2,6 +2,10 @@
 //! operator's machine (no master-to-worker SSH). Start: ZooKeeper -> masters
 //! -> workers, each phase verified. Stop: workers -> masters -> ZooKeeper,
 //! each daemon waited for until its process has exited.
+//!
+//! With `--limit`/`--skip` only the selected hosts' daemons are started,
+//! stopped and waited for (see `Session::hosts`); the waits still judge the
+//! cluster whole where it matters (ZooKeeper quorum, one ALIVE master).
 
 use super::rolling::{self, RollOptions};
 use super::{Global, Session};
@@ -24,7 +28,7 @@ async fn start_all(s: &Session) -> Result<i32> {
     let c = &s.cluster;
     let facts = s.facts(None, None, &BTreeMap::new()).await?;
     let mut missing = Vec::new();
-    for h in &c.hosts {
+    for h in &s.hosts() {
         let f = &facts[&h.name];
         for d in Daemon::ALL.into_iter().filter(|d| d.runs_on(h)) {
             let root = layout::root_of(c, d);
@@ -38,10 +42,9 @@ async fn start_all(s: &Session) -> Result<i32> {
         bail!("{}", missing.join("\n"));
     }
     let not_running = |d: Daemon| -> Vec<Host> {
-        c.hosts
-            .iter()
+        s.hosts()
+            .into_iter()
             .filter(|h| d.runs_on(h) && !facts[&h.name].running.contains_key(&d))
-            .cloned()
             .collect()
     };
     for d in plan::start_order() {
@@ -70,6 +73,7 @@ async fn start_all(s: &Session) -> Result<i32> {
         s.progress.elapsed().as_secs_f64(),
         c.master_url()
     );
+    left_out(s);
     Ok(exit::OK)
 }
 
@@ -83,7 +87,7 @@ pub async fn stop(cluster: Cluster, global: &Global) -> Result<i32> {
 async fn stop_all(s: &Session) -> Result<i32> {
     let c = &s.cluster;
     for d in plan::stop_order() {
-        let hosts: Vec<Host> = c.hosts.iter().filter(|h| d.runs_on(h)).cloned().collect();
+        let hosts: Vec<Host> = s.hosts().into_iter().filter(|h| d.runs_on(h)).collect();
         if hosts.is_empty() {
             continue;
         }
@@ -109,7 +113,15 @@ async fn stop_all(s: &Session) -> Result<i32> {
         c.name,
         s.progress.elapsed().as_secs_f64()
     );
+    left_out(s);
     Ok(exit::OK)
+}
+
+/// The summary's reminder of hosts left out by --limit/--skip.
+fn left_out(s: &Session) {
+    for n in s.global.select.notices("its daemons") {
+        println!("Not done:    {}", n);
+    }
 }
 
 fn names(hosts: &[Host]) -> String {
@@ -144,10 +156,9 @@ async fn restart_rolling(s: &Session, roll: &RollOptions) -> Result<i32> {
     let c = &s.cluster;
     let facts = s.facts(None, None, &BTreeMap::new()).await?;
     let running = |d: Daemon, yes: bool| -> Vec<Host> {
-        c.hosts
-            .iter()
+        s.hosts()
+            .into_iter()
             .filter(|h| d.runs_on(h) && facts[&h.name].running.contains_key(&d) == yes)
-            .cloned()
             .collect()
     };
     // What is down is started first: a rolling restart needs a healthy cluster to roll.
@@ -173,5 +184,6 @@ async fn restart_rolling(s: &Session, roll: &RollOptions) -> Result<i32> {
         c.name,
         s.progress.elapsed().as_secs_f64()
     );
+    left_out(s);
     Ok(exit::OK)
 }

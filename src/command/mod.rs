@@ -6,6 +6,7 @@ pub mod deploy;
 pub mod ha;
 pub mod lifecycle;
 pub mod rolling;
+pub mod select;
 pub mod status;
 
 use crate::dist::{self, LocalDist, Product};
@@ -30,6 +31,8 @@ pub struct Global {
     pub quiet: bool,
     /// Remove another run's lock on the hosts (`--break-lock`).
     pub break_lock: bool,
+    /// `--limit` / `--skip`: the hosts this run works on (default: all).
+    pub select: select::Selection,
 }
 
 /// Load the inventory; errors are user errors (exit 2).
@@ -68,14 +71,28 @@ pub struct Session {
     pub global: Global,
     /// Set while this run holds the lock on every host.
     lock: Option<crate::lock::Owner>,
+    /// Hosts left out by --limit/--skip whose probes timed out: not probed
+    /// again in this run (see `probe`).
+    unanswered: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl Session {
+    /// Connect to the selected hosts (`global.select`; all by default).
+    /// Hosts left out get no connection: nothing may index `conns` by them.
     pub async fn open(cluster: Cluster, global: &Global) -> Result<Session> {
-        let names: Vec<&str> = cluster.hosts.iter().map(|h| h.name.as_str()).collect();
+        let hosts: Vec<&Host> = cluster
+            .hosts
+            .iter()
+            .filter(|h| global.select.includes(&h.name))
+            .collect();
+        let names: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
         let progress = Progress::new(&names, global.quiet);
-        progress.line(&format!("connecting to {} hosts", cluster.hosts.len()));
-        let hosts: Vec<&Host> = cluster.hosts.iter().collect();
+        // Said first, so an operator reading the log sees at once that this
+        // run does not cover the whole cluster.
+        for n in global.select.notices("its files and daemons") {
+            progress.line(&n);
+        }
+        progress.line(&format!("connecting to {} hosts", hosts.len()));
         let conns = exec::connect_all(&cluster, &hosts, &global.connect, global.parallel).await?;
         let conns = conns.into_iter().map(|c| (c.host.clone(), c)).collect();
         Ok(Session {
@@ -84,6 +101,7 @@ impl Session {
             progress,
             global: global.clone(),
             lock: None,
+            unanswered: Default::default(),
         })
     }
 
@@ -106,7 +124,7 @@ impl Session {
         let name = self.cluster.name.clone();
         let force = self.global.break_lock;
         let results = self
-            .each_host(self.cluster.hosts.clone(), |conn, _host, _bar| {
+            .each_host(self.hosts(), |conn, _host, _bar| {
                 let (name, me) = (name.clone(), me.clone());
                 async move {
                     let mut o = parse_outcome(
@@ -174,6 +192,63 @@ impl Session {
         &self.conns[host]
     }
 
+    /// The hosts this run works on (`--limit`/`--skip`), in inventory order.
+    pub fn hosts(&self) -> Vec<Host> {
+        self.cluster
+            .hosts
+            .iter()
+            .filter(|h| self.selected(&h.name))
+            .cloned()
+            .collect()
+    }
+
+    /// Is `name` one of the hosts this run works on?
+    pub fn selected(&self, name: &str) -> bool {
+        self.global.select.includes(name)
+    }
+
+    /// Probe the whole cluster for a wait (`health::probe`). Hosts left out
+    /// by --limit/--skip are probed too: the quorum or the ALIVE master may
+    /// be on them. But one whose probe timed out is not probed again in
+    /// this run and is reported down: an unreachable host would otherwise
+    /// add a probe timeout (1.5 s) to every poll of every wait. Selected
+    /// hosts are always probed: they are what the waits wait for.
+    pub async fn probe(&self) -> health::Snapshot {
+        let gone = self
+            .unanswered
+            .lock()
+            .map(|g| g.clone())
+            .unwrap_or_default();
+        let mut snap = health::probe_among(&self.cluster, &|h| !gone.contains(h)).await;
+        let timed_out = |e: &str| e.starts_with("no answer within");
+        if let Ok(mut g) = self.unanswered.lock() {
+            for (h, m) in &snap.zookeeper {
+                if matches!(m, ZkMode::Down(e) if timed_out(e)) && !self.selected(h) {
+                    g.insert(h.clone());
+                }
+            }
+            for (h, r) in &snap.masters {
+                if matches!(r, Err(e) if timed_out(e)) && !self.selected(h) {
+                    g.insert(h.clone());
+                }
+            }
+        }
+        // Keep the snapshot whole (one entry per daemon, inventory order):
+        // quorum arithmetic and messages count the whole ensemble.
+        let why = "no answer earlier in this run (left out by --limit/--skip)";
+        let order = |n: &str| self.cluster.hosts.iter().position(|h| h.name == n);
+        for h in self.cluster.zk_hosts().filter(|h| gone.contains(&h.name)) {
+            snap.zookeeper
+                .push((h.name.clone(), ZkMode::Down(why.into())));
+        }
+        for h in self.cluster.masters().filter(|h| gone.contains(&h.name)) {
+            snap.masters.push((h.name.clone(), Err(why.into())));
+        }
+        snap.zookeeper.sort_by_key(|(n, _)| order(n));
+        snap.masters.sort_by_key(|(n, _)| order(n));
+        snap
+    }
+
     pub async fn close(mut self) {
         self.release_lock().await;
         // Closing waits for each SSH master to exit: do it for all at once.
@@ -219,7 +294,7 @@ impl Session {
         Ok(ok.into_iter().map(|(_, n, v)| (n, v)).collect())
     }
 
-    /// Facts of every host, in one round trip each.
+    /// Facts of every selected host (`--limit`/`--skip`), in one round trip each.
     pub async fn facts(
         &self,
         spark: Option<&LocalDist>,
@@ -227,8 +302,7 @@ impl Session {
         files: &BTreeMap<String, Vec<String>>,
     ) -> Result<BTreeMap<String, HostFacts>> {
         let scripts: BTreeMap<String, String> = self
-            .cluster
-            .hosts
+            .hosts()
             .iter()
             .map(|h| {
                 let dists = spark
@@ -247,7 +321,7 @@ impl Session {
             .collect();
         let scripts = Arc::new(scripts);
         let out = self
-            .each_host(self.cluster.hosts.clone(), |conn, host, _bar| {
+            .each_host(self.hosts(), |conn, host, _bar| {
                 let scripts = scripts.clone();
                 async move {
                     let o = conn.run("gather facts", &scripts[&host.name]).await?;
@@ -333,7 +407,8 @@ impl Session {
     /// Last log lines of `daemon` on each host, for an error message.
     pub async fn log_tails(&self, daemon: Daemon, hosts: &[&Host]) -> String {
         let mut out = String::new();
-        for h in hosts {
+        // Hosts left out by --limit/--skip have no connection.
+        for h in hosts.iter().filter(|h| self.conns.contains_key(&h.name)) {
             if let Ok(o) = self
                 .conn(&h.name)
                 .run_status("read log", &steps::log_tail(h, daemon, 15))
@@ -358,7 +433,8 @@ impl Session {
     /// no one.
     async fn fail_if_exited(&self, daemon: Daemon, hosts: &[&Host]) -> Result<()> {
         let mut dead = Vec::new();
-        for h in hosts {
+        // Hosts left out by --limit/--skip have no connection, and are not waited for.
+        for h in hosts.iter().filter(|h| self.conns.contains_key(&h.name)) {
             let script = format!(
                 "p=$(cat {pf} 2>/dev/null); if {ours}; then echo alive; fi",
                 pf = crate::shell::quote(&layout::pid_file(h, daemon)),
@@ -386,19 +462,26 @@ impl Session {
         );
     }
 
-    /// Wait until ZooKeeper on every ZK host serves, with exactly one leader.
+    /// Wait until ZooKeeper on every selected ZK host serves, with exactly
+    /// one leader and a majority of the whole ensemble serving (with
+    /// `--skip`, the servers left out may be down: two of three are a quorum).
     pub async fn wait_zookeeper(&self, deadline: Duration) -> Result<()> {
         let t0 = Instant::now();
         let mut next_check = EXIT_CHECK;
         loop {
-            let snap = health::probe(&self.cluster).await;
+            let snap = self.probe().await;
             let leaders = snap
                 .zookeeper
                 .iter()
                 .filter(|(_, m)| matches!(m, ZkMode::Leader | ZkMode::Standalone))
                 .count();
             let serving = snap.zookeeper.iter().filter(|(_, m)| m.serving()).count();
-            if leaders == 1 && serving == snap.zookeeper.len() {
+            let selected_serving = snap
+                .zookeeper
+                .iter()
+                .all(|(h, m)| m.serving() || !self.selected(h));
+            // Without --limit/--skip this is "every server serving".
+            if leaders == 1 && serving * 2 > snap.zookeeper.len() && selected_serving {
                 let modes: Vec<String> = snap
                     .zookeeper
                     .iter()
@@ -425,7 +508,7 @@ impl Session {
                 let bad: Vec<&Host> = snap
                     .zookeeper
                     .iter()
-                    .filter(|(_, m)| !m.serving())
+                    .filter(|(h, m)| !m.serving() && self.selected(h))
                     .filter_map(|(h, _)| self.cluster.host(h))
                     .collect();
                 let states: Vec<String> = snap
@@ -444,7 +527,9 @@ impl Session {
         }
     }
 
-    /// Wait until exactly one master is ALIVE and every other is STANDBY.
+    /// Wait until exactly one master is ALIVE and every other is STANDBY
+    /// (with `--limit`/`--skip`: every selected one; a master left out is
+    /// not waited for, but counts when it is the ALIVE one).
     pub async fn wait_masters(&self, deadline: Duration) -> Result<String> {
         self.wait_masters_among(None, deadline).await
     }
@@ -459,7 +544,7 @@ impl Session {
         let t0 = Instant::now();
         let mut next_check = EXIT_CHECK;
         loop {
-            let snap = health::probe(&self.cluster).await;
+            let snap = self.probe().await;
             let states: Vec<(String, String)> = snap
                 .masters
                 .iter()
@@ -478,8 +563,10 @@ impl Session {
                 .filter(|(_, s)| s == "ALIVE")
                 .map(|(h, _)| h)
                 .collect();
-            let standby = states.iter().filter(|(_, s)| s == "STANDBY").count();
-            if alive.len() == 1 && standby + 1 == states.len() {
+            let settled = states
+                .iter()
+                .all(|(h, s)| s == "ALIVE" || s == "STANDBY" || !self.selected(h));
+            if alive.len() == 1 && settled {
                 let desc: Vec<String> =
                     states.iter().map(|(h, s)| format!("{} {}", h, s)).collect();
                 self.progress.line(&format!(
@@ -501,7 +588,7 @@ impl Session {
             if t0.elapsed() > deadline {
                 let bad: Vec<&Host> = states
                     .iter()
-                    .filter(|(_, s)| s != "ALIVE" && s != "STANDBY")
+                    .filter(|(h, s)| s != "ALIVE" && s != "STANDBY" && self.selected(h))
                     .filter_map(|(h, _)| self.cluster.host(h))
                     .collect();
                 let desc: Vec<String> = states
@@ -537,8 +624,8 @@ impl Session {
         let t0 = Instant::now();
         let mut next_check = EXIT_CHECK;
         loop {
-            let snap = health::probe(&self.cluster).await;
-            let a = health::assess(&self.cluster, &snap);
+            let snap = self.probe().await;
+            let a = health::assess_among(&self.cluster, &snap, &|h| self.selected(h));
             let done = match only {
                 None => a.level == Level::Healthy,
                 Some(names) => {
@@ -562,7 +649,7 @@ impl Session {
             let missing: Vec<&Host> = self
                 .cluster
                 .workers()
-                .filter(|w| only.is_none_or(|o| o.contains(&w.name)))
+                .filter(|w| only.is_none_or(|o| o.contains(&w.name)) && self.selected(&w.name))
                 .filter(|w| {
                     a.problems
                         .iter()

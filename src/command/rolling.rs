@@ -67,14 +67,19 @@ impl Session {
         let running: Vec<String> = self
             .cluster
             .masters()
-            .filter(|h| facts[&h.name].running.contains_key(&Daemon::Master))
+            .filter(|h| {
+                // Facts cover the selected hosts only (--limit/--skip).
+                facts
+                    .get(&h.name)
+                    .is_some_and(|f| f.running.contains_key(&Daemon::Master))
+            })
             .map(|h| h.name.clone())
             .collect();
         // Followers first, the leader last: restarting the leader forces one
         // leader election (a moment in which the others refuse requests);
         // doing it last means exactly one.
         let mut hosts = hosts;
-        let snap = health::probe(&self.cluster).await;
+        let snap = self.probe().await;
         let leader: Option<String> = snap
             .zookeeper
             .iter()
@@ -82,6 +87,7 @@ impl Session {
             .map(|(h, _)| h.clone());
         hosts.sort_by_key(|h| Some(&h.name) == leader.as_ref());
         for h in hosts {
+            self.keeps_quorum_without(&h).await?;
             self.progress.line(&format!(
                 "restarting zookeeper on {} (one server at a time: the quorum stays up)",
                 h.name
@@ -92,6 +98,43 @@ impl Session {
             self.revive_masters(&running).await?;
         }
         Ok(())
+    }
+
+    /// Refuse to stop the ZooKeeper server on `h` if the others serving now
+    /// are no majority of the whole ensemble. Without --limit/--skip every
+    /// server was just seen serving, so this always passes; with a server
+    /// left out (say hostc is down and skipped), restarting one of the two
+    /// left would take the quorum down, and with it the ALIVE master (Spark
+    /// masters exit when their ZooKeeper connection is suspended).
+    async fn keeps_quorum_without(&self, h: &Host) -> Result<()> {
+        let snap = self.probe().await;
+        let total = snap.zookeeper.len();
+        let others: Vec<&str> = snap
+            .zookeeper
+            .iter()
+            .filter(|(n, m)| *n != h.name && m.serving())
+            .map(|(n, _)| n.as_str())
+            .collect();
+        // A one-server "ensemble" cannot stay up across its own restart
+        // whatever we do: only refuse where the others could carry it.
+        if others.len() * 2 > total || total.saturating_sub(1) * 2 <= total {
+            return Ok(());
+        }
+        let down: Vec<&str> = snap
+            .zookeeper
+            .iter()
+            .filter(|(n, m)| *n != h.name && !m.serving())
+            .map(|(n, _)| n.as_str())
+            .collect();
+        bail!(
+            "restarting zookeeper on {} would leave {} of {} servers serving (not serving: {}): the ensemble would lose its quorum and the masters their leader election; zookeeper on {} was not restarted\n  = help: bring {} back first (then run without --skip/--limit), or run `sparkctl deploy --files-only` now and deploy again once it is back",
+            h.name,
+            others.len(),
+            total,
+            down.join(", "),
+            h.name,
+            down.join(", ")
+        );
     }
 
     /// Start again any inventory master whose process is gone, and wait for
@@ -111,7 +154,10 @@ impl Session {
             .cluster
             .masters()
             .filter(|h| {
-                only.contains(&h.name) && !facts[&h.name].running.contains_key(&Daemon::Master)
+                only.contains(&h.name)
+                    && facts
+                        .get(&h.name)
+                        .is_some_and(|f| !f.running.contains_key(&Daemon::Master))
             })
             .cloned()
             .collect();
@@ -137,7 +183,7 @@ impl Session {
         if hosts.is_empty() {
             return Ok(());
         }
-        let snap = health::probe(&self.cluster).await;
+        let snap = self.probe().await;
         let alive: Vec<String> = snap
             .masters
             .iter()

@@ -3,7 +3,13 @@
 //! at once, with a short timeout: no SSH, so it answers in well under a
 //! second and never hangs on a dead host. Exit status: 0 healthy,
 //! 3 degraded, 4 down.
+//!
+//! With `--limit`/`--skip`, hosts left out are not probed at all (an
+//! unreachable host costs no timeout); the verdict covers the daemons of the
+//! hosts checked, with ZooKeeper's quorum still counted against the whole
+//! ensemble (a server not probed counts as not serving).
 
+use super::select::Selection;
 use crate::diag::exit;
 use crate::health::{self, Level};
 use crate::inventory::Cluster;
@@ -31,14 +37,21 @@ struct Report<'a> {
     zookeeper_quorum: bool,
     daemons: Vec<Row>,
     problems: Vec<String>,
+    /// Hosts left out by --limit/--skip: not probed, not judged.
+    skipped: Vec<String>,
 }
 
-pub async fn run(cluster: &Cluster, json: bool) -> Result<i32> {
-    let snap = health::probe(cluster).await;
-    let a = health::assess(cluster, &snap);
+pub async fn run(cluster: &Cluster, json: bool, sel: &Selection) -> Result<i32> {
+    for n in sel.notices("its daemons") {
+        eprintln!("{}", n);
+    }
+    let included = |h: &str| sel.includes(h);
+    let snap = health::probe_among(cluster, &included).await;
+    let a = health::assess_among(cluster, &snap, &included);
     // Workers' own UIs tell "running but not registered" from "not running".
     let worker_uis: Vec<_> = cluster
         .workers()
+        .filter(|h| sel.includes(&h.name))
         .map(|h| {
             let (a, p) = (h.address.clone(), h.spark.worker_webui_port);
             tokio::spawn(async move { health::http_get(&a, p, "/json/").await.is_ok() })
@@ -99,7 +112,11 @@ pub async fn run(cluster: &Cluster, json: bool) -> Result<i32> {
             detail,
         });
     }
-    for (h, up) in cluster.workers().zip(worker_up) {
+    for (h, up) in cluster
+        .workers()
+        .filter(|h| sel.includes(&h.name))
+        .zip(worker_up)
+    {
         let reg = alive.and_then(|m| {
             m.workers
                 .iter()
@@ -127,6 +144,23 @@ pub async fn run(cluster: &Cluster, json: bool) -> Result<i32> {
             detail,
         });
     }
+    for h in cluster.hosts.iter().filter(|h| !sel.includes(&h.name)) {
+        for (on, daemon) in [
+            (h.roles.zookeeper, "zookeeper"),
+            (h.roles.master, "master"),
+            (h.roles.worker, "worker"),
+        ] {
+            if on {
+                rows.push(Row {
+                    host: h.name.clone(),
+                    address: h.address.clone(),
+                    daemon,
+                    state: "skipped".into(),
+                    detail: "not checked (--limit/--skip)".into(),
+                });
+            }
+        }
+    }
     rows.sort_by(|x, y| {
         (
             cluster.hosts.iter().position(|h| h.name == x.host),
@@ -149,6 +183,7 @@ pub async fn run(cluster: &Cluster, json: bool) -> Result<i32> {
         zookeeper_quorum: a.zk_quorum,
         daemons: rows,
         problems: a.problems.clone(),
+        skipped: sel.left_out().iter().map(|s| s.to_string()).collect(),
     };
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -168,9 +203,14 @@ fn print_table(r: &Report) {
         Level::Degraded => "DEGRADED",
         Level::Down => "DOWN",
     };
+    let skipped = if r.skipped.is_empty() {
+        String::new()
+    } else {
+        format!("; not checked: {}", r.skipped.join(", "))
+    };
     println!(
-        "cluster {}: {} (HA: {}, workers {}/{})",
-        r.cluster, label, r.ha, r.workers_registered, r.workers_expected
+        "cluster {}: {} (HA: {}, workers {}/{}{})",
+        r.cluster, label, r.ha, r.workers_registered, r.workers_expected, skipped
     );
     println!("master URL: {}", r.master_url);
     let wh = r

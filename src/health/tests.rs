@@ -126,3 +126,66 @@ fn no_alive_master_is_down() {
     let a = assess(&cluster(), &s);
     assert_eq!(a.level, Level::Down);
 }
+
+// --limit/--skip: only the selected hosts' daemons are expected, but the
+// ZooKeeper quorum is counted against the whole ensemble.
+
+#[test]
+fn a_skipped_host_that_is_down_is_not_a_problem() {
+    // c down: its ZooKeeper does not answer and its worker is gone.
+    let mut s = healthy();
+    s.zookeeper[2].1 = ZkMode::Down("no answer within 1500 ms".into());
+    s.masters[0].1 = Ok(master_json("ALIVE", &[("a", "ALIVE"), ("b", "ALIVE")]));
+    assert_eq!(assess(&cluster(), &s).level, Level::Degraded);
+    let a = assess_among(&cluster(), &s, &|h| h != "c");
+    assert_eq!(a.level, Level::Healthy, "{:?}", a.problems);
+    assert_eq!((a.workers_alive, a.workers_expected), (2, 2));
+    assert!(a.zk_quorum);
+}
+
+#[test]
+fn a_skipped_zookeeper_not_probed_counts_as_not_serving() {
+    // `status --skip b,c` probes only a: 1 of 3 cannot be a quorum.
+    let mut s = healthy();
+    s.zookeeper.retain(|(h, _)| h == "a");
+    s.zookeeper[0].1 = ZkMode::Leader;
+    s.masters.retain(|(h, _)| h == "a");
+    let a = assess_among(&cluster(), &s, &|h| h == "a");
+    assert!(!a.zk_quorum);
+    assert_eq!(a.level, Level::Down);
+    assert!(
+        a.problems
+            .iter()
+            .any(|p| p.starts_with("ZooKeeper has no quorum: 1 of 3 servers serving")),
+        "{:?}",
+        a.problems
+    );
+    // `--skip c` probes a and b: 2 of 3 are a quorum.
+    let mut s = healthy();
+    s.zookeeper.retain(|(h, _)| h != "c");
+    let a = assess_among(&cluster(), &s, &|h| h != "c");
+    assert!(a.zk_quorum);
+    assert_eq!(a.level, Level::Healthy, "{:?}", a.problems);
+}
+
+#[test]
+fn an_alive_master_on_a_skipped_host_is_the_alive_master() {
+    let mut s = healthy();
+    s.masters[0].1 = Ok(master_json(
+        "ALIVE",
+        &[("a", "ALIVE"), ("b", "ALIVE"), ("c", "ALIVE")],
+    ));
+    s.masters[1].1 = Err("connection refused".into());
+    // Only b selected: its master is down, which is a problem of b's.
+    let a = assess_among(&cluster(), &s, &|h| h == "b");
+    assert_eq!(a.alive_master.as_deref(), Some("a"));
+    assert_eq!(a.level, Level::Degraded);
+    assert_eq!(
+        a.problems,
+        vec!["master on b does not answer: connection refused"]
+    );
+    // Only c selected: a's ALIVE master lists c's worker; nothing is missing.
+    let a = assess_among(&cluster(), &s, &|h| h == "c");
+    assert_eq!(a.level, Level::Healthy, "{:?}", a.problems);
+    assert_eq!((a.workers_alive, a.workers_expected), (1, 1));
+}
