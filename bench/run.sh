@@ -24,7 +24,7 @@
 # PyPI into /var/cache/sparkctl-lab/bench-venv (created on first use).
 # Output: the machine, every tool's version, a table of medians (min-max) and
 # ratios; the raw numbers go to bench/results/<timestamp>.txt.
-# A full default run takes about 15 minutes on a 2-core machine (890 s measured), plus
+# A full default run takes about 16 minutes on a 2-core machine (971 s measured), plus
 # whatever time it waits for the lab lock.
 set -euo pipefail
 HERE=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
