@@ -91,14 +91,15 @@ umask 022
 # Leftovers of runs that died mid-download (the host lock makes this safe).
 rm -f {dest}.part.* {dir}/Fetch.*.java
 part={dest}.part.$$
-trap 'rm -f "$part" {dir}/Fetch.$$.java' EXIT INT TERM HUP
+jf={dir}/Fetch.$$.java
+trap 'rm -f "$part" "$jf"' EXIT INT TERM HUP
 url={url}
 if command -v curl >/dev/null 2>&1; then
   curl -fsSL --retry 3 --connect-timeout 20 -o "$part" "$url" || {{ echo "curl could not download $url" >&2; exit 5; }}
 elif command -v wget >/dev/null 2>&1; then
-  wget -q -T 20 -t 3 -O "$part" "$url" || {{ echo "wget could not download $url" >&2; exit 5; }}
+  wget -q -T 20 -O "$part" "$url" || {{ echo "wget could not download $url" >&2; exit 5; }}
 elif command -v {java} >/dev/null 2>&1; then
-  cat > {dir}/Fetch.$$.java <<'SPARKCTL_JAVA'
+  cat > "$jf" <<'SPARKCTL_JAVA'
 public class Fetch {{
   public static void main(String[] a) throws Exception {{
     try (var in = java.net.URI.create(a[0]).toURL().openStream()) {{
@@ -107,7 +108,7 @@ public class Fetch {{
   }}
 }}
 SPARKCTL_JAVA
-  {java} {dir}/Fetch.$$.java "$url" "$part" || {{ echo "neither curl nor wget is installed, and Java could not download $url either (Java 11+ runs Fetch.java): install curl or wget on this host" >&2; exit 5; }}
+  {java} "$jf" "$url" "$part" || {{ echo "neither curl nor wget is installed, and Java could not download $url either (Java 11+ runs Fetch.java): install curl or wget on this host" >&2; exit 5; }}
 else
   echo "cannot download $url on this host: neither curl nor wget (nor java) is installed; install curl or wget, or remove fetch = \"hosts\" to push the tarball from the operator" >&2
   exit 6
@@ -586,6 +587,58 @@ mod tests {
                 .trim(),
             format!("sha512:{}", sha512)
         );
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// A host with neither curl nor wget: the Java source-file fetcher
+    /// downloads (Java is on every host sparkctl deploys to); with no Java
+    /// either, the step fails saying what to install.
+    #[test]
+    fn fetch_falls_back_to_java_then_explains() {
+        use crate::inventory::{Checksum, HashAlgo};
+        let d = tmpdir("fetch-java");
+        let bin = format!("{}/bin", d);
+        std::fs::create_dir_all(&bin).unwrap();
+        // A PATH with only what the script needs besides a downloader.
+        for tool in ["sh", "mkdir", "rm", "cat", "mv", "cut", "sha256sum"] {
+            let out = run(&format!("command -v {}", tool));
+            let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            std::os::unix::fs::symlink(&path, format!("{}/{}", bin, tool)).unwrap();
+        }
+        let src = format!("{}/spark-4.3.0-bin-x.tar", d);
+        std::fs::write(&src, "tarball bytes").unwrap();
+        let sha = crate::dist::sha256_file(std::path::Path::new(&src)).unwrap();
+        let dist = fetched(
+            &format!("file://{}", src),
+            Checksum {
+                algo: HashAlgo::Sha256,
+                hex: sha,
+            },
+        );
+        let java = String::from_utf8_lossy(&run("command -v java").stdout)
+            .trim()
+            .to_string();
+        assert!(!java.is_empty(), "this test needs java on PATH");
+        let with_path = |java: &str| {
+            std::process::Command::new(format!("{}/sh", bin))
+                .arg("-c")
+                .arg(fetch(&format!("{}/root", d), &dist, java))
+                .env("PATH", &bin)
+                .output()
+                .unwrap()
+        };
+        let out = with_path(&java);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got = std::fs::read_to_string(layout::uploaded_tarball(&format!("{}/root", d), &dist));
+        assert_eq!(got.unwrap(), "tarball bytes");
+        let out = with_path("/nonexistent/bin/java");
+        assert_eq!(out.status.code(), Some(6));
+        assert!(String::from_utf8_lossy(&out.stderr)
+            .contains("neither curl nor wget (nor java) is installed"));
         std::fs::remove_dir_all(&d).unwrap();
     }
 
