@@ -241,4 +241,6 @@ fn hosts_fetch_from_a_mirror_and_verify_on_the_host() {
         Some(0),
         "the cluster is not healthy any more"
     );
+    drop(_mirror);
+    std::fs::remove_dir_all(&mirror_dir).unwrap();
 }
