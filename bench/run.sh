@@ -10,7 +10,8 @@
 #
 #   BENCH_REPS=3          repetitions per tool and scenario (default 3)
 #   BENCH_GROWTH_REPS=1   repetitions at 8 and 16 hosts in scenario 6b (default 1)
-#   BENCH_SCENARIOS=1,2,3,4,5,6   which scenarios to run (default all)
+#   BENCH_SCENARIOS=1,2,3,4,5,6,7 which scenarios to run (default all)
+#   BENCH_DIST_RATE=1gbit the operator-link cap (tc tbf rate) in scenario 7
 #   SPARKCTL=path         the sparkctl binary (default target/release/sparkctl;
 #                         built with `cargo build --release` first if missing)
 #
@@ -23,7 +24,7 @@
 # PyPI into /var/cache/sparkctl-lab/bench-venv (created on first use).
 # Output: the machine, every tool's version, a table of medians (min-max) and
 # ratios; the raw numbers go to bench/results/<timestamp>.txt.
-# A full default run takes about 15 minutes on a 2-core machine (890 s measured), plus
+# A full default run takes about 16 minutes on a 2-core machine (971 s measured), plus
 # whatever time it waits for the lab lock.
 set -euo pipefail
 HERE=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
@@ -32,7 +33,8 @@ source "$HERE/lib/common.sh"
 
 REPS=${BENCH_REPS:-3}
 GROWTH_REPS=${BENCH_GROWTH_REPS:-1}
-SCENARIOS=${BENCH_SCENARIOS:-1,2,3,4,5,6}
+SCENARIOS=${BENCH_SCENARIOS:-1,2,3,4,5,6,7}
+DIST_RATE=${BENCH_DIST_RATE:-1gbit}
 SPARKCTL_SRC=${SPARKCTL:-$ROOT/target/release/sparkctl}
 LOCK=/tmp/sparkctl-lab.flock
 CHANGE_TIMEOUT=60   # scenario 5: a sparkctl run still going after this is stopped (shell needs ~11 s)
@@ -76,6 +78,9 @@ T_START=$EPOCHREALTIME
 finish() {
     set +e
     local n
+    # Scenario 7's link cap and mirror must never outlive the run.
+    [ -n "${TC_SET:-}" ] && tc qdisc del dev sparklab0 root 2>/dev/null
+    [ -n "${MIRROR_PID:-}" ] && kill "$MIRROR_PID" 2>/dev/null
     n=$(wc -l <"$LAB_STATE/hosts" 2>/dev/null || echo 0)
     if [ "${n:-0}" -gt 3 ]; then
         log "bringing the lab back to 3 hosts"
@@ -497,6 +502,67 @@ if want 6; then
     log "lab down; lab up 3"
     timed "$LAB" down >/dev/null 2>&1 || true
     info note-6-down "lab down with 32 hosts holding Spark: $SECS s"
+    "$LAB" up 3 >/dev/null
+fi
+
+# ================================================ 7: distribution to 8 hosts
+# The same 408 MiB to 8 empty sshd-only hosts with the operator's link
+# capped (tc tbf on the bridge's operator side, sparklab0: it carries what
+# the operator sends to hosts; host-to-host traffic is forwarded between
+# bridge ports and never queued there). sparkctl deploy --files-only, push
+# (the default: 8 copies over SSH through the cap) against fetch = "hosts"
+# from a mirror (python3 -m http.server) in a 9th host's network namespace,
+# whose own link is NOT capped: it carries the 8 copies instead.
+if want 7; then
+    echo "== 7: distribution to 8 hosts, operator link capped at $DIST_RATE =="
+    command -v tc >/dev/null || die "missing command tc (iproute2)"
+    clean_hosts
+    "$LAB" up 9 >/dev/null
+    mapfile -t H < <(lab_hosts)
+    [ "${#H[@]}" -ge 9 ] || die "lab up 9 gave ${#H[@]} hosts"
+    mirror_ip=$(lab_ip "${H[8]}")
+    spark_sha=$(sha256sum <"$SPARK_TAR" | cut -c1-64)
+    for mode in push fetch; do
+        {
+            printf '[cluster]\nname = "bench"\nha = "none"\n\n[ssh]\nconfig_file = "%s"\nuser = "root"\n\n[spark]\n' "$LAB_SSH_CONFIG"
+            if [ $mode = push ]; then
+                printf 'tarball = "%s"\n' "$SPARK_TAR"
+            else
+                printf 'url = "http://%s:8099/%s"\nsha256 = "%s"\nfetch = "hosts"\n' "$mirror_ip" "$(basename "$SPARK_TAR")" "$spark_sha"
+            fi
+            printf 'worker_cores = 2\nworker_memory = "1g"\ndaemon_memory = "256m"\n'
+            for ((i = 0; i < 8; i++)); do
+                if [ $i = 0 ]; then roles='["master", "worker"]'; else roles='["worker"]'; fi
+                printf '\n[[host]]\nname = "%s"\naddress = "%s"\nroles = %s\n' "${H[$i]}" "$(lab_ip "${H[$i]}")" "$roles"
+            done
+        } >"$WORK/inv7-$mode.toml"
+    done
+    ip netns exec "sparklab-${H[8]}" python3 -m http.server 8099 --bind "$mirror_ip" --directory "$DIST" >"$LOGS/s7-mirror.log" 2>&1 &
+    MIRROR_PID=$!
+    for _ in $(seq 50); do (exec 3<>"/dev/tcp/$mirror_ip/8099") 2>/dev/null && break; sleep 0.1; done
+    tc qdisc replace dev sparklab0 root tbf rate "$DIST_RATE" burst 1mb latency 200ms
+    TC_SET=1
+    info note-7-setup "operator link: tc tbf rate $DIST_RATE on sparklab0; mirror: python3 -m http.server in ${H[8]}'s netns ($mirror_ip, link not capped); 8 hosts ${H[0]}..${H[7]}, --files-only, empty hosts each run"
+    tx() { cat /sys/class/net/sparklab0/statistics/tx_bytes; }
+    for rep in $(seq "$REPS"); do
+        for mode in push fetch; do
+            clean_hosts
+            label=s7-$mode-$rep
+            tx0=$(tx); m0=$(cat "/sys/class/net/sl-${H[8]}/statistics/rx_bytes")
+            # The mirror host's bridge-side veth: its rx is what the mirror sent.
+            if timed run_sparkctl "$label" deploy "$WORK/inv7-$mode.toml" --files-only; then st=ok; else st=fail; fi
+            mib=$(awk -v a="$tx0" -v b="$(tx)" 'BEGIN { printf "%.1f", (b - a) / 1048576 }')
+            mmib=$(awk -v a="$m0" -v b="$(cat "/sys/class/net/sl-${H[8]}/statistics/rx_bytes")" 'BEGIN { printf "%.1f", (b - a) / 1048576 }')
+            if [ $mode = push ]; then tool=push; else tool=sparkctl; fi
+            record 7-dist-8 "$tool" "$rep" "$SECS" "$st" "$mode: $mib MiB over the operator link, $mmib MiB from the mirror"
+            info "note-7-$mode-$rep" "$mode: $SECS s, $mib MiB crossed the operator link, $mmib MiB left the mirror host"
+        done
+    done
+    tc qdisc del dev sparklab0 root; TC_SET=
+    kill "$MIRROR_PID" 2>/dev/null; wait "$MIRROR_PID" 2>/dev/null || true; MIRROR_PID=
+    clean_hosts
+    log "lab down; lab up 3"
+    "$LAB" down >/dev/null 2>&1 || true
     "$LAB" up 3 >/dev/null
 fi
 

@@ -84,9 +84,23 @@ pub struct LocalDist {
     /// `spark-4.3.0-bin-hadoop3`: the versioned directory on hosts.
     pub dir_name: String,
     pub version: Option<Version>,
+    /// Bytes; 0 when hosts fetch the tarball themselves (unknown here).
     pub size: u64,
+    /// The sha256 hex, or for a host-fetched tarball given only a sha512,
+    /// `sha512:<hex>` (see `host_identity`).
     pub sha256: String,
     pub compression: Compression,
+    /// `fetch = "hosts"`: each host downloads and verifies it; `path` is then
+    /// only the file name and nothing is pushed from the operator.
+    pub fetch: Option<HostFetch>,
+}
+
+/// A tarball each host downloads itself (`fetch = "hosts"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostFetch {
+    pub url: String,
+    /// Verified on the host before the download is renamed into place.
+    pub checksum: Checksum,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,6 +142,9 @@ pub fn cache_dir() -> PathBuf {
 /// Resolve a source to a verified local file. `key` names the inventory key
 /// for messages (e.g. "[spark] tarball in inv.toml").
 pub fn resolve(product: Product, source: &Source, key: &str) -> Result<LocalDist> {
+    if let Source::HostUrl { url, checksum } = source {
+        return host_fetched(product, url, checksum, key);
+    }
     let (path, checksum) = match source {
         Source::Path { path, checksum } => {
             let meta = std::fs::metadata(path).map_err(|e| {
@@ -150,6 +167,7 @@ pub fn resolve(product: Product, source: &Source, key: &str) -> Result<LocalDist
             (path.clone(), checksum.clone())
         }
         Source::Url { url, checksum } => (download(url, checksum, key)?, Some(checksum.clone())),
+        Source::HostUrl { .. } => unreachable!("handled above"),
     };
     let file_name = path
         .file_name()
@@ -181,7 +199,57 @@ pub fn resolve(product: Product, source: &Source, key: &str) -> Result<LocalDist
         size,
         sha256,
         compression,
+        fetch: None,
     })
+}
+
+/// `fetch = "hosts"`: nothing is downloaded here (the operator may not even
+/// reach the URL); name, version and layout come from the URL's file name,
+/// the identity from the inventory's checksum. The size is unknown until a
+/// host has downloaded it, so it is 0 (see `LocalDist::size`).
+fn host_fetched(product: Product, url: &str, checksum: &Checksum, key: &str) -> Result<LocalDist> {
+    let file_name = url
+        .split(['?', '#'])
+        .next()
+        .and_then(|u| u.rsplit('/').next())
+        .unwrap_or_default()
+        .to_string();
+    let (dir_name, compression) = tarball_name(&file_name).ok_or_else(|| {
+        UsageError(format!(
+            "error: the {} URL {} does not end in a .tgz, .tar.gz or .tar file name (set by {})",
+            product.label(),
+            url,
+            key
+        ))
+    })?;
+    if dir_name.contains(|c: char| !(c.is_ascii_alphanumeric() || "._+-".contains(c))) {
+        bail!(UsageError(format!("error: tarball name `{}` has characters other than letters, digits and . _ + - (set by {})", file_name, key)));
+    }
+    Ok(LocalDist {
+        product,
+        version: Version::find_in(&dir_name),
+        path: PathBuf::from(&file_name),
+        file_name,
+        dir_name,
+        size: 0,
+        sha256: host_identity(checksum),
+        compression,
+        fetch: Some(HostFetch {
+            url: url.to_string(),
+            checksum: checksum.clone(),
+        }),
+    })
+}
+
+/// What a host-fetched tarball is known by (its stamp on the host, the plan's
+/// "installed?" test, daemon fingerprints): the sha256 when the inventory
+/// gives one, so switching between push and host fetch changes nothing on
+/// the hosts; else `sha512:<hex>`, which can never equal a sha256 stamp.
+pub fn host_identity(c: &Checksum) -> String {
+    match c.algo {
+        HashAlgo::Sha256 => c.hex.clone(),
+        HashAlgo::Sha512 => format!("sha512:{}", c.hex),
+    }
 }
 
 /// Check `path` against `want`; returns the file's sha256 (computed in the same pass).
@@ -346,7 +414,9 @@ impl LocalDist {
     pub fn assumed(product: Product, source: &Source) -> Option<LocalDist> {
         let path = match source {
             Source::Path { path, .. } => path.clone(),
-            Source::Url { url, .. } => PathBuf::from(url.rsplit('/').next()?),
+            Source::Url { url, .. } | Source::HostUrl { url, .. } => {
+                PathBuf::from(url.rsplit('/').next()?)
+            }
         };
         let file_name = path.file_name()?.to_string_lossy().into_owned();
         let (dir_name, compression) = tarball_name(&file_name)?;
@@ -359,6 +429,13 @@ impl LocalDist {
             size: 0,
             sha256: "0".repeat(64),
             compression,
+            fetch: match source {
+                Source::HostUrl { url, checksum } => Some(HostFetch {
+                    url: url.clone(),
+                    checksum: checksum.clone(),
+                }),
+                _ => None,
+            },
         })
     }
 }
@@ -482,6 +559,49 @@ mod tests {
         assert!(err.starts_with("error: Spark tarball /nonexistent/spark.tgz cannot be read: No such file or directory"), "{}", err);
         assert!(
             err.contains("set by [spark] tarball in inv.toml"),
+            "{}",
+            err
+        );
+    }
+
+    #[test]
+    fn host_fetch_touches_nothing_on_the_operator() {
+        let c512 = Checksum {
+            algo: HashAlgo::Sha512,
+            hex: "e".repeat(128),
+        };
+        // An unreachable host name: resolving must not try to download.
+        let src = Source::HostUrl {
+            url: "http://mirror.invalid/dist/spark-4.3.0-bin-hadoop3.tgz?x=1".into(),
+            checksum: c512.clone(),
+        };
+        let d = resolve(Product::Spark, &src, "x").unwrap();
+        assert_eq!(d.file_name, "spark-4.3.0-bin-hadoop3.tgz");
+        assert_eq!(d.dir_name, "spark-4.3.0-bin-hadoop3");
+        assert_eq!(d.compression, Compression::Gzip);
+        assert_eq!(d.version.unwrap().to_string(), "4.3.0");
+        assert_eq!(d.size, 0);
+        assert_eq!(d.sha256, format!("sha512:{}", "e".repeat(128)));
+        assert_eq!(d.fetch.unwrap().checksum, c512);
+        // With a sha256 the identity is the same as for a pushed tarball,
+        // so switching modes reinstalls nothing.
+        let c256 = Checksum {
+            algo: HashAlgo::Sha256,
+            hex: "a".repeat(64),
+        };
+        assert_eq!(host_identity(&c256), "a".repeat(64));
+        let err = resolve(
+            Product::Spark,
+            &Source::HostUrl {
+                url: "http://m/download".into(),
+                checksum: c256,
+            },
+            "[spark] in inv.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("does not end in a .tgz, .tar.gz or .tar"),
             "{}",
             err
         );

@@ -265,7 +265,13 @@ pub fn plan_host(
         let root = root_for(cluster, d).to_string();
         let tree = layout::tree(&root, d);
         if facts.stamps.get(&tree) != Some(&d.sha256) {
-            let uploaded = facts.uploaded.get(&layout::uploaded_tarball(&root, d)) == Some(&d.size);
+            // A kept tarball is reused when it has the expected size; a
+            // host-fetched one has no size known here, but it was verified
+            // before it got its name, and unpacking re-verifies it.
+            let uploaded = facts
+                .uploaded
+                .get(&layout::uploaded_tarball(&root, d))
+                .is_some_and(|n| d.fetch.is_some() || *n == d.size);
             plan.installs.push(Install {
                 dist: (*d).clone(),
                 root: root.clone(),

@@ -1229,6 +1229,7 @@ fn local_dist(product: Product, tarball: &Path) -> LocalDist {
         size: std::fs::metadata(tarball).unwrap().len(),
         sha256: sparkctl::dist::sha256_file(tarball).unwrap(),
         compression,
+        fetch: None,
     }
 }
 

@@ -30,7 +30,13 @@ SCENARIOS = [
     ("6b-noop-files-16", "6b no-op file steps, 16 hosts", "shell", "(growth)", None),
     ("6b-noop-files-32", "6b no-op file steps, 32 hosts", "shell", "< 3 s", lambda sc, sh, an: sc < 3.0),
     ("6b-noop-files-32-kex", "6b same, ssh KexAlgorithms curve25519-sha256 (info)", "shell", "(info)", None),
+    # sparkctl column: fetch = "hosts" from a mirror; peer column: sparkctl's default push.
+    ("7-dist-8", "7 408 MiB to 8 hosts, operator link capped (sparkctl fetch=hosts vs push)", "push",
+     "faster than push", lambda sc, sh, an: sh and sc < sh),
 ]
+
+# Scenarios whose peer column is not the shell deploy: scenario id -> tool.
+PEER_TOOL = {"7-dist-8": "push"}
 
 
 def load(path):
@@ -79,7 +85,8 @@ def rows(runs):
         if not tools:
             continue
         sc_tool = "sparkctl"
-        sc, sh, an, py = (runs.get((sid, t), []) for t in (sc_tool, "shell", "ansible", "pyinfra"))
+        peer = PEER_TOOL.get(sid, "shell")
+        sc, sh, an, py = (runs.get((sid, t), []) for t in (sc_tool, peer, "ansible", "pyinfra"))
         msc, msh, man = median(sc), median(sh), median(an)
         r_sh = f"{msc / msh:.2f}x" if msc and msh else "-"
         r_an = f"{msc / man:.2f}x" if msc and man else "-"

@@ -155,7 +155,21 @@ async fn deploy(
         let run_as = c.run_as.clone();
         async move {
             for i in &p.installs {
-                if i.upload {
+                if i.upload && i.dist.fetch.is_some() {
+                    // fetch = "hosts": the host downloads and verifies it.
+                    bar.step(&format!("fetch {}", i.dist.file_name));
+                    let java = host
+                        .spark
+                        .java_home
+                        .as_ref()
+                        .map(|j| format!("{}/bin/java", j))
+                        .unwrap_or_else(|| "java".into());
+                    conn.run(
+                        &format!("fetch {}", i.dist.file_name),
+                        &steps::fetch(&i.root, &i.dist, &java),
+                    )
+                    .await?;
+                } else if i.upload {
                     bar.upload(&i.dist.file_name, i.dist.size);
                     let b = bar.clone();
                     conn.run_with_file(
@@ -328,12 +342,14 @@ fn name_width(c: &Cluster) -> usize {
 pub fn describe(p: &HostPlan) -> String {
     let mut parts = Vec::new();
     for i in &p.installs {
-        if i.upload {
-            parts.push(format!(
+        match (&i.dist.fetch, i.upload) {
+            (Some(f), true) => parts.push(format!("fetch {} on the host", f.url)),
+            (None, true) => parts.push(format!(
                 "upload {} ({} MiB)",
                 i.dist.file_name,
                 i.dist.size / (1 << 20)
-            ));
+            )),
+            _ => {}
         }
         parts.push(format!("unpack {}", i.dist.dir_name));
     }
@@ -369,10 +385,21 @@ pub fn describe(p: &HostPlan) -> String {
 
 fn describe_files(p: &HostPlan) -> String {
     let n = p.installs.len();
-    let up = p.installs.iter().filter(|i| i.upload).count();
+    let fetched = p
+        .installs
+        .iter()
+        .filter(|i| i.upload && i.dist.fetch.is_some())
+        .count();
+    let up = p.installs.iter().filter(|i| i.upload).count() - fetched;
+    // "fetched" only appears with fetch = "hosts": default output unchanged.
+    let fetched = match fetched {
+        0 => String::new(),
+        k => format!("{} fetched by the host, ", k),
+    };
     format!(
-        "files ready ({} uploaded, {} unpacked, {} written)",
+        "files ready ({} uploaded, {}{} unpacked, {} written)",
         up,
+        fetched,
         n,
         p.writes.len()
     )

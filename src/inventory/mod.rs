@@ -96,6 +96,10 @@ pub enum Source {
     },
     /// Downloaded once into the local cache and verified against `checksum`.
     Url { url: String, checksum: Checksum },
+    /// `fetch = "hosts"`: every host downloads `url` itself and verifies
+    /// `checksum` on the host; the operator never holds the bytes, so its
+    /// link carries none of them.
+    HostUrl { url: String, checksum: Checksum },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -59,6 +59,8 @@ pub struct RawSpark {
     pub url: Option<String>,
     pub sha256: Option<String>,
     pub sha512: Option<String>,
+    /// "operator" (default) | "hosts": who downloads `url` (see `Source::HostUrl`).
+    pub fetch: Option<String>,
     pub install_root: Option<String>,
     pub zookeeper_dir: Option<String>,
     // security (cluster-wide only)
@@ -95,6 +97,8 @@ pub struct RawZooKeeper {
     pub url: Option<String>,
     pub sha256: Option<String>,
     pub sha512: Option<String>,
+    /// "operator" (default) | "hosts": who downloads `url` (see `Source::HostUrl`).
+    pub fetch: Option<String>,
     pub install_root: Option<String>,
     pub tick_time: Option<u32>,
     pub init_limit: Option<u32>,

@@ -275,3 +275,84 @@ fn security_mistakes_are_located() {
         assert!(err.contains("invalid user name"), "{:?}: {}", bad, err);
     }
 }
+
+#[test]
+fn fetch_hosts_turns_a_url_into_a_host_download() {
+    let sha = "a".repeat(64);
+    let c = parse_str(&ABC.replace(
+        "tarball = \"dist/spark-4.3.0-bin-hadoop3.tgz\"",
+        &format!("url = \"http://mirror/spark-4.3.0-bin-hadoop3.tgz\"\nsha256 = \"{sha}\"\nfetch = \"hosts\""),
+    ))
+    .unwrap();
+    assert_eq!(
+        c.spark.source,
+        Source::HostUrl {
+            url: "http://mirror/spark-4.3.0-bin-hadoop3.tgz".into(),
+            checksum: Checksum {
+                algo: HashAlgo::Sha256,
+                hex: sha.clone()
+            }
+        }
+    );
+    // "operator" is the default, spelt out.
+    let c = parse_str(&ABC.replace(
+        "tarball = \"dist/spark-4.3.0-bin-hadoop3.tgz\"",
+        &format!("url = \"http://mirror/s-4.3.0.tgz\"\nsha256 = \"{sha}\"\nfetch = \"operator\""),
+    ))
+    .unwrap();
+    assert!(matches!(c.spark.source, Source::Url { .. }));
+    // [zookeeper] too.
+    let c = parse_str(&ABC.replace(
+        "tarball = \"dist/apache-zookeeper-3.8.4-bin.tar.gz\"",
+        &format!(
+            "url = \"https://m/zk-3.8.4.tar.gz\"\nsha512 = \"{}\"\nfetch = \"hosts\"",
+            "b".repeat(128)
+        ),
+    ))
+    .unwrap();
+    assert!(matches!(c.zookeeper.source, Some(Source::HostUrl { .. })));
+}
+
+#[test]
+fn fetch_hosts_errors_are_located() {
+    // With a local tarball: nothing for the hosts to download.
+    let err = parse_str(&ABC.replace(
+        "tarball = \"dist/spark-4.3.0-bin-hadoop3.tgz\"",
+        "tarball = \"dist/spark-4.3.0-bin-hadoop3.tgz\"\nfetch = \"hosts\"",
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with(
+            "error: `fetch = \"hosts\"` needs a `url`, not a local `tarball`\n --> inv.toml:4:9\n"
+        ),
+        "{}",
+        err
+    );
+    // A url without a checksum: the hosts could not verify it.
+    let err = parse_str(&ABC.replace(
+        "tarball = \"dist/apache-zookeeper-3.8.4-bin.tar.gz\"",
+        "url = \"https://m/zk-3.8.4.tar.gz\"\nfetch = \"hosts\"",
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: a `url` needs a checksum\n --> inv.toml:6:7\n"),
+        "{}",
+        err
+    );
+    let err = parse_str(&ABC.replace(
+        "tarball = \"dist/spark-4.3.0-bin-hadoop3.tgz\"",
+        "tarball = \"dist/spark-4.3.0-bin-hadoop3.tgz\"\nfetch = \"host\"",
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: unknown fetch mode `host`\n --> inv.toml:4:9\n"),
+        "{}",
+        err
+    );
+    let err = parse_str(&format!("{}[host.spark]\nfetch = \"hosts\"\n", ABC)).unwrap_err();
+    assert!(
+        err.contains("error: `fetch` can only be set cluster-wide"),
+        "{}",
+        err
+    );
+}

@@ -97,6 +97,7 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
         &raw.spark.sha256,
         &raw.spark.sha512,
     );
+    let spark_source = host_fetch(e, "spark", &raw.spark.fetch, spark_source);
     let spark_root = raw
         .spark
         .install_root
@@ -183,6 +184,7 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
                 &zk_raw.sha256,
                 &zk_raw.sha512,
             )
+            .and_then(|src| host_fetch(e, "zookeeper", &zk_raw.fetch, Some(src)))
         }
     } else {
         None
@@ -392,6 +394,41 @@ fn resolve_source(
     }
 }
 
+/// `fetch = "operator" | "hosts"`. "hosts" turns a `url` source into
+/// `Source::HostUrl`; it needs `url` and a checksum, because the hosts verify
+/// what they download and the operator never sees the bytes. (A `url`
+/// without a checksum is reported by `resolve_source` already.)
+fn host_fetch(
+    e: &mut Errors,
+    table: &str,
+    fetch: &Option<String>,
+    source: Option<Source>,
+) -> Option<Source> {
+    match fetch.as_deref() {
+        None | Some("operator") => source,
+        Some("hosts") => match source {
+            Some(Source::Url { url, checksum }) => Some(Source::HostUrl { url, checksum }),
+            Some(Source::Path { .. }) => {
+                e.help(
+                    path![table, "fetch"],
+                    "`fetch = \"hosts\"` needs a `url`, not a local `tarball`",
+                    "set `url` and `sha512` (or `sha256`) so each host can download and verify it; or remove `fetch` to push the local tarball over SSH",
+                );
+                None
+            }
+            other => other,
+        },
+        Some(other) => {
+            e.help(
+                path![table, "fetch"],
+                format!("unknown fetch mode `{}`", other),
+                "use \"operator\" (the operator downloads once and pushes over SSH, the default) or \"hosts\" (each host downloads `url` itself)",
+            );
+            None
+        }
+    }
+}
+
 fn check_hex(e: &mut Errors, at: Vec<Seg>, hex: &str, algo: HashAlgo) -> Option<Checksum> {
     // Apache's .sha512 files are "<hex>  <file>" or upper-case groups; accept the hex part.
     let cleaned: String = hex
@@ -486,6 +523,7 @@ fn resolve_host(
         ("url", hs.url.is_some()),
         ("sha256", hs.sha256.is_some()),
         ("sha512", hs.sha512.is_some()),
+        ("fetch", hs.fetch.is_some()),
         ("install_root", hs.install_root.is_some()),
         ("zookeeper_dir", hs.zookeeper_dir.is_some()),
         ("authenticate", hs.authenticate.is_some()),
@@ -505,6 +543,7 @@ fn resolve_host(
         ("url", hz.url.is_some()),
         ("sha256", hz.sha256.is_some()),
         ("sha512", hz.sha512.is_some()),
+        ("fetch", hz.fetch.is_some()),
         ("install_root", hz.install_root.is_some()),
         ("tick_time", hz.tick_time.is_some()),
         ("init_limit", hz.init_limit.is_some()),

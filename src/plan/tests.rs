@@ -262,3 +262,32 @@ fn a_daemon_whose_role_was_removed_is_stopped() {
     assert_eq!(p.stop, [Daemon::Master].into_iter().collect());
     assert!(!p.is_noop());
 }
+
+#[test]
+fn a_kept_host_fetched_tarball_is_reused_whatever_its_size() {
+    // fetch = "hosts": the operator does not know the size (0); a tarball
+    // the host already fetched and verified is unpacked, not fetched again.
+    let (c, mut s, z) = setup();
+    s.size = 0;
+    s.fetch = Some(crate::dist::HostFetch {
+        url: "http://m/spark-4.3.0-bin-pyspark.tar".into(),
+        checksum: crate::inventory::Checksum {
+            algo: crate::inventory::HashAlgo::Sha256,
+            hex: s.sha256.clone(),
+        },
+    });
+    let h = &c.hosts[2];
+    let mut facts = converged(&c, &s, &z, h);
+    facts
+        .stamps
+        .remove(&layout::tree(&c.spark.install_root, &s));
+    let p = plan_host(&c, h, &[&s, &z], &files(&c, &s, &z, h), &facts);
+    assert!(p.installs[0].upload, "nothing on the host: fetch it");
+    facts.uploaded.insert(
+        layout::uploaded_tarball(&c.spark.install_root, &s),
+        455_000_000,
+    );
+    let p = plan_host(&c, h, &[&s, &z], &files(&c, &s, &z, h), &facts);
+    assert_eq!(p.installs.len(), 1);
+    assert!(!p.installs[0].upload);
+}
