@@ -168,7 +168,10 @@ impl Renderer {
                 out.push(ConfigFile {
                     path: layout::daemon_conf(cluster),
                     content: format!(
-                        "# Properties the Spark daemons of cluster {} start with (--properties-file):\n# spark-defaults.conf plus the authentication secret. Written by sparkctl, mode 0600.\n{}spark.authenticate.secret {}\n",
+                        // The switch comes after the defaults, so a user
+                        // template without it cannot turn authentication
+                        // off (in a properties file the last key wins).
+                        "# Properties the Spark daemons of cluster {} start with (--properties-file):\n# spark-defaults.conf plus the authentication secret. Written by sparkctl, mode 0600.\n{}spark.authenticate true\nspark.authenticate.secret {}\n",
                         cluster.name,
                         defaults,
                         l.secret.expose()

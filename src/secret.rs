@@ -55,6 +55,12 @@ impl Secret {
                 s.len()
             );
         }
+        if s.starts_with('=') {
+            bail!(
+                "{}: the secret starts with `=`, which a properties file would read as a separator and drop",
+                path.display()
+            );
+        }
         if let Some(c) = s
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || "+/=_.-".contains(*c)))
@@ -194,6 +200,9 @@ mod tests {
         std::fs::write(&p, "short\n").unwrap();
         let e = load_or_generate(&p).err().unwrap().to_string();
         assert!(e.contains("at least 16"), "{}", e);
+        std::fs::write(&p, "=0123456789abcdef0123\n").unwrap();
+        let e = load_or_generate(&p).err().unwrap().to_string();
+        assert!(e.contains("starts with `=`"), "{}", e);
         std::fs::write(&p, "0123456789abcdef 0123\n").unwrap();
         let e = load_or_generate(&p).err().unwrap().to_string();
         assert!(e.contains("contains ` `"), "{}", e);

@@ -262,13 +262,16 @@ pub fn write_files(mkdirs: &[String], files: &[ConfigFile], owner: Option<&str>)
             // someone else (first run, run_as just set, or a daemon once
             // run as root wrote there): a no-op re-run changes nothing.
             Some(u) => s.push_str(&format!(
-                "g=$(id -g {u})\nfor d in {list}; do\n  own \"$d\" || continue\n  [ -z \"$(find \"$d\" ! -user {u} -print | head -n 1)\" ] || chown -R {u}:\"$g\" \"$d\"\n  chmod 0750 \"$d\"\ndone\n",
+                // -h and -R's default -P: a symlink the user planted is
+                // changed itself, never what it points at; a directory that
+                // is a symlink is left alone.
+                "g=$(id -g {u})\nfor d in {list}; do\n  own \"$d\" || continue\n  [ -L \"$d\" ] && continue\n  [ -z \"$(find \"$d\" ! -user {u} -print | head -n 1)\" ] || chown -hR {u}:\"$g\" \"$d\"\n  chmod 0750 \"$d\"\ndone\n",
                 u = quote(u),
                 list = list
             )),
             // Data dirs (ZooKeeper's snapshots among them) are never world-writable.
             None => s.push_str(&format!(
-                "for d in {}; do own \"$d\" && chmod go-w \"$d\"; done\n",
+                "for d in {}; do own \"$d\" && [ ! -L \"$d\" ] && chmod go-w \"$d\"; done\n",
                 list
             )),
         }
@@ -284,27 +287,40 @@ pub fn write_files(mkdirs: &[String], files: &[ConfigFile], owner: Option<&str>)
             continue;
         }
         let delim = heredoc_delimiter(&f.content);
-        s.push_str(&format!(
-            "cat > {} <<'{}'\n{}{}\n",
-            tmp, delim, f.content, delim
-        ));
-        // A file inside a directory the user owns (ZooKeeper's myid) is the
-        // user's too, so the ownership check above finds nothing to change.
-        let in_owned_dir = mkdirs
-            .iter()
-            .any(|d| f.path.starts_with(&format!("{}/", d.trim_end_matches('/'))));
-        if let (Some(u), true) = (owner, in_owned_dir) {
-            s.push_str(&format!("chown {}:\"$g\" {}\n", quote(u), tmp));
+        let write = format!("cat > {} <<'{}'\n{}{}\n", tmp, delim, f.content, delim);
+        // A file inside a directory the service user owns (ZooKeeper's
+        // myid) is written by that user: root writing or chowning there
+        // would follow any symlink the user (or application code running
+        // as it) planted, e.g. to /etc/shadow.
+        match (owner, user_dir_holds(mkdirs, &f.path)) {
+            (Some(u), true) => {
+                s.push_str(&as_user(u, &format!("umask 022\nrm -f {}\n{}", tmp, write)))
+            }
+            _ => s.push_str(&write),
         }
     }
     for f in files {
-        s.push_str(&format!(
+        let mv = format!(
             "mv -f {} {}\n",
             quote(&format!("{}.sparkctl-tmp", f.path)),
             quote(&f.path)
-        ));
+        );
+        match (owner, !f.secret && user_dir_holds(mkdirs, &f.path)) {
+            (Some(u), true) => s.push_str(&as_user(u, &mv)),
+            _ => s.push_str(&mv),
+        }
     }
     s
+}
+
+/// Whether `path` lies in one of `mkdirs` that [`write_files`] hands to the
+/// service user (the Rust twin of its `own` shell function).
+fn user_dir_holds(mkdirs: &[String], path: &str) -> bool {
+    mkdirs.iter().any(|d| {
+        let d = d.trim_end_matches('/');
+        let owned = !SHARED_DIRS.contains(&d) && d.matches('/').count() >= 2;
+        owned && path.starts_with(&format!("{}/", d))
+    })
 }
 
 /// What [`write_files`] must be given on standard input: the content of
@@ -501,8 +517,14 @@ pub fn parse_read_files(out: &str) -> Vec<(String, String)> {
 }
 
 /// The last lines of a daemon's log, for error messages.
-pub fn log_tail(host: &Host, d: Daemon, lines: u32) -> String {
-    format!("for f in $(ls -t {} 2>/dev/null | head -n 1); do echo \"==> $f\"; tail -n {} \"$f\"; done\n", layout::log_glob(host, d), lines)
+/// With a service user, read as that user: its log directory is its own,
+/// and root would follow a symlink planted there into any file.
+pub fn log_tail(host: &Host, d: Daemon, lines: u32, run_as: Option<&str>) -> String {
+    let s = format!("for f in $(ls -t {} 2>/dev/null | head -n 1); do echo \"==> $f\"; tail -n {} \"$f\"; done\n", layout::log_glob(host, d), lines);
+    match run_as {
+        Some(u) => as_user(u, &s),
+        None => s,
+    }
 }
 
 #[cfg(test)]

@@ -475,7 +475,9 @@ fn skip_an_unreachable_host_then_converge_when_it_is_back() {
     );
     assert_healthy_shape(&ALL[..2], &ALL[..2], 896);
 
-    // 3. status --skip hostc does not wait for hostc's probes to time out.
+    // 3. status --skip hostc: hostc's rows and problems are left out; its
+    //    master/ZooKeeper probes (which decide quorum and ALIVE) time out
+    //    in parallel, once.
     let t0 = Instant::now();
     let out = sparkctl(&["status", changed, "--skip", "hostc"]);
     let secs = t0.elapsed().as_secs_f64();
@@ -488,7 +490,7 @@ fn skip_an_unreachable_host_then_converge_when_it_is_back() {
         "{}",
         text(&out.stdout)
     );
-    assert!(secs < 1.2, "status --skip hostc took {:.2} s", secs);
+    assert!(secs < 2.5, "status --skip hostc took {:.2} s", secs);
     measured("status --skip hostc, hostc unreachable", secs);
     let t0 = Instant::now();
     let out = sparkctl(&["status", changed]);

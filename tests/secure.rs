@@ -207,6 +207,30 @@ fn sudo_service_user_and_authentication() {
         wrong
     );
 
+    // 3b. Application code runs as the service user, which owns the
+    //     ZooKeeper data dir: a symlink planted where sparkctl writes myid
+    //     must not make a root write land elsewhere.
+    let plant = ssh(
+        "hosta",
+        "printf orig > /opt/victim && chmod 600 /opt/victim && runuser -u spark -- sh -c 'ln -sfn /opt/victim /var/lib/zookeeper/myid.sparkctl-tmp && echo 9 > /var/lib/zookeeper/myid'",
+    );
+    assert!(plant.status.success(), "{}", text(&plant.stderr));
+    let out = sparkctl(&["deploy", &inv_s]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "deploy after the planted symlink"
+    );
+    let after = text(
+        &ssh(
+            "hosta",
+            "stat -c '%U %a' /opt/victim; cat /opt/victim; echo; cat /var/lib/zookeeper/myid; stat -c %U /var/lib/zookeeper/myid",
+        )
+        .stdout,
+    );
+    assert_eq!(after, "root 600\norig\n1\nspark\n", "{}", after);
+    assert_healthy_ha();
+
     // 4. A re-run changes nothing and still prints no secret.
     let t0 = std::time::Instant::now();
     let out = sparkctl(&["deploy", &inv_s]);

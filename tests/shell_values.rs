@@ -1517,7 +1517,7 @@ fn generated_scripts_run_exactly_with_hostile_values() {
                 &steps::start(h, d, &steps::Launch::new(&c, d), None),
             );
             syntax_ok("stop", &steps::stop(h, d, layout::root_of(&c, d), 30));
-            syntax_ok("log_tail", &steps::log_tail(h, d, 30));
+            syntax_ok("log_tail", &steps::log_tail(h, d, 30, None));
         }
         syntax_ok("facts", &facts::script(&c, h, &[&spark, &zk], &file_paths));
     }
@@ -1593,7 +1593,12 @@ fn generated_scripts_run_exactly_with_hostile_values() {
         std::fs::create_dir_all(&dir).unwrap();
         let log = format!("{}/{}", dir, name);
         std::fs::write(&log, "one\n$(touch /tmp/x) 'two'\nthree `x`\n").unwrap();
-        let out = run_ok("log_tail", &steps::log_tail(h, d, 2), &scratch.0, None);
+        let out = run_ok(
+            "log_tail",
+            &steps::log_tail(h, d, 2, None),
+            &scratch.0,
+            None,
+        );
         assert_eq!(
             out,
             format!("==> {}\n$(touch /tmp/x) 'two'\nthree `x`\n", log),

@@ -353,6 +353,7 @@ impl Session {
                 .and_then(|m| m.get(&host.name))
                 .map(|f| (f.as_str(), fp_file.as_str()));
             let script = steps::start(&host, daemon, &launch, fp);
+            let tail_script = steps::log_tail(&host, daemon, 30, launch.run_as.as_deref());
             async move {
                 bar.step(&format!("start {}", daemon.label()));
                 let r = conn
@@ -360,7 +361,7 @@ impl Session {
                     .await;
                 if let Err(e) = r {
                     let tail = conn
-                        .run_status("read log", &steps::log_tail(&host, daemon, 30))
+                        .run_status("read log", &tail_script)
                         .await
                         .map(|o| o.stdout)
                         .unwrap_or_default();
@@ -411,7 +412,10 @@ impl Session {
         for h in hosts.iter().filter(|h| self.conns.contains_key(&h.name)) {
             if let Ok(o) = self
                 .conn(&h.name)
-                .run_status("read log", &steps::log_tail(h, daemon, 15))
+                .run_status(
+                    "read log",
+                    &steps::log_tail(h, daemon, 15, self.cluster.run_as.as_deref()),
+                )
                 .await
             {
                 if !o.stdout.trim().is_empty() {

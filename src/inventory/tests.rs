@@ -356,3 +356,21 @@ fn fetch_hosts_errors_are_located() {
         err
     );
 }
+
+#[test]
+fn paths_with_dot_or_empty_components_are_refused() {
+    for bad in ["/tmp//", "/tmp/.", "/var/log/..", "/opt/./spark", "/a//b"] {
+        let err = parse_str(&ABC.replace("[spark]\n", &format!("[spark]\nlog_dir = {:?}\n", bad)))
+            .unwrap_err();
+        assert!(
+            err.contains("has an empty, `.` or `..` component"),
+            "{}: {}",
+            bad,
+            err
+        );
+    }
+    // A trailing slash alone is fine.
+    assert!(
+        parse_str(&ABC.replace("[spark]\n", "[spark]\nlog_dir = \"/var/log/spark/\"\n")).is_ok()
+    );
+}

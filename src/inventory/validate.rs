@@ -1092,12 +1092,32 @@ fn property_key_ok(k: &str) -> bool {
 
 /// Paths go into shell scripts and Spark's own scripts, which do not quote
 /// everything: accept a conservative character set rather than hope.
+/// A `.`, `..` or empty component (a trailing `/` aside) in an absolute path.
+fn has_odd_component(p: &str) -> bool {
+    let segs: Vec<&str> = p[1..].split('/').collect();
+    let last = segs.len() - 1;
+    segs.iter()
+        .enumerate()
+        .any(|(i, s)| *s == "." || *s == ".." || (s.is_empty() && i < last))
+}
+
 fn check_path(e: &mut Errors, at: Vec<Seg>, p: &str) {
     if !p.starts_with('/') {
         e.help(
             at,
             format!("`{}` is not an absolute path", p.escape_debug()),
             "paths on the hosts must start with /",
+        );
+    } else if has_odd_component(p) {
+        // `/tmp//` or `/var/log/..` would slip past the checks that keep
+        // sparkctl from re-owning shared directories.
+        e.help(
+            at,
+            format!(
+                "path `{}` has an empty, `.` or `..` component",
+                p.escape_debug()
+            ),
+            "write the path plainly, like /var/lib/zookeeper",
         );
     } else if let Some(c) = p
         .chars()
@@ -1118,6 +1138,13 @@ fn check_jvm_opt(e: &mut Errors, at: Vec<Seg>, o: &str) {
                 o.escape_debug()
             ),
             "give each option as its own list entry, without spaces, quotes or $",
+        );
+    } else if o.starts_with("-Dspark.authenticate") {
+        // A JVM option is on the daemon's command line, visible in `ps`.
+        e.help(
+            at,
+            format!("`{}` is managed by sparkctl", o.escape_debug()),
+            "set `authenticate = true` in [spark]: the secret goes to the daemons in a 0600 file, never on a command line",
         );
     }
 }
