@@ -12,8 +12,8 @@
 #   BENCH_GROWTH_REPS=1   repetitions at 8 and 16 hosts in scenario 6b (default 1)
 #   BENCH_SCENARIOS=1,2,3,4,5,6,7 which scenarios to run (default all)
 #   BENCH_DIST_RATE=1gbit the operator-link cap (tc tbf rate) in scenario 7
-#   SPARKCTL=path         the sparkctl binary (default target/release/sparkctl;
-#                         built with `cargo build --release` first if missing)
+#   SPARKCTL=path         the sparkctl binary (default target/release/sparkctl,
+#                         brought up to date with `cargo build --release` first)
 #
 # What it does: takes the lab mutex (flock /tmp/sparkctl-lab.flock) for the
 # whole run, so no other test changes the hosts meanwhile; brings the lab up
@@ -49,9 +49,13 @@ if [ -z "${BENCH_HAVE_LAB_LOCK:-}" ]; then
     for c in ssh flock curl jq python3 awk timeout; do
         command -v "$c" >/dev/null || die "missing command $c"
     done
-    if [ ! -x "$SPARKCTL_SRC" ]; then
-        log "no $SPARKCTL_SRC: cargo build --release (once, before any timing)"
-        (cd "$ROOT" && cargo build --release)
+    # Always bring the default binary up to date (a no-op when it is):
+    # measuring a stale build once produced numbers of old code.
+    if [ -z "${SPARKCTL:-}" ]; then
+        log "cargo build --release (before any timing)"
+        (cd "$ROOT" && cargo build --release --quiet)
+    elif [ ! -x "$SPARKCTL_SRC" ]; then
+        die "SPARKCTL=$SPARKCTL_SRC is not an executable"
     fi
     if [ ! -x "$VENV/bin/ansible-playbook" ] || [ ! -x "$VENV/bin/pyinfra" ]; then
         log "creating $VENV with ansible-core and pyinfra from PyPI"
