@@ -50,12 +50,7 @@ pub struct HostFacts {
 /// deploy wants; `files` the config files it would write.
 pub fn script(cluster: &Cluster, host: &Host, dists: &[&LocalDist], files: &[String]) -> String {
     let mut s = String::from("export LC_ALL=C\n");
-    let java = host
-        .spark
-        .java_home
-        .as_ref()
-        .map(|j| format!("{}/bin/java", j))
-        .unwrap_or_else(|| "java".into());
+    let java = host.spark_java();
     s.push_str(&java_probe(&java));
     s.push_str("command -v sha256sum >/dev/null 2>&1 && echo '@sha256sum'\n");
     s.push_str("echo \"@nproc $(nproc 2>/dev/null)\"\n");

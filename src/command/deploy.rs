@@ -167,12 +167,7 @@ async fn deploy(
                 if i.upload && i.dist.fetch.is_some() {
                     // fetch = "hosts": the host downloads and verifies it.
                     bar.step(&format!("fetch {}", i.dist.file_name));
-                    let java = host
-                        .spark
-                        .java_home
-                        .as_ref()
-                        .map(|j| format!("{}/bin/java", j))
-                        .unwrap_or_else(|| "java".into());
+                    let java = host.spark_java();
                     conn.run(
                         &format!("fetch {}", i.dist.file_name),
                         &steps::fetch(&i.root, &i.dist, &java),

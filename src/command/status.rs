@@ -50,7 +50,7 @@ pub async fn run(cluster: &Cluster, json: bool, sel: &Selection) -> Result<i32> 
     // parallel: at most one probe timeout): the ALIVE master and the quorum
     // are the cluster's, and judging them from a subset would call a
     // healthy cluster down. Only their rows and problems are left out.
-    let snap = health::probe_among(cluster, &|_| true).await;
+    let snap = health::probe(cluster).await;
     let a = health::assess_among(cluster, &snap, &included);
     // Workers' own UIs tell "running but not registered" from "not running".
     let worker_uis: Vec<_> = cluster

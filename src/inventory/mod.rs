@@ -234,6 +234,17 @@ pub struct Host {
     pub zk: ZkSettings,
 }
 
+impl Host {
+    /// The `java` the host's Spark daemons use: `java_home`'s, else PATH's.
+    pub fn spark_java(&self) -> String {
+        self.spark
+            .java_home
+            .as_ref()
+            .map(|j| format!("{}/bin/java", j))
+            .unwrap_or_else(|| "java".into())
+    }
+}
+
 /// A validated inventory with every default resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cluster {
