@@ -338,58 +338,6 @@ impl Drop for LinkDown {
     }
 }
 
-/// The healthy HA shape, seen with the test's own probes (not sparkctl's):
-/// among the ZooKeeper servers at `zk`, one leader and the rest followers;
-/// one ALIVE and one STANDBY master (hosta, hostb); each worker at
-/// `workers` registered ALIVE with the ALIVE master, 2 cores, `memory` MiB.
-fn healthy_shape(zk: &[&str], workers: &[&str], memory: u64) -> bool {
-    let modes: Vec<String> = zk.iter().map(|a| zk_mode(a)).collect();
-    let leaders = modes.iter().filter(|m| *m == "leader").count();
-    let followers = modes.iter().filter(|m| *m == "follower").count();
-    let ms = [master_json(HOSTS[0].1), master_json(HOSTS[1].1)];
-    let statuses: Vec<String> = ms
-        .iter()
-        .map(|j| {
-            j.as_ref()
-                .and_then(|j| j["status"].as_str().map(str::to_string))
-                .unwrap_or_default()
-        })
-        .collect();
-    let alive = ms.iter().flatten().find(|j| j["status"] == "ALIVE");
-    let registered: Vec<&str> = workers
-        .iter()
-        .filter(|a| {
-            alive.is_some_and(|j| {
-                j["workers"].as_array().unwrap().iter().any(|w| {
-                    w["host"] == **a
-                        && w["state"] == "ALIVE"
-                        && w["cores"] == 2
-                        && w["memory"] == memory
-                })
-            })
-        })
-        .copied()
-        .collect();
-    eprintln!(
-        "zk {:?}, masters {:?}, workers with {} MiB: {:?}",
-        modes, statuses, memory, registered
-    );
-    leaders == 1
-        && followers + 1 == zk.len()
-        && statuses.iter().filter(|s| *s == "ALIVE").count() == 1
-        && statuses.iter().filter(|s| *s == "STANDBY").count() == 1
-        && registered.len() == workers.len()
-}
-
-fn assert_healthy_shape(zk: &[&str], workers: &[&str], memory: u64) {
-    assert!(
-        eventually(60, || healthy_shape(zk, workers, memory)),
-        "the cluster is not in the healthy HA shape (see the lines above)"
-    );
-}
-
-const ALL: [&str; 3] = ["10.213.37.11", "10.213.37.12", "10.213.37.13"];
-
 /// Temp config files (`*.sparkctl-tmp`) left on a host.
 fn tmp_files(host: &str) -> String {
     text(

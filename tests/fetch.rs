@@ -176,14 +176,7 @@ fn hosts_fetch_from_a_mirror_and_verify_on_the_host() {
     let out = sparkctl(&["deploy", inv]);
     assert_eq!(out.status.code(), Some(0));
     let stdout = text(&out.stdout);
-    for (h, _) in HOSTS {
-        assert!(
-            stdout.contains(&format!("  {}  no changes", h)),
-            "{} changed on re-deploy:\n{}",
-            h,
-            stdout
-        );
-    }
+    assert_no_changes(&stdout);
     assert_eq!(
         before,
         HOSTS.iter().map(|(h, _)| jvms(h)).collect::<Vec<_>>()

@@ -65,14 +65,7 @@ fn deploy_verify_job_redeploy_stop_start() {
     measured("no-op re-deploy, 3 hosts", t0.elapsed().as_secs_f64());
     assert_eq!(out.status.code(), Some(0));
     let stdout = text(&out.stdout);
-    for (h, _) in HOSTS {
-        assert!(
-            stdout.contains(&format!("  {}  no changes", h)),
-            "{} changed on re-deploy:\n{}",
-            h,
-            stdout
-        );
-    }
+    assert_no_changes(&stdout);
     let after: Vec<_> = HOSTS.iter().map(|(h, _)| jvms(h)).collect();
     assert_eq!(before, after, "a daemon was restarted by a no-op deploy");
     assert_eq!(stamp_before, text(&ssh("hosta", "stat -c %Y /opt/spark/.sparkctl/dist/spark-4.3.0-bin-pyspark.tar /opt/spark/current/conf/spark-env.sh").stdout));

@@ -190,48 +190,73 @@ pub fn measured(what: &str, secs: f64) {
     }
 }
 
-/// The healthy HA shape, checked with the test's own probes.
-pub fn assert_healthy_ha() {
-    let ok = eventually(60, || {
-        let modes: Vec<String> = HOSTS.iter().map(|(_, a)| zk_mode(a)).collect();
-        let leaders = modes.iter().filter(|m| *m == "leader").count();
-        let followers = modes.iter().filter(|m| *m == "follower").count();
-        let a = master_json(HOSTS[0].1);
-        let b = master_json(HOSTS[1].1);
-        let statuses: Vec<String> = [&a, &b]
-            .iter()
-            .map(|j| {
-                j.as_ref()
-                    .and_then(|j| j["status"].as_str().map(str::to_string))
-                    .unwrap_or_default()
+/// The healthy HA shape, seen with the test's own probes (not sparkctl's):
+/// among the ZooKeeper servers at `zk`, one leader and the rest followers;
+/// one ALIVE and one STANDBY master (hosta, hostb); each worker at
+/// `workers` registered ALIVE with the ALIVE master, 2 cores, `memory` MiB.
+pub fn healthy_shape(zk: &[&str], workers: &[&str], memory: u64) -> bool {
+    let modes: Vec<String> = zk.iter().map(|a| zk_mode(a)).collect();
+    let leaders = modes.iter().filter(|m| *m == "leader").count();
+    let followers = modes.iter().filter(|m| *m == "follower").count();
+    let ms = [master_json(HOSTS[0].1), master_json(HOSTS[1].1)];
+    let statuses: Vec<String> = ms
+        .iter()
+        .map(|j| {
+            j.as_ref()
+                .and_then(|j| j["status"].as_str().map(str::to_string))
+                .unwrap_or_default()
+        })
+        .collect();
+    let alive = ms.iter().flatten().find(|j| j["status"] == "ALIVE");
+    let registered: Vec<&str> = workers
+        .iter()
+        .filter(|a| {
+            alive.is_some_and(|j| {
+                j["workers"].as_array().unwrap().iter().any(|w| {
+                    w["host"] == **a
+                        && w["state"] == "ALIVE"
+                        && w["cores"] == 2
+                        && w["memory"] == memory
+                })
             })
-            .collect();
-        let alive = [&a, &b]
-            .into_iter()
-            .flatten()
-            .find(|j| j["status"] == "ALIVE");
-        let workers_alive = alive
-            .map(|j| {
-                j["workers"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter(|w| w["state"] == "ALIVE" && w["cores"] == 2 && w["memory"] == 1024)
-                    .count()
-            })
-            .unwrap_or(0);
-        eprintln!(
-            "zk {:?}, masters {:?}, workers alive {}",
-            modes, statuses, workers_alive
-        );
-        leaders == 1
-            && followers == 2
-            && statuses.iter().filter(|s| *s == "ALIVE").count() == 1
-            && statuses.iter().filter(|s| *s == "STANDBY").count() == 1
-            && workers_alive == 3
-    });
+        })
+        .copied()
+        .collect();
+    eprintln!(
+        "zk {:?}, masters {:?}, workers with {} MiB: {:?}",
+        modes, statuses, memory, registered
+    );
+    leaders == 1
+        && followers + 1 == zk.len()
+        && statuses.iter().filter(|s| *s == "ALIVE").count() == 1
+        && statuses.iter().filter(|s| *s == "STANDBY").count() == 1
+        && registered.len() == workers.len()
+}
+
+pub fn assert_healthy_shape(zk: &[&str], workers: &[&str], memory: u64) {
     assert!(
-        ok,
+        eventually(60, || healthy_shape(zk, workers, memory)),
         "the cluster is not in the healthy HA shape (see the lines above)"
     );
+}
+
+/// Every lab host's address.
+pub const ALL: [&str; 3] = ["10.213.37.11", "10.213.37.12", "10.213.37.13"];
+
+/// The whole lab in the healthy HA shape with the lab inventory's workers
+/// (3 servers, 3 workers of 1024 MiB).
+pub fn assert_healthy_ha() {
+    assert_healthy_shape(&ALL, &ALL, 1024);
+}
+
+/// Every lab host reported "no changes" by a deploy.
+pub fn assert_no_changes(stdout: &str) {
+    for (h, _) in HOSTS {
+        assert!(
+            stdout.contains(&format!("  {}  no changes", h)),
+            "{} changed on re-deploy:\n{}",
+            h,
+            stdout
+        );
+    }
 }
