@@ -216,15 +216,33 @@ fn host_key_fingerprints(address: &str, port: Option<u16>) -> Vec<String> {
 impl Conn {
     /// Run a script; a non-zero exit is an error naming `step`.
     pub async fn run(&self, step: &str, script: &str) -> Result<Output> {
-        let out = self.run_status(step, script).await?;
+        let out = self.exec(step, script, None).await?;
+        self.checked(step, out)
+    }
+
+    /// A failed step on this host, as every run method reports it.
+    fn error(&self, step: &str, status: Option<i32>, stderr: String) -> anyhow::Error {
+        StepError {
+            host: self.host.clone(),
+            step: step.to_string(),
+            status,
+            stderr,
+        }
+        .into()
+    }
+
+    fn timed_out(&self, step: &str) -> anyhow::Error {
+        let why = format!(
+            "no answer within {} s (ssh.command_timeout)",
+            self.timeout.as_secs()
+        );
+        self.error(step, None, why)
+    }
+
+    /// `out`, or an error naming `step` when it exited non-zero.
+    fn checked(&self, step: &str, out: Output) -> Result<Output> {
         if out.status != 0 {
-            return Err(StepError {
-                host: self.host.clone(),
-                step: step.to_string(),
-                status: Some(out.status),
-                stderr: out.stderr,
-            }
-            .into());
+            return Err(self.error(step, Some(out.status), out.stderr));
         }
         Ok(out)
     }
@@ -273,71 +291,39 @@ impl Conn {
     /// Run a script with `input` on its standard input (secrets: never on
     /// a command line); a non-zero exit is an error naming `step`.
     pub async fn run_with_input(&self, step: &str, script: &str, input: Vec<u8>) -> Result<Output> {
+        let out = self.exec(step, script, Some(input)).await?;
+        self.checked(step, out)
+    }
+
+    /// Run a script and return whatever it printed, whatever its exit status.
+    pub async fn run_status(&self, step: &str, script: &str) -> Result<Output> {
+        self.exec(step, script, None).await
+    }
+
+    /// Run a script, with `input` (or nothing) on its standard input, within
+    /// the command timeout; any exit status is returned, not judged.
+    async fn exec(&self, step: &str, script: &str, input: Option<Vec<u8>>) -> Result<Output> {
         use tokio::io::AsyncWriteExt;
-        let fail = |stderr: String, status: Option<i32>| StepError {
-            host: self.host.clone(),
-            step: step.to_string(),
-            status,
-            stderr,
-        };
         let mut cmd = self.sh(script);
-        cmd.stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
         let work = async {
             let mut child = cmd.spawn().await?;
-            if let Some(mut w) = child.stdin().take() {
+            if let (Some(mut w), Some(input)) = (child.stdin().take(), input) {
                 w.write_all(&input).await.map_err(openssh::Error::ChildIo)?;
                 w.shutdown().await.map_err(openssh::Error::ChildIo)?;
             }
             child.wait_with_output().await
         };
-        let o = match tokio::time::timeout(self.timeout, work).await {
-            Ok(Ok(o)) => self.output(o),
-            Ok(Err(e)) => return Err(fail(format!("SSH failed: {}", e), None).into()),
-            Err(_) => {
-                return Err(fail(
-                    format!(
-                        "no answer within {} s (ssh.command_timeout)",
-                        self.timeout.as_secs()
-                    ),
-                    None,
-                )
-                .into())
-            }
-        };
-        if o.status != 0 {
-            return Err(fail(o.stderr, Some(o.status)).into());
-        }
-        Ok(o)
-    }
-
-    /// Run a script and return whatever it printed, whatever its exit status.
-    pub async fn run_status(&self, step: &str, script: &str) -> Result<Output> {
-        let mut cmd = self.sh(script);
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let fut = cmd.output();
-        match tokio::time::timeout(self.timeout, fut).await {
+        match tokio::time::timeout(self.timeout, work).await {
             Ok(Ok(o)) => Ok(self.output(o)),
-            Ok(Err(e)) => Err(StepError {
-                host: self.host.clone(),
-                step: step.to_string(),
-                status: None,
-                stderr: format!("SSH failed: {}", e),
-            }
-            .into()),
-            Err(_) => Err(StepError {
-                host: self.host.clone(),
-                step: step.to_string(),
-                status: None,
-                stderr: format!(
-                    "no answer within {} s (ssh.command_timeout)",
-                    self.timeout.as_secs()
-                ),
-            }
-            .into()),
+            Ok(Err(e)) => Err(self.error(step, None, format!("SSH failed: {}", e))),
+            Err(_) => Err(self.timed_out(step)),
         }
     }
 
@@ -366,17 +352,14 @@ impl Conn {
         loop {
             tokio::select! {
                 r = &mut fut => {
-                    let o = r.map_err(|e| StepError { host: self.host.clone(), step: step.to_string(), status: None, stderr: format!("SSH failed: {}", e) })?;
+                    let o = r.map_err(|e| self.error(step, None, format!("SSH failed: {}", e)))?;
                     if let Ok(p) = probe.stream_position() { on_progress(p); }
                     let out = self.output(o);
-                    if out.status != 0 {
-                        return Err(StepError { host: self.host.clone(), step: step.to_string(), status: Some(out.status), stderr: out.stderr }.into());
-                    }
-                    return Ok(out);
+                    return self.checked(step, out);
                 }
                 _ = tick.tick() => { if let Ok(p) = probe.stream_position() { on_progress(p); } }
                 _ = &mut deadline => {
-                    return Err(StepError { host: self.host.clone(), step: step.to_string(), status: None, stderr: format!("no answer within {} s (ssh.command_timeout)", self.timeout.as_secs()) }.into());
+                    return Err(self.timed_out(step));
                 }
             }
         }
