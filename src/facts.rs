@@ -44,6 +44,11 @@ pub struct HostFacts {
     pub uid: Option<u32>,
     /// uid of `[cluster] run_as` on this host; `None`: no such user.
     pub run_as_uid: Option<u32>,
+    /// Install roots that someone other than root (or the login user) could
+    /// write on the way to, with why (see `ownership::SAFE_PATH`).
+    pub unsafe_roots: BTreeMap<String, String>,
+    /// Service-user directories with such a place on the way to them.
+    pub unsafe_dirs: BTreeMap<String, String>,
 }
 
 /// The probe script for one host. `trees` are the versioned directories the
@@ -61,7 +66,15 @@ pub fn script(cluster: &Cluster, host: &Host, dists: &[&LocalDist], files: &[Str
     if host.roles.zookeeper {
         roots.push(&cluster.zookeeper.install_root);
     }
+    s.push_str(crate::ownership::SAFE_PATH);
     for root in roots {
+        // Root runs what is under an install root (unpacks, links, starts
+        // daemons): nobody else may be able to write on the way to it, nor
+        // into it (a world-writable /tmp, a user's home).
+        s.push_str(&format!(
+            "safe_path {r} all || echo \"@unsafe_root {r} $why\"\n",
+            r = quote(root)
+        ));
         // df the nearest existing ancestor: the root may not exist yet.
         s.push_str(&format!(
             "d={r}; while [ ! -d \"$d\" ]; do d=$(dirname \"$d\"); done; echo \"@df {r} $(df -Pk \"$d\" | awk 'NR==2 {{print $4}}')\"\n",
@@ -90,15 +103,38 @@ pub fn script(cluster: &Cluster, host: &Host, dists: &[&LocalDist], files: &[Str
             u = quote(&up)
         ));
     }
-    if !files.is_empty() {
-        let list: Vec<String> = files.iter().map(|f| quote(f)).collect();
-        s.push_str(&format!("for f in {}; do [ -f \"$f\" ] && echo \"@file $f $(sha256sum < \"$f\" | cut -c1-64)\"; done\n", list.join(" ")));
+    // Files inside the service user's directories (ZooKeeper's myid) are
+    // hashed as that user, pid files read as that user: root would follow
+    // a symlink planted there (see `steps::read_files_as`).
+    let mkdirs = crate::plan::host_dirs(cluster, host);
+    let run_as = cluster.run_as.as_deref();
+    let (user_files, root_files): (Vec<&String>, Vec<&String>) = files
+        .iter()
+        .partition(|f| run_as.is_some() && crate::steps::user_dir_holds(&mkdirs, f));
+    if run_as.is_some() {
+        for d in mkdirs.iter().filter(|d| crate::ownership::may_own(d)) {
+            s.push_str(&format!(
+                "safe_path {d} || echo \"@unsafe_dir {d} $why\"\n",
+                d = quote(crate::ownership::normalize(d))
+            ));
+        }
+    }
+    for (list, user) in [(root_files, None), (user_files, run_as)] {
+        if list.is_empty() {
+            continue;
+        }
+        let list: Vec<String> = list.iter().map(|f| quote(f)).collect();
+        let hash = format!("for f in {}; do [ -f \"$f\" ] && echo \"@file $f $(sha256sum < \"$f\" | cut -c1-64)\"; done; true\n", list.join(" "));
+        match user {
+            None => s.push_str(&hash),
+            Some(u) => s.push_str(&crate::steps::as_user(u, &hash)),
+        }
     }
     for d in Daemon::ALL {
         if d.runs_on(host) {
             s.push_str(&format!(
-                "p=$(cat {pf} 2>/dev/null); if {ours}; then echo \"@running {d} $p\"; echo \"@cmdline {d} $(tr '\\0\\n' '  ' < /proc/$p/cmdline)\"; fi\n[ -f {fp} ] && echo \"@fingerprint {d} $(cat {fp})\"\n",
-                pf = quote(&layout::pid_file(host, d)),
+                "{read}if {ours}; then echo \"@running {d} $p\"; echo \"@cmdline {d} $(tr '\\0\\n' '  ' < /proc/$p/cmdline)\"; fi\n[ -f {fp} ] && echo \"@fingerprint {d} $(cat {fp})\"\n",
+                read = crate::steps::read_pid("p", &layout::pid_file(host, d), run_as),
                 ours = crate::steps::pid_is_daemon("p", d),
                 d = d.label(),
                 fp = quote(&layout::fingerprint_file(cluster, d))
@@ -210,6 +246,15 @@ pub fn parse(out: &str) -> HostFacts {
                         } else {
                             f.fingerprints.insert(d, v);
                         }
+                    }
+                }
+            }
+            "@unsafe_root" | "@unsafe_dir" => {
+                if let Some((path, why)) = two() {
+                    if key == "@unsafe_root" {
+                        f.unsafe_roots.insert(path, why);
+                    } else {
+                        f.unsafe_dirs.insert(path, why);
                     }
                 }
             }

@@ -135,6 +135,18 @@ pub fn preflight(
             ));
         }
     }
+    for (root, why) in &facts.unsafe_roots {
+        p.push(format!(
+            "host {}: install root `{}` is not safe for software root runs: {}; use a directory only root can write to (and no world-writable one such as /tmp)",
+            h, root, why
+        ));
+    }
+    for (dir, why) in &facts.unsafe_dirs {
+        p.push(format!(
+            "host {}: cannot give `{}` to the service user: {}; choose a directory whose parents only root can write to",
+            h, dir, why
+        ));
+    }
     if !facts.has_sha256sum {
         p.push(format!(
             "host {}: `sha256sum` not found (coreutils); it is needed to verify uploads",

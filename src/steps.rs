@@ -11,27 +11,6 @@ use crate::layout::{self, Daemon};
 use crate::render::ConfigFile;
 use crate::shell::{heredoc_delimiter, quote};
 
-/// Directories shared with the rest of the system: sparkctl creates
-/// directories inside them but never changes their owner or mode.
-const SHARED_DIRS: [&str; 16] = [
-    "/tmp",
-    "/var/tmp",
-    "/var",
-    "/var/log",
-    "/var/lib",
-    "/var/run",
-    "/run",
-    "/opt",
-    "/srv",
-    "/home",
-    "/usr",
-    "/usr/local",
-    "/etc",
-    "/dev/shm",
-    "/mnt",
-    "/data",
-];
-
 /// A POSIX sh function printing the sha256 of stdin. openssl uses the CPU's
 /// SHA instructions where coreutils' sha256sum may not (measured on the lab
 /// VM: 0.4 vs 1.5-2 CPU-s for 408 MiB), so prefer it when present.
@@ -42,12 +21,30 @@ const SUM256: &str = "sum256() { if command -v openssl >/dev/null 2>&1; then ope
 /// not a pid file, so a caller can keep watching a process whose pid file
 /// its stop script removes; and the class check guards against pids reused
 /// after a host crash.
+///
+/// The value comes from a pid file the service user can write, so it must
+/// be a plain positive decimal first: `-1` (every process, to kill), `0`
+/// (the process group) or `self/root/home/spark/x` (which makes
+/// `/proc/$p/cmdline` any file the user links there) never pass.
 pub fn pid_is_daemon(var: &str, d: Daemon) -> String {
     format!(
-        "{{ [ -n \"${v}\" ] && [ -r /proc/${v}/cmdline ] && tr '\\0' ' ' < /proc/${v}/cmdline | grep -q {cls}; }}",
+        "{{ case \"${v}\" in ''|0*|*[!0-9]*) false;; esac && [ -r /proc/${v}/cmdline ] && tr '\\0' ' ' < /proc/${v}/cmdline | grep -q {cls}; }}",
         v = var,
         cls = quote(d.spark_class())
     )
+}
+
+/// A sh command that sets shell variable `var` to the first line of the
+/// pid file `pf` (empty when there is none). With a service user the file
+/// lives in a directory that user owns, so it is read as that user: root
+/// reading it would follow a symlink planted there (into a root-only file)
+/// or block on a FIFO.
+pub fn read_pid(var: &str, pf: &str, run_as: Option<&str>) -> String {
+    let read = format!("head -n 1 {} 2>/dev/null || true", quote(pf));
+    match run_as {
+        None => format!("{}=$({})\n", var, read),
+        Some(u) => format!("{}=$({})\n", var, as_user(u, &read).trim_end()),
+    }
 }
 
 /// Receive a tarball on stdin, verify its sha256, then rename it into place.
@@ -231,6 +228,29 @@ rm -rf {tree}.old.$$
 /// from standard input, see [`secret_input`]; at most one per call.
 pub fn write_files(mkdirs: &[String], files: &[ConfigFile], owner: Option<&str>) -> String {
     let mut s = String::from("set -e\numask 022\n");
+    // Only directories the ownership rule allows are re-owned or re-moded
+    // (validation refuses the rest with their location; the rule is
+    // applied again here so that no caller can make root re-own /usr/bin).
+    // A shared scratch directory (`local_dirs = "/tmp"`) is only created.
+    let owned: Vec<String> = mkdirs
+        .iter()
+        .filter(|d| crate::ownership::may_own(d))
+        .map(|d| quote(crate::ownership::normalize(d)))
+        .collect();
+    let list = owned.join(" ");
+    if let (Some(u), false) = (owner, owned.is_empty()) {
+        // Before anything is created: every directory on the way to one the
+        // service user gets must be root's alone (see `ownership`). Then
+        // only root can rename or replace that directory, so the `-L` test
+        // and the chmod below name the same directory (no race), and the
+        // user controls only what is inside it.
+        s.push_str(crate::ownership::SAFE_PATH);
+        s.push_str(&format!(
+            "for d in {list}; do\n  safe_path \"$d\" || {{ echo \"refusing to give $d to the service user {u}: $why\" >&2; exit 7; }}\ndone\n",
+            list = list,
+            u = u.replace(['"', '$', '`', '\\'], "")
+        ));
+    }
     let mut dirs: Vec<String> = mkdirs.to_vec();
     for f in files {
         if let Some((dir, _)) = f.path.rsplit_once('/') {
@@ -245,33 +265,23 @@ pub fn write_files(mkdirs: &[String], files: &[ConfigFile], owner: Option<&str>)
             dirs.iter().map(|d| quote(d)).collect::<Vec<_>>().join(" ")
         ));
     }
-    if !mkdirs.is_empty() {
-        let list = mkdirs
-            .iter()
-            .map(|d| quote(d))
-            .collect::<Vec<_>>()
-            .join(" ");
-        // A directory the inventory points at may be a shared one (`local_dirs
-        // = "/tmp"`): never change owner or mode of such a place.
-        s.push_str(&format!(
-            "own() {{ o=${{1%/}}; case \"$o\" in {}) return 1;; /*/*) return 0;; *) return 1;; esac; }}\n",
-            SHARED_DIRS.join("|")
-        ));
+    if !owned.is_empty() {
         match owner {
-            // A tree changes hands only when something in it belongs to
-            // someone else (first run, run_as just set, or a daemon once
-            // run as root wrote there): a no-op re-run changes nothing.
+            // What the user controls, the directory's contents, root
+            // touches only with -h and find's default -P (never following
+            // a symlink). A directory that is a symlink (only root can have
+            // made it) is left alone. A tree changes hands only when
+            // something in it belongs to someone else (first run, run_as
+            // just set, or a daemon once run as root wrote there): a no-op
+            // re-run changes nothing.
             Some(u) => s.push_str(&format!(
-                // -h and -R's default -P: a symlink the user planted is
-                // changed itself, never what it points at; a directory that
-                // is a symlink is left alone.
-                "g=$(id -g {u})\nfor d in {list}; do\n  own \"$d\" || continue\n  [ -L \"$d\" ] && continue\n  [ -z \"$(find \"$d\" ! -user {u} -print | head -n 1)\" ] || chown -hR {u}:\"$g\" \"$d\"\n  chmod 0750 \"$d\"\ndone\n",
+                "g=$(id -g {u})\nfor d in {list}; do\n  [ -L \"$d\" ] && continue\n  [ -z \"$(find \"$d\" ! -user {u} -print | head -n 1)\" ] || chown -hR {u}:\"$g\" \"$d\"\n  chmod 0750 \"$d\"\ndone\n",
                 u = quote(u),
                 list = list
             )),
             // Data dirs (ZooKeeper's snapshots among them) are never world-writable.
             None => s.push_str(&format!(
-                "for d in {}; do own \"$d\" && [ ! -L \"$d\" ] && chmod go-w \"$d\"; done\n",
+                "for d in {}; do if [ ! -L \"$d\" ]; then chmod go-w \"$d\"; fi; done\n",
                 list
             )),
         }
@@ -315,11 +325,10 @@ pub fn write_files(mkdirs: &[String], files: &[ConfigFile], owner: Option<&str>)
 
 /// Whether `path` lies in one of `mkdirs` that [`write_files`] hands to the
 /// service user (the Rust twin of its `own` shell function).
-fn user_dir_holds(mkdirs: &[String], path: &str) -> bool {
+pub fn user_dir_holds(mkdirs: &[String], path: &str) -> bool {
     mkdirs.iter().any(|d| {
-        let d = d.trim_end_matches('/');
-        let owned = !SHARED_DIRS.contains(&d) && d.matches('/').count() >= 2;
-        owned && path.starts_with(&format!("{}/", d))
+        let d = crate::ownership::normalize(d);
+        crate::ownership::may_own(d) && crate::ownership::under(path, d) && path != d
     })
 }
 
@@ -385,8 +394,9 @@ impl Launch {
 /// recorded in `fingerprint_file`.
 pub fn start(host: &Host, d: Daemon, launch: &Launch, fingerprint: Option<(&str, &str)>) -> String {
     let pre = format!(
-        "pf={pf}\np=$(cat \"$pf\" 2>/dev/null || true)\nif [ -n \"$p\" ] && ! {ours}; then rm -f \"$pf\"; fi\n",
+        "pf={pf}\n{read}if [ -n \"$p\" ] && ! {ours}; then rm -f \"$pf\"; fi\n",
         pf = quote(&layout::pid_file(host, d)),
+        read = read_pid("p", &layout::pid_file(host, d), launch.run_as.as_deref()),
         ours = pid_is_daemon("p", d)
     );
     // `sparkctl start` passes no fingerprint: the daemon starts from the
@@ -457,33 +467,61 @@ pub fn as_user(user: &str, script: &str) -> String {
 
 /// Stop one daemon and wait until its process has exited (SIGKILL after
 /// `grace_s` seconds). Prints `@stopped`, `@killed` or `@not-running`.
-pub fn stop(host: &Host, d: Daemon, root: &str, grace_s: u32) -> String {
-    let home = quote(&layout::current(root));
-    let pf = quote(&layout::pid_file(host, d));
-    let cmd = match d {
-        Daemon::ZooKeeper => format!("ZOOCFGDIR={home}/conf {home}/bin/zkServer.sh stop", home = home),
-        Daemon::Master => format!("if [ -x {home}/sbin/stop-master.sh ]; then {home}/sbin/stop-master.sh; else {home}/sbin/spark-daemon.sh stop {cls} 1; fi", home = home, cls = d.spark_class()),
-        Daemon::Worker => format!(
-            "if [ -x {home}/sbin/stop-worker.sh ]; then {home}/sbin/stop-worker.sh; elif [ -x {home}/sbin/stop-slave.sh ]; then {home}/sbin/stop-slave.sh; else {home}/sbin/spark-daemon.sh stop {cls} 1; fi",
-            home = home,
-            cls = d.spark_class()
-        ),
-    };
+///
+/// The distributions' stop scripts are not used: they run as root here (a
+/// daemon started as root before `run_as` was set must still be stopped),
+/// and with a service user they would act on files that user owns:
+/// spark-daemon.sh `touch`es `$SPARK_LOG_DIR/.spark_test` on every call (a
+/// symlink planted there makes root create any file) and zkServer.sh stop
+/// reads the pid file again, unquoted. All either does is what this does:
+/// read the pid file, SIGTERM that pid, remove the pid file. Here the pid
+/// is read once (as the service user, see [`read_pid`]), must be a plain
+/// positive number naming a live process of this daemon's class, and is the
+/// very value that is signalled, so a pid file holding `-1` or a root
+/// process's pid stops nothing but is reported `@not-running`.
+pub fn stop(host: &Host, d: Daemon, run_as: Option<&str>, grace_s: u32) -> String {
     format!(
         r#"pf={pf}
-pid=$(cat "$pf" 2>/dev/null || true)
-ours() {{ {ours}; }}
+{read}ours() {{ {ours}; }}
 if ! ours; then echo @not-running; rm -f "$pf"; exit 0; fi
-( {cmd} ) >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+kill "$pid" 2>/dev/null || true
 i=0
 while ours && [ $i -lt {ticks} ]; do sleep 0.2; i=$((i+1)); done
 if ours; then kill -9 "$pid"; sleep 0.3; echo @killed; else echo @stopped; fi
 rm -f "$pf"
 "#,
-        pf = pf,
+        pf = quote(&layout::pid_file(host, d)),
+        read = read_pid("pid", &layout::pid_file(host, d), run_as),
         ours = pid_is_daemon("pid", d),
-        cmd = cmd,
         ticks = grace_s * 5
+    )
+}
+
+/// SIGKILL daemon `d` (the failover drill's "crash"), only if its pid file
+/// names a live process of that daemon: the pid is read once, checked, and
+/// that same value is killed. Otherwise nothing is signalled and the script
+/// exits 3 saying so (the pid file's content is not printed: without a
+/// service user it was read by root). Prints `@killed <pid>`.
+pub fn kill_daemon(host: &Host, d: Daemon, run_as: Option<&str>) -> String {
+    format!(
+        r#"pf={pf}
+{read}if {ours}; then kill -9 "$pid"; echo "@killed $pid"; else echo "the pid file $pf does not name a running {label} (a live {cls} process); nothing was killed" >&2; exit 3; fi
+"#,
+        pf = quote(&layout::pid_file(host, d)),
+        read = read_pid("pid", &layout::pid_file(host, d), run_as),
+        ours = pid_is_daemon("pid", d),
+        label = d.label(),
+        cls = d.spark_class()
+    )
+}
+
+/// The command line of daemon `d`'s live process (NULs as spaces), or
+/// nothing when its pid file does not name one.
+pub fn daemon_cmdline(host: &Host, d: Daemon, run_as: Option<&str>) -> String {
+    format!(
+        "{read}if {ours}; then tr '\\0' ' ' < /proc/$p/cmdline; fi\n",
+        read = read_pid("p", &layout::pid_file(host, d), run_as),
+        ours = pid_is_daemon("p", d)
     )
 }
 
@@ -495,6 +533,24 @@ pub fn read_files(paths: &[&str]) -> String {
         "for f in {}; do echo \"@@sparkctl-file@@ $(wc -c < \"$f\") $f\"; cat \"$f\"; done\n",
         list.join(" ")
     )
+}
+
+/// [`read_files`], with the files inside the service user's directories
+/// (`mkdirs`, as for [`write_files`]; ZooKeeper's `myid`) read as that
+/// user: root would follow a symlink planted there into a root-only file
+/// and print it in the diff. The output parses with [`parse_read_files`].
+pub fn read_files_as(paths: &[&str], mkdirs: &[String], run_as: Option<&str>) -> String {
+    let (users, roots): (Vec<&str>, Vec<&str>) = paths
+        .iter()
+        .partition(|p| run_as.is_some() && user_dir_holds(mkdirs, p));
+    let mut s = String::new();
+    if !roots.is_empty() {
+        s.push_str(&read_files(&roots));
+    }
+    if let (Some(u), false) = (run_as, users.is_empty()) {
+        s.push_str(&as_user(u, &read_files(&users)));
+    }
+    s
 }
 
 pub fn parse_read_files(out: &str) -> Vec<(String, String)> {

@@ -1298,6 +1298,29 @@ fn tarball_names_with_shell_characters_are_refused() {
     assert_eq!(d.dir_name, "spark-4.3.0+x_y-z");
 }
 
+/// A process whose command line names daemon `d`'s class (`exec -a`
+/// makes it argv[0], as `steps::pid_is_daemon` checks), optionally deaf to
+/// SIGTERM; returned once /proc shows the class.
+fn stand_in(d: Daemon, ignore_term: bool) -> std::process::Child {
+    let body = if ignore_term {
+        format!(
+            "exec -a {} bash -c 'trap \"\" TERM; while :; do sleep 0.1; done'",
+            d.spark_class()
+        )
+    } else {
+        format!("exec -a {} sleep 30", d.spark_class())
+    };
+    let child = Command::new("bash").arg("-c").arg(body).spawn().unwrap();
+    for _ in 0..200 {
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap_or_default();
+        if text(&cmdline).contains(d.spark_class()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child
+}
+
 #[test]
 fn generated_scripts_run_exactly_with_hostile_values() {
     let scratch = Scratch::new("steps");
@@ -1329,7 +1352,7 @@ fn generated_scripts_run_exactly_with_hostile_values() {
                 "sbin/start-worker.sh",
                 recorder(&record, "start-worker", ""),
             ),
-            // stop-worker.sh stops its worker, as the real one would; stop-master.sh does not (SIGKILL path).
+            // Stop scripts that record being run: steps::stop must never run them.
             ("sbin/stop-master.sh", recorder(&record, "stop-master", "")),
             (
                 "sbin/stop-worker.sh",
@@ -1516,35 +1539,26 @@ fn generated_scripts_run_exactly_with_hostile_values() {
                 "start",
                 &steps::start(h, d, &steps::Launch::new(&c, d), None),
             );
-            syntax_ok("stop", &steps::stop(h, d, layout::root_of(&c, d), 30));
+            syntax_ok("stop", &steps::stop(h, d, None, 30));
+            syntax_ok("stop as user", &steps::stop(h, d, Some("spark"), 30));
+            syntax_ok("kill", &steps::kill_daemon(h, d, Some("spark")));
+            syntax_ok("cmdline", &steps::daemon_cmdline(h, d, Some("spark")));
             syntax_ok("log_tail", &steps::log_tail(h, d, 30, None));
         }
         syntax_ok("facts", &facts::script(&c, h, &[&spark, &zk], &file_paths));
     }
 
-    // stop: nothing running; then real processes that look like the daemons.
+    // stop: nothing running; then real processes that look like the
+    // daemons: one that exits on SIGTERM (the worker), one that ignores it
+    // (the master: the SIGKILL path). The distributions' stop scripts are
+    // never run (see steps::stop).
     for d in [Daemon::Master, Daemon::Worker] {
-        let r = layout::root_of(&c, d).to_string();
         let pf = layout::pid_file(h, d);
-        let out = run_ok("stop", &steps::stop(h, d, &r, 1), &scratch.0, None);
+        let out = run_ok("stop", &steps::stop(h, d, None, 1), &scratch.0, None);
         assert_eq!(out.trim(), "@not-running");
-        // `exec -a` gives the process the daemon's class name as argv[0], as `ours()` checks.
-        let mut child = Command::new("bash")
-            .arg("-c")
-            .arg(format!("exec -a {} sleep 30", d.spark_class()))
-            .spawn()
-            .unwrap();
+        let mut child = stand_in(d, d == Daemon::Master);
         std::fs::write(&pf, format!("{}\n", child.id())).unwrap();
-        // Wait for the exec, so /proc shows the class name.
-        for _ in 0..100 {
-            let cmdline =
-                std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap_or_default();
-            if text(&cmdline).contains(d.spark_class()) {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        let out = run_ok("stop", &steps::stop(h, d, &r, 1), &scratch.0, None);
+        let out = run_ok("stop", &steps::stop(h, d, None, 1), &scratch.0, None);
         // stop returns only once the process is gone (a zombie until reaped here);
         // if it is still running, kill it rather than leave it behind.
         let status = match child.try_wait().unwrap() {
@@ -1567,16 +1581,80 @@ fn generated_scripts_run_exactly_with_hostile_values() {
         assert_eq!(out.trim(), want, "{}", d.label());
         assert!(!status.success(), "the stand-in daemon was not stopped");
         assert!(!Path::new(&pf).exists());
-        let stopper = if d == Daemon::Worker {
-            "stop-worker"
-        } else {
-            "stop-master"
-        };
+        for stopper in ["stop-worker", "stop-master", "spark-daemon"] {
+            assert!(
+                !record.join(format!("{}.args", stopper)).exists(),
+                "{} was run",
+                stopper
+            );
+        }
+    }
+
+    // A pid file naming something else stops and kills nothing: -1 (every
+    // process), 0, a path that makes /proc/$p/cmdline another file, a
+    // live process of another class, the pid with junk around it.
+    let d = Daemon::Master;
+    let pf = layout::pid_file(h, d);
+    let mut other = stand_in(Daemon::Worker, false);
+    let fake = format!("{}/cmdline-dir", scratch.path());
+    std::fs::create_dir_all(&fake).unwrap();
+    std::fs::write(format!("{}/cmdline", fake), d.spark_class()).unwrap();
+    for planted in [
+        "-1".to_string(),
+        "0".to_string(),
+        format!("self/root{}", fake),
+        other.id().to_string(),
+        format!(" {}", other.id()),
+        format!("0{}", other.id()),
+    ] {
+        std::fs::write(&pf, format!("{}\n", planted)).unwrap();
+        let out = run_ok("stop", &steps::stop(h, d, None, 1), &scratch.0, None);
+        assert_eq!(out.trim(), "@not-running", "{:?}", planted);
+        std::fs::write(&pf, format!("{}\n", planted)).unwrap();
+        let o = run_in("sh", &steps::kill_daemon(h, d, None), &scratch.0, &[], None);
         assert_eq!(
-            nul_list(&record.join(format!("{}.args", stopper))),
-            Vec::<String>::new()
+            o.status.code(),
+            Some(3),
+            "{:?}: {}",
+            planted,
+            text(&o.stderr)
+        );
+        assert!(
+            // (the content is not echoed: `-1` is in every pid file's name)
+            text(&o.stderr).contains("does not name a running master")
+                && !text(&o.stderr).contains(&format!("{}\n", planted))
+                && !text(&o.stderr).contains("cmdline-dir"),
+            "{}",
+            text(&o.stderr)
+        );
+        let cmd = run_ok(
+            "cmdline",
+            &steps::daemon_cmdline(h, d, None),
+            &scratch.0,
+            None,
+        );
+        assert_eq!(cmd, "", "{:?}", planted);
+        assert!(
+            other.try_wait().unwrap().is_none(),
+            "{:?} killed the other process",
+            planted
         );
     }
+    let _ = other.kill();
+    let _ = other.wait();
+    // The real one: its command line, then SIGKILL of exactly that pid.
+    let mut child = stand_in(d, false);
+    std::fs::write(&pf, format!("{}\n", child.id())).unwrap();
+    let cmd = run_ok(
+        "cmdline",
+        &steps::daemon_cmdline(h, d, None),
+        &scratch.0,
+        None,
+    );
+    assert!(cmd.starts_with(d.spark_class()), "{:?}", cmd);
+    let out = run_ok("kill", &steps::kill_daemon(h, d, None), &scratch.0, None);
+    assert_eq!(out.trim(), format!("@killed {}", child.id()));
+    assert!(!child.wait().unwrap().success());
 
     // log_tail: the newest log, last lines.
     for d in Daemon::ALL {
@@ -1878,4 +1956,106 @@ fn bug_read_files_cut_at_marker_lines() {
         ],
     );
     assert_eq!(got, want);
+}
+
+/// With a service user (this test needs root and the lab's `spark` user):
+/// root hands over only directories whose parents only root can write,
+/// and reads what lies inside them (ZooKeeper's `myid`) as the user, so a
+/// symlink planted there to a root-only file shows nothing of it.
+#[test]
+fn service_user_files_are_read_as_that_user_and_open_parents_refused() {
+    assert_eq!(
+        text(&Command::new("id").arg("-u").output().unwrap().stdout).trim(),
+        "0",
+        "this test needs root (as the lab tests do)"
+    );
+    assert!(
+        Command::new("id")
+            .arg("spark")
+            .output()
+            .unwrap()
+            .status
+            .success(),
+        "this test needs the `spark` user (lab/lab up creates it)"
+    );
+    // Not under /tmp: a world-writable parent is refused (checked below).
+    let base =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("svc-user-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    let b = base.display().to_string();
+    let data = format!("{}/data", b);
+    let myid = ConfigFile {
+        path: format!("{}/myid", data),
+        content: "1\n".into(),
+        template: "myid",
+        readers: vec![Daemon::ZooKeeper],
+        secret: false,
+    };
+    let mkdirs = vec![data.clone()];
+    run_ok(
+        "write_files",
+        &steps::write_files(&mkdirs, std::slice::from_ref(&myid), Some("spark")),
+        &base,
+        None,
+    );
+    let owner = text(
+        &Command::new("stat")
+            .args(["-c", "%U %a", &data, &myid.path])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    assert_eq!(owner, "spark 750\nspark 644\n");
+
+    // The user plants myid -> a root-only file.
+    let m = marker("root-only");
+    let secret = format!("{}/root-only", b);
+    std::fs::write(&secret, &m).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::remove_file(&myid.path).unwrap();
+    std::os::unix::fs::symlink(&secret, &myid.path).unwrap();
+    let o = run_in(
+        "sh",
+        &steps::read_files_as(&[&myid.path], &mkdirs, Some("spark")),
+        &base,
+        &[],
+        None,
+    );
+    let all = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(!all.contains(&m), "the root-only file was read: {}", all);
+    assert!(
+        steps::parse_read_files(&text(&o.stdout)).is_empty(),
+        "{}",
+        all
+    );
+    // Without a service user nothing is handed over, and root reads it.
+    let o = run_ok(
+        "read_files",
+        &steps::read_files_as(&[&myid.path], &mkdirs, None),
+        &base,
+        None,
+    );
+    assert!(o.contains(&m));
+
+    // A parent anyone may write: nothing is created or re-owned.
+    let open = format!("{}/open", b);
+    std::fs::create_dir_all(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let o = run_in(
+        "sh",
+        &steps::write_files(&[format!("{}/logs", open)], &[], Some("spark")),
+        &base,
+        &[],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(7), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains(&format!("refusing to give {}/logs to the service user spark: {} is writable by other users (mode 777)", open, open)),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!Path::new(&format!("{}/logs", open)).exists());
+    std::fs::remove_dir_all(&base).unwrap();
 }

@@ -430,7 +430,10 @@ async fn current_contents(
         }
         let o = s
             .conn(host)
-            .run("read current config files", &steps::read_files(&existing))
+            .run(
+                "read current config files",
+                &steps::read_files_as(&existing, &p.mkdirs, s.cluster.run_as.as_deref()),
+            )
             .await?;
         for (path, content) in steps::parse_read_files(&o.stdout) {
             out.insert((host.clone(), path), content);

@@ -610,10 +610,9 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
     let t0 = Instant::now();
     match mode {
         DrillMode::Kill => {
-            let cmd = format!(
-                "kill -9 $(cat {})",
-                quote(&layout::pid_file(&old_host, Daemon::Master))
-            );
+            // Only the pid proven to be the master is killed (a pid file
+            // the service user can write may name any process, or -1).
+            let cmd = crate::steps::kill_daemon(&old_host, Daemon::Master, c.run_as.as_deref());
             s.conn(&old).run("kill the ALIVE master", &cmd).await?;
         }
         DrillMode::Stop => {

@@ -383,9 +383,9 @@ impl Session {
 
     /// Stop `daemon` on `hosts` in parallel and wait for each process to exit.
     pub async fn stop(&self, daemon: Daemon, hosts: Vec<Host>) -> Result<Vec<(String, String)>> {
-        let root = layout::root_of(&self.cluster, daemon).to_string();
+        let run_as = self.cluster.run_as.clone();
         self.each_host(hosts, move |conn, host, bar| {
-            let script = steps::stop(&host, daemon, &root, 30);
+            let script = steps::stop(&host, daemon, run_as.as_deref(), 30);
             async move {
                 bar.step(&format!("stop {}", daemon.label()));
                 let o = conn

@@ -12,8 +12,7 @@
 use super::Session;
 use crate::health;
 use crate::inventory::{Ha, Host};
-use crate::layout::{self, Daemon};
-use crate::shell::quote;
+use crate::layout::Daemon;
 use anyhow::{bail, Result};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -240,10 +239,7 @@ impl Session {
     /// persistent recovery it will restart with (so its applications are
     /// recovered), wait for running applications to finish.
     async fn drain_if_unrecoverable(&self, h: &Host, opts: &RollOptions) -> Result<()> {
-        let cmd = format!(
-            "p=$(cat {} 2>/dev/null) && tr '\\0' ' ' < /proc/$p/cmdline",
-            quote(&layout::pid_file(h, Daemon::Master))
-        );
+        let cmd = crate::steps::daemon_cmdline(h, Daemon::Master, self.cluster.run_as.as_deref());
         let cmdline = self
             .conn(&h.name)
             .run_status("read the master's command line", &cmd)
