@@ -1,0 +1,160 @@
+//! Planted-file attacks on real lab hosts (issue 10, section 2). With
+//! `run_as = "spark"`, application code runs as the service user and owns
+//! the pid, log, work and ZooKeeper data directories. As that user the test
+//! plants what would steer a root step, runs the step, and shows it had no
+//! effect; each part ends with a plain deploy that converges:
+//!
+//! (c) `myid` -> a root-only file, then `deploy --dry-run`: the file's
+//!     contents appear nowhere in the output;
+//! (b) `.spark_test` in every Spark log dir -> a new file under /etc, then
+//!     `stop`: the file is not created;
+//! (a) the pid of a root decoy (`sleep 600`) in the ALIVE master's pid
+//!     file, then `ha drill --mode kill`: the drill refuses, the decoy
+//!     survives.
+//!
+//! Needs root and the lab's `spark` and `sparkops` users. Never skips.
+
+mod common;
+use common::*;
+
+fn inventory() -> String {
+    lab_inventory()
+        .replace("user = \"root\"", "user = \"sparkops\"\nsudo = true")
+        .replace(
+            "ha = \"zookeeper\"",
+            "ha = \"zookeeper\"\nrun_as = \"spark\"",
+        )
+}
+
+/// Run `cmd` on `host` as the service user.
+fn as_spark(host: &str, cmd: &str) -> std::process::Output {
+    let q = format!("'{}'", cmd.replace('\'', "'\\''"));
+    let o = ssh(host, &format!("runuser -u spark -- sh -c {}", q));
+    assert!(
+        o.status.success(),
+        "as spark on {}: {}: {}",
+        host,
+        cmd,
+        text(&o.stderr)
+    );
+    o
+}
+
+#[test]
+fn planted_files_do_not_steer_root() {
+    let _g = LAB.lock().unwrap_or_else(|e| e.into_inner());
+    lab_up();
+    clean_slate();
+    let inv = write_temp("attacks.toml", &inventory());
+    let inv = path_str(&inv).to_string();
+    let out = sparkctl(&["deploy", &inv]);
+    assert_eq!(out.status.code(), Some(0), "deploy failed");
+    assert_healthy_ha();
+
+    // (c) myid -> a root-only file with a marker; dry-run shows none of it.
+    let marker = format!("ROOT-ONLY-{}", std::process::id());
+    for (h, _) in HOSTS {
+        let o = ssh(
+            h,
+            &format!(
+                "umask 077; echo {} > /root/attack-secret; ls -l /root/attack-secret",
+                marker
+            ),
+        );
+        assert!(o.status.success());
+        as_spark(h, "ln -sfn /root/attack-secret /var/lib/zookeeper/myid");
+    }
+    let out = sparkctl(&["deploy", &inv, "--dry-run"]);
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        !all.contains(&marker),
+        "the root-only file leaked into the dry run:\n{}",
+        all
+    );
+    let out = sparkctl(&["deploy", &inv]);
+    assert_eq!(out.status.code(), Some(0), "deploy after (c) failed");
+    for (i, (h, _)) in HOSTS.iter().enumerate() {
+        let o = ssh(h, "cat /root/attack-secret; [ -L /var/lib/zookeeper/myid ] && echo link; cat /var/lib/zookeeper/myid");
+        assert_eq!(text(&o.stdout), format!("{}\n{}\n", marker, i + 1), "{}", h);
+    }
+    assert_healthy_ha();
+
+    // (b) .spark_test -> a new file under /etc; stop creates nothing.
+    let planted = format!("/etc/sparkctl-attack-{}", std::process::id());
+    for (h, _) in HOSTS {
+        as_spark(
+            h,
+            &format!("ln -sfn {} /opt/spark/logs/.spark_test", planted),
+        );
+    }
+    let out = sparkctl(&["stop", &inv]);
+    assert_eq!(out.status.code(), Some(0), "stop failed");
+    for (h, _) in HOSTS {
+        assert!(
+            !ssh(h, &format!("test -e {}", planted)).status.success(),
+            "{} was created on {}",
+            planted,
+            h
+        );
+        assert!(
+            jvms(h).is_empty(),
+            "{} still runs daemons: {:?}",
+            h,
+            jvms(h)
+        );
+    }
+    let out = sparkctl(&["deploy", &inv]);
+    assert_eq!(out.status.code(), Some(0), "deploy after (b) failed");
+    assert_healthy_ha();
+    for (h, _) in HOSTS {
+        assert!(
+            !ssh(h, &format!("test -e {}", planted)).status.success(),
+            "{} on {}",
+            planted,
+            h
+        );
+    }
+
+    // (a) a root decoy's pid in the ALIVE master's pid file; the drill
+    //     refuses and kills nothing.
+    let alive = HOSTS[..2]
+        .iter()
+        .find(|(_, a)| master_json(a).is_some_and(|j| j["status"] == "ALIVE"))
+        .expect("an ALIVE master")
+        .0;
+    let o = ssh(alive, "nohup sleep 600 >/dev/null 2>&1 & echo $!");
+    let decoy = text(&o.stdout).trim().to_string();
+    assert!(!decoy.is_empty());
+    let pf = "/opt/spark/run/spark-sparkctl-org.apache.spark.deploy.master.Master-1.pid";
+    let real = text(&as_spark(alive, &format!("cat {}", pf)).stdout)
+        .trim()
+        .to_string();
+    as_spark(alive, &format!("echo {} > {}", decoy, pf));
+    let out = sparkctl(&["ha", "drill", &inv, "--mode", "kill"]);
+    assert_ne!(out.status.code(), Some(0), "the drill went ahead");
+    assert!(
+        text(&out.stderr).contains("does not name a running master"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        ssh(alive, &format!("kill -0 {}", decoy)).status.success(),
+        "the root decoy was killed"
+    );
+    assert!(
+        jvms(alive)
+            .iter()
+            .any(|(p, c)| c == "deploy.master.Master" && p.to_string() == real),
+        "the master was killed"
+    );
+    // Put the pid file back (the planted value is the test's own doing),
+    // then a plain deploy converges.
+    as_spark(alive, &format!("echo {} > {}", real, pf));
+    ssh(alive, &format!("kill {}", decoy));
+    let out = sparkctl(&["deploy", &inv]);
+    assert_eq!(out.status.code(), Some(0), "deploy after (a) failed");
+    assert_healthy_ha();
+    for (h, _) in HOSTS {
+        ssh(h, "rm -f /root/attack-secret");
+    }
+}
