@@ -3,11 +3,12 @@
 # root: ssh client and server (the lab's hosts run their own sshd), iproute2
 # (network namespaces), Java 17 (Spark 4), python3 (PySpark jobs), ZooKeeper
 # (its jars become the lab's ZooKeeper tarball), sudo (the `[ssh] sudo` test),
+# nftables (the lab's SSH-only operator namespace),
 # and the Rust toolchain's
 # rustfmt/clippy if rustup is there. Idempotent; safe to run every time.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-need=(openssh-server openssh-client iproute2 openjdk-17-jre-headless python3 python3-pip curl tar gzip zookeeper procps sudo)
+need=(openssh-server openssh-client iproute2 openjdk-17-jre-headless python3 python3-pip curl tar gzip zookeeper procps sudo nftables)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -58,6 +58,9 @@ pub struct Conn {
     timeout: Duration,
     /// Run scripts through `sudo -n` (`[ssh] sudo = true`).
     sudo: bool,
+    /// Local sockets forwarded through this connection, by remote port
+    /// (see `dial`). Shared by every clone: one forward per port per run.
+    forwards: Arc<tokio::sync::Mutex<std::collections::HashMap<(String, u16), std::path::PathBuf>>>,
 }
 
 /// Options that come from the command line rather than the inventory.
@@ -117,6 +120,23 @@ pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> R
         session: Arc::new(session),
         timeout: Duration::from_secs(s.command_timeout),
         sudo: s.sudo,
+        forwards: Default::default(),
+    })
+}
+
+/// `connect` for a host that is only probed, never changed: an error is
+/// a reason to show (the host is unreachable), not a failure of the run.
+pub async fn connect_for_probes(
+    cluster: &Cluster,
+    host: &Host,
+    opts: &ConnectOptions,
+) -> Result<Conn, String> {
+    connect(cluster, host, opts).await.map_err(|e| {
+        // "host X: cannot connect to A over SSH: <ssh's words>" -> from "cannot".
+        let first = format!("{:#}", e);
+        let first = first.lines().next().unwrap_or("").to_string();
+        let prefix = format!("host {}: ", host.name);
+        first.strip_prefix(&prefix).unwrap_or(&first).to_string()
     })
 }
 
@@ -363,6 +383,64 @@ impl Conn {
                 }
             }
         }
+    }
+
+    /// A byte stream to `addr:port` as the host sees it: the host's sshd
+    /// opens the TCP connection (what `ssh -W` does), so it reaches ports a
+    /// firewall hides from this machine, through bastions too.
+    ///
+    /// Why a forwarded Unix socket and not a probe run on the host: the
+    /// host has no TCP client we can count on (no nc, no curl; POSIX sh has
+    /// no /dev/tcp), and a command costs a new SSH channel *and* a process
+    /// start per probe. The openssh crate's native mux cannot open a bare
+    /// `direct-tcpip` channel, but it can ask the master for a local
+    /// forward: set up once per port (one mux round trip), after which
+    /// each probe is a local connect plus one channel open on the existing
+    /// connection. The socket lives in the master's own private (0700)
+    /// directory, removed with it.
+    ///
+    /// Errors here mean the SSH connection cannot carry the probe (gone,
+    /// or forwarding refused by the host's sshd), never that the daemon is
+    /// down: that shows on the stream (reset or closed without an answer).
+    pub async fn dial(&self, addr: &str, port: u16) -> Result<tokio::net::UnixStream, String> {
+        let key = (addr.to_string(), port);
+        let path = {
+            let mut fw = self.forwards.lock().await;
+            match fw.get(&key) {
+                Some(p) => p.clone(),
+                None => {
+                    let dir = self
+                        .session
+                        .control_socket()
+                        .parent()
+                        .ok_or("the SSH connection has no control directory")?;
+                    let path = dir.join(format!("probe-{}-{}", fw.len(), port));
+                    self.session
+                        .request_port_forward(
+                            openssh::ForwardType::Local,
+                            openssh::Socket::UnixSocket {
+                                path: path.as_path().into(),
+                            },
+                            openssh::Socket::TcpSocket {
+                                host: addr.into(),
+                                port,
+                            },
+                        )
+                        .await
+                        .map_err(|e| {
+                            format!(
+                                "the SSH connection cannot forward a probe: {}",
+                                error_chain(&e)
+                            )
+                        })?;
+                    fw.insert(key, path.clone());
+                    path
+                }
+            }
+        };
+        tokio::net::UnixStream::connect(&path)
+            .await
+            .map_err(|e| format!("the SSH connection is gone ({})", e))
     }
 
     pub async fn close(self) {

@@ -1,15 +1,19 @@
 //! Proof that the cluster works, from the outside: ZooKeeper's `srvr` and the
-//! Spark masters' `/json/`, spoken over plain TCP from the operator's machine
-//! (hosts need no curl or nc). Probes run in parallel with short timeouts, so
-//! a dead host costs one timeout, not a hang.
+//! Spark masters' and workers' `/json/`, spoken over plain TCP (hosts need no
+//! curl or nc). By default the TCP connection is opened by each host's sshd
+//! through the SSH connection sparkctl already holds (see [`route`]), so
+//! probes work where only port 22 is reachable; `[ssh] probe = "direct"`
+//! dials from the operator's machine instead. Probes run in parallel with
+//! short timeouts, so a dead host costs one timeout, not a hang.
 //!
 //! Parsing and judging (`parse_*`, `assess`) are pure and unit-tested.
 
-use crate::inventory::{memory_mb, Cluster, Ha};
+pub mod route;
+
+use crate::inventory::{memory_mb, Cluster, Ha, Host};
+pub use route::{ProbeError, Route};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 pub const PROBE_TIMEOUT: Duration = Duration::from_millis(1500);
 
@@ -22,8 +26,8 @@ pub enum ZkMode {
     Standalone,
     /// Up, but not in a quorum ("not currently serving requests").
     NotServing,
-    /// No answer (down, unreachable, refused).
-    Down(String),
+    /// No usable answer: why (down, refused, host unreachable, ...).
+    Down(ProbeError),
 }
 
 impl ZkMode {
@@ -36,7 +40,7 @@ impl ZkMode {
             ZkMode::Follower => "follower".into(),
             ZkMode::Standalone => "standalone".into(),
             ZkMode::NotServing => "not serving".into(),
-            ZkMode::Down(_) => "down".into(),
+            ZkMode::Down(e) => e.state().into(),
         }
     }
 }
@@ -53,50 +57,35 @@ pub fn parse_srvr(text: &str) -> ZkMode {
         Some("leader") => ZkMode::Leader,
         Some("follower") => ZkMode::Follower,
         Some("standalone") => ZkMode::Standalone,
-        Some(other) => ZkMode::Down(format!("unexpected mode {}", other)),
-        None => ZkMode::Down(format!(
+        Some(other) => ZkMode::Down(ProbeError::Unexpected(format!("unexpected mode {}", other))),
+        None => ZkMode::Down(ProbeError::Unexpected(format!(
             "unexpected answer to srvr: {}",
             text.lines().next().unwrap_or("(empty)")
-        )),
+        ))),
     }
 }
 
-async fn tcp_exchange(
-    addr: &str,
-    port: u16,
-    request: &[u8],
-    timeout: Duration,
-) -> Result<String, String> {
-    let fut = async {
-        let mut s = TcpStream::connect((addr, port))
-            .await
-            .map_err(|e| e.to_string())?;
-        s.write_all(request).await.map_err(|e| e.to_string())?;
-        let mut buf = Vec::new();
-        s.read_to_end(&mut buf).await.map_err(|e| e.to_string())?;
-        Ok::<_, String>(String::from_utf8_lossy(&buf).into_owned())
-    };
-    match tokio::time::timeout(timeout, fut).await {
-        Ok(r) => r,
-        Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
-    }
-}
-
-pub async fn srvr(addr: &str, port: u16) -> ZkMode {
-    match tcp_exchange(addr, port, b"srvr", PROBE_TIMEOUT).await {
+/// ZooKeeper's `srvr` on `h`'s client port.
+pub async fn srvr(route: &Route, h: &Host) -> ZkMode {
+    match route.exchange(h, h.zk.client_port, b"srvr").await {
         Ok(t) => parse_srvr(&t),
         Err(e) => ZkMode::Down(e),
     }
 }
 
 /// Minimal HTTP/1.0 GET: enough for Spark's JSON endpoints, no client crate.
-pub async fn http_get(addr: &str, port: u16, path: &str) -> Result<String, String> {
+pub async fn http_get(
+    route: &Route,
+    h: &Host,
+    port: u16,
+    path: &str,
+) -> Result<String, ProbeError> {
     let req = format!(
         "GET {} HTTP/1.0\r\nHost: {}:{}\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
-        path, addr, port
+        path, h.address, port
     );
-    let text = tcp_exchange(addr, port, req.as_bytes(), PROBE_TIMEOUT).await?;
-    parse_http(&text)
+    let text = route.exchange(h, port, req.as_bytes()).await?;
+    parse_http(&text).map_err(ProbeError::Unexpected)
 }
 
 pub fn parse_http(text: &str) -> Result<String, String> {
@@ -159,35 +148,49 @@ pub fn parse_master(body: &str) -> Result<MasterJson, String> {
     serde_json::from_str(body).map_err(|e| format!("unexpected /json/ answer: {}", e))
 }
 
-pub async fn master(addr: &str, port: u16) -> Result<MasterJson, String> {
-    parse_master(&http_get(addr, port, "/json/").await?)
+/// The master's `/json/` on `h`.
+pub async fn master(route: &Route, h: &Host) -> Result<MasterJson, ProbeError> {
+    let body = http_get(route, h, h.spark.master_webui_port, "/json/").await?;
+    parse_master(&body).map_err(ProbeError::Unexpected)
+}
+
+/// Does the worker's own UI answer (`/json/`)? Tells "running but not
+/// registered" from "not running".
+pub async fn worker(route: &Route, h: &Host) -> Result<(), ProbeError> {
+    http_get(route, h, h.spark.worker_webui_port, "/json/")
+        .await
+        .map(|_| ())
 }
 
 /// Everything the probes saw, per inventory host.
 #[derive(Debug, Clone, Serialize)]
 pub struct Snapshot {
     pub zookeeper: Vec<(String, ZkMode)>,
-    pub masters: Vec<(String, Result<MasterJson, String>)>,
+    pub masters: Vec<(String, Result<MasterJson, ProbeError>)>,
 }
 
-pub async fn probe(cluster: &Cluster) -> Snapshot {
-    probe_among(cluster, &|_| true).await
+pub async fn probe(route: &Route, cluster: &Cluster) -> Snapshot {
+    probe_among(route, cluster, &|_| true).await
 }
 
 /// `probe`, of the hosts for which `include` holds only (`status --skip`:
 /// a host left out costs no probe timeout).
-pub async fn probe_among(cluster: &Cluster, include: &(dyn Fn(&str) -> bool + Sync)) -> Snapshot {
+pub async fn probe_among(
+    route: &Route,
+    cluster: &Cluster,
+    include: &(dyn Fn(&str) -> bool + Sync),
+) -> Snapshot {
     let zk = cluster.zk_hosts().filter(|h| include(&h.name)).map(|h| {
-        let (n, a, p) = (h.name.clone(), h.address.clone(), h.zk.client_port);
-        tokio::spawn(async move { (n, srvr(&a, p).await) })
+        let (h, r) = (h.clone(), route.clone());
+        tokio::spawn(async move { (h.name.clone(), srvr(&r, &h).await) })
     });
     let zk: Vec<_> = zk.collect();
     let ms: Vec<_> = cluster
         .masters()
         .filter(|h| include(&h.name))
         .map(|h| {
-            let (n, a, p) = (h.name.clone(), h.address.clone(), h.spark.master_webui_port);
-            tokio::spawn(async move { (n, master(&a, p).await) })
+            let (h, r) = (h.clone(), route.clone());
+            tokio::spawn(async move { (h.name.clone(), master(&r, &h).await) })
         })
         .collect();
     let mut snap = Snapshot {
@@ -257,7 +260,12 @@ pub fn assess_among(
     let zk_quorum = zk_total == 0 || (serving * 2 > zk_total && leaders == 1);
     for (h, m) in snap.zookeeper.iter().filter(|(h, _)| expected(h)) {
         match m {
-            ZkMode::Down(e) => problems.push(format!("zookeeper on {} is down: {}", h, e)),
+            ZkMode::Down(e) if e.no_answer() => {
+                problems.push(format!("zookeeper on {} is down: {}", h, e))
+            }
+            ZkMode::Down(e) => {
+                problems.push(format!("zookeeper on {} cannot be checked: {}", h, e))
+            }
             ZkMode::NotServing => {
                 problems.push(format!("zookeeper on {} is up but not in a quorum", h))
             }
@@ -296,7 +304,12 @@ pub fn assess_among(
                 worse(Level::Degraded, &mut level);
             }
             Err(e) => {
-                problems.push(format!("master on {} does not answer: {}", h, e));
+                let what = if e.no_answer() {
+                    "does not answer"
+                } else {
+                    "cannot be checked"
+                };
+                problems.push(format!("master on {} {}: {}", h, what, e));
                 worse(Level::Degraded, &mut level);
             }
         }

@@ -90,7 +90,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         } => {
             let c = command::load_inventory(&command::inventory_path(inventory))?;
             let sel = select(&c, &hosts)?;
-            command::status::run(&c, json, &sel).await
+            command::status::run(&c, json, &sel, &global.connect).await
         }
         Command::Start { inventory, hosts } => {
             let c = command::load_inventory(&command::inventory_path(inventory))?;

@@ -583,6 +583,24 @@ pub fn log_tail(host: &Host, d: Daemon, lines: u32, run_as: Option<&str>) -> Str
     }
 }
 
+/// Prints `listening` when something on the host listens on TCP `port`
+/// (any address), else `not-listening`. Read from /proc/net/tcp{,6} (state
+/// 0A = LISTEN, local port in hex): no ss or netstat needed. Used to tell a
+/// firewall from a dead daemon when `probe = "direct"` gets no answer.
+pub fn port_listening(port: u16) -> String {
+    format!(
+        r#"p={:04X}
+for f in /proc/net/tcp /proc/net/tcp6; do
+  [ -r "$f" ] || continue
+  while read -r _ local _ st _; do
+    case "$local:$st" in *:"$p":0A) echo listening; exit 0;; esac
+  done < "$f"
+done
+echo not-listening"#,
+        port
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -499,7 +499,7 @@ async fn print_summary(s: &Session, plans: &BTreeMap<String, HostPlan>, a: &heal
     }
     // Hosts left out are not probed again here: one unreachable host would
     // cost a probe timeout for a line that cannot say anything new.
-    let snap = health::probe_among(c, &|h| s.selected(h)).await;
+    let snap = health::probe_among(&s.route, c, &|h| s.selected(h)).await;
     println!("Master URL:  {}", c.master_url());
     let uis: Vec<String> = c
         .masters()

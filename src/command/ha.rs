@@ -191,11 +191,11 @@ struct MasterRow {
 }
 
 async fn status(c: Cluster, global: &Global, json: bool) -> Result<i32> {
-    let snap = health::probe(&c).await;
-    let assessment = health::assess(&c, &snap);
     let mut quiet = global.clone();
     quiet.quiet = true;
     let s = Session::open(c.clone(), &quiet).await?;
+    let snap = s.probe().await;
+    let assessment = health::assess(&c, &snap);
     let facts = s.facts(None, None, &BTreeMap::new()).await;
     let facts = match facts {
         Ok(f) => f,
@@ -573,7 +573,7 @@ async fn drill_master(
 
 async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Result<i32> {
     let c = &s.cluster;
-    let snap = health::probe(c).await;
+    let snap = s.probe().await;
     let a = health::assess(c, &snap);
     let Some(old) = a.alive_master.clone() else {
         bail!("no single ALIVE master to drill: {}", a.problems.join("; "));
@@ -634,7 +634,7 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
     let mut new_alive: Option<(String, Duration)> = None;
     while t0.elapsed() < limit {
         for h in &candidates {
-            if let Ok(m) = health::master(&h.address, h.spark.master_webui_port).await {
+            if let Ok(m) = s.master(h).await {
                 if m.status == "ALIVE" {
                     new_alive = Some((h.name.clone(), t0.elapsed()));
                 }
@@ -668,7 +668,7 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
     let mut t_workers = None;
     let mut apps_after: Vec<String> = Vec::new();
     while t0.elapsed() < limit {
-        if let Ok(m) = health::master(&nh.address, nh.spark.master_webui_port).await {
+        if let Ok(m) = s.master(&nh).await {
             let alive = m.workers.iter().filter(|w| w.state == "ALIVE").count();
             apps_after = m.activeapps.iter().map(|a| a.id.clone()).collect();
             if m.status == "ALIVE"
@@ -724,8 +724,7 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
         let mut back = None;
         let t1 = Instant::now();
         while t1.elapsed() < limit {
-            if let Ok(m) = health::master(&old_host.address, old_host.spark.master_webui_port).await
-            {
+            if let Ok(m) = s.master(&old_host).await {
                 if m.status == "STANDBY" {
                     back = Some(t1.elapsed());
                     break;
@@ -788,7 +787,7 @@ async fn drill_zookeeper(
 
 async fn drill_zookeeper_inner(s: &Session, host: Option<String>, limit: Duration) -> Result<i32> {
     let c = &s.cluster;
-    let snap = health::probe(c).await;
+    let snap = s.probe().await;
     if health::assess(c, &snap).level != health::Level::Healthy {
         bail!("the cluster is not healthy before the drill; fix it first");
     }
@@ -817,7 +816,7 @@ async fn drill_zookeeper_inner(s: &Session, host: Option<String>, limit: Duratio
     // The rest must elect a leader and keep the masters working.
     let mut t_leader = None;
     while t0.elapsed() < limit {
-        let snap = health::probe(c).await;
+        let snap = s.probe().await;
         let others_ok = snap
             .zookeeper
             .iter()

@@ -12,8 +12,8 @@ pub mod status;
 use crate::dist::{self, LocalDist, Product};
 use crate::exec::{self, Conn, ConnectOptions};
 use crate::facts::{self, HostFacts};
-use crate::health::{self, Level, ZkMode};
-use crate::inventory::{Cluster, Host};
+use crate::health::{self, Level, ProbeError, Route, ZkMode};
+use crate::inventory::{Cluster, Host, ProbeRoute};
 use crate::layout::{self, Daemon};
 use crate::progress::{HostBar, Progress};
 use crate::steps;
@@ -69,6 +69,8 @@ pub struct Session {
     pub conns: BTreeMap<String, Conn>,
     pub progress: Arc<Progress>,
     pub global: Global,
+    /// How health probes reach the daemons (`[ssh] probe`).
+    pub route: Route,
     /// Set while this run holds the lock on every host.
     lock: Option<crate::lock::Owner>,
     /// Hosts left out by --limit/--skip whose probes timed out: not probed
@@ -94,12 +96,41 @@ impl Session {
         }
         progress.line(&format!("connecting to {} hosts", hosts.len()));
         let conns = exec::connect_all(&cluster, &hosts, &global.connect, global.parallel).await?;
-        let conns = conns.into_iter().map(|c| (c.host.clone(), c)).collect();
+        let conns: BTreeMap<String, Conn> =
+            conns.into_iter().map(|c| (c.host.clone(), c)).collect();
+        let route = match cluster.ssh.probe {
+            ProbeRoute::Direct => Route::Direct,
+            ProbeRoute::Ssh => {
+                // A wait also probes the masters and ZooKeeper servers of
+                // hosts left out by --limit/--skip (the quorum or the ALIVE
+                // master may be there): connect to those for probing only,
+                // in the background, so an unreachable one (often why it
+                // was left out) delays nothing; its probes fail at once
+                // while it is still connecting.
+                let pending = cluster
+                    .hosts
+                    .iter()
+                    .filter(|h| !global.select.includes(&h.name))
+                    .filter(|h| h.roles.zookeeper || h.roles.master)
+                    .map(|h| {
+                        let (c, h, o) = (cluster.clone(), h.clone(), global.connect.clone());
+                        let name = h.name.clone();
+                        (
+                            name,
+                            tokio::spawn(async move { exec::connect_for_probes(&c, &h, &o).await }),
+                            health::PROBE_TIMEOUT,
+                        )
+                    })
+                    .collect();
+                Route::over_ssh(conns.values().cloned(), pending)
+            }
+        };
         Ok(Session {
             cluster,
             conns,
             progress,
             global: global.clone(),
+            route,
             lock: None,
             unanswered: Default::default(),
         })
@@ -219,38 +250,51 @@ impl Session {
             .lock()
             .map(|g| g.clone())
             .unwrap_or_default();
-        let mut snap = health::probe_among(&self.cluster, &|h| !gone.contains(h)).await;
-        let timed_out = |e: &str| e.starts_with("no answer within");
+        let mut snap =
+            health::probe_among(&self.route, &self.cluster, &|h| !gone.contains(h)).await;
         if let Ok(mut g) = self.unanswered.lock() {
             for (h, m) in &snap.zookeeper {
-                if matches!(m, ZkMode::Down(e) if timed_out(e)) && !self.selected(h) {
+                if matches!(m, ZkMode::Down(e) if e.slow()) && !self.selected(h) {
                     g.insert(h.clone());
                 }
             }
             for (h, r) in &snap.masters {
-                if matches!(r, Err(e) if timed_out(e)) && !self.selected(h) {
+                if matches!(r, Err(e) if e.slow()) && !self.selected(h) {
                     g.insert(h.clone());
                 }
             }
         }
         // Keep the snapshot whole (one entry per daemon, inventory order):
         // quorum arithmetic and messages count the whole ensemble.
-        let why = "no answer earlier in this run (left out by --limit/--skip)";
+        let why = || {
+            ProbeError::Unreachable(
+                "no answer earlier in this run (left out by --limit/--skip)".into(),
+            )
+        };
         let order = |n: &str| self.cluster.hosts.iter().position(|h| h.name == n);
         for h in self.cluster.zk_hosts().filter(|h| gone.contains(&h.name)) {
-            snap.zookeeper
-                .push((h.name.clone(), ZkMode::Down(why.into())));
+            snap.zookeeper.push((h.name.clone(), ZkMode::Down(why())));
         }
         for h in self.cluster.masters().filter(|h| gone.contains(&h.name)) {
-            snap.masters.push((h.name.clone(), Err(why.into())));
+            snap.masters.push((h.name.clone(), Err(why())));
         }
         snap.zookeeper.sort_by_key(|(n, _)| order(n));
         snap.masters.sort_by_key(|(n, _)| order(n));
         snap
     }
 
+    /// One master's `/json/`, by the run's probe route.
+    pub async fn master(&self, h: &Host) -> Result<health::MasterJson, ProbeError> {
+        health::master(&self.route, h).await
+    }
+
     pub async fn close(mut self) {
         self.release_lock().await;
+        // The route's own connections first: a connection closes only when
+        // no clone of it is left, and the route holds clones of ours.
+        std::mem::replace(&mut self.route, Route::Direct)
+            .close()
+            .await;
         // Closing waits for each SSH master to exit: do it for all at once.
         let mut set = tokio::task::JoinSet::new();
         for (_, c) in std::mem::take(&mut self.conns) {
@@ -466,6 +510,36 @@ impl Session {
         );
     }
 
+    /// `probe = "direct"`: fail at once, saying why, when daemons that do
+    /// not answer from this machine are listening on their hosts (a
+    /// firewall in between), instead of waiting out the deadline and then
+    /// blaming the daemons.
+    async fn fail_if_blocked(&self, snap: &health::Snapshot) -> Result<()> {
+        if !self.route.is_direct() {
+            return Ok(());
+        }
+        let mut snap = snap.clone();
+        health::route::explain_direct(&mut snap, &self.cluster, &self.conns).await;
+        let mut blocked = Vec::new();
+        for (h, m) in &snap.zookeeper {
+            if let ZkMode::Down(e @ ProbeError::Blocked { .. }) = m {
+                blocked.push(format!("zookeeper on {}: {}", h, e));
+            }
+        }
+        for (h, r) in &snap.masters {
+            if let Err(e @ ProbeError::Blocked { .. }) = r {
+                blocked.push(format!("master on {}: {}", h, e));
+            }
+        }
+        if blocked.is_empty() {
+            return Ok(());
+        }
+        bail!(
+            "cannot check the daemons from this machine (`[ssh] probe = \"direct\"`):\n  - {}",
+            blocked.join("\n  - ")
+        )
+    }
+
     /// Wait until ZooKeeper on every selected ZK host serves, with exactly
     /// one leader and a majority of the whole ensemble serving (with
     /// `--skip`, the servers left out may be down: two of three are a quorum).
@@ -507,6 +581,7 @@ impl Session {
                     .filter_map(|(h, _)| self.cluster.host(h))
                     .collect();
                 self.fail_if_exited(Daemon::ZooKeeper, &bad).await?;
+                self.fail_if_blocked(&snap).await?;
             }
             if t0.elapsed() > deadline {
                 let bad: Vec<&Host> = snap
@@ -588,6 +663,7 @@ impl Session {
                     .filter_map(|(h, _)| self.cluster.host(h))
                     .collect();
                 self.fail_if_exited(Daemon::Master, &bad).await?;
+                self.fail_if_blocked(&snap).await?;
             }
             if t0.elapsed() > deadline {
                 let bad: Vec<&Host> = states

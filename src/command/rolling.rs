@@ -259,7 +259,7 @@ impl Session {
         let t0 = Instant::now();
         let mut said = false;
         loop {
-            let apps = match health::master(&h.address, h.spark.master_webui_port).await {
+            let apps = match self.master(h).await {
                 Ok(m) => m.activeapps,
                 Err(_) => return Ok(()),
             };

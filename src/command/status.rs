@@ -1,8 +1,12 @@
 //! `sparkctl status`: what runs where and whether the cluster is healthy.
-//! Probes go straight to the daemons' ports from the operator's machine, all
-//! at once, with a short timeout: no SSH, so it answers in well under a
-//! second and never hangs on a dead host. Exit status: 0 healthy,
-//! 3 degraded, 4 down.
+//! Every probe runs at once with a short timeout, so a dead host costs one
+//! timeout, never a hang. By default probes travel through one SSH
+//! connection per host (opened in parallel, nothing else runs on the
+//! hosts), so status works where only port 22 is reachable; a host whose
+//! SSH connection fails shows its daemons as `unreachable`, not down. With
+//! `[ssh] probe = "direct"` they dial the ports from here, and a port that
+//! does not answer is checked over SSH: listening there means a firewall,
+//! said as such. Exit status: 0 healthy, 3 degraded, 4 down.
 //!
 //! With `--limit`/`--skip`, hosts left out are not probed at all (an
 //! unreachable host costs no timeout); the verdict covers the daemons of the
@@ -11,10 +15,13 @@
 
 use super::select::Selection;
 use crate::diag::exit;
-use crate::health::{self, Level};
-use crate::inventory::Cluster;
+use crate::exec::{self, ConnectOptions};
+use crate::health::{self, Level, ProbeError, Route};
+use crate::inventory::{Cluster, Host, ProbeRoute};
 use anyhow::Result;
 use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
 
 #[derive(Serialize)]
 struct Row {
@@ -41,7 +48,12 @@ struct Report<'a> {
     skipped: Vec<String>,
 }
 
-pub async fn run(cluster: &Cluster, json: bool, sel: &Selection) -> Result<i32> {
+pub async fn run(
+    cluster: &Cluster,
+    json: bool,
+    sel: &Selection,
+    connect: &ConnectOptions,
+) -> Result<i32> {
     for n in sel.notices("its daemons") {
         eprintln!("{}", n);
     }
@@ -50,21 +62,53 @@ pub async fn run(cluster: &Cluster, json: bool, sel: &Selection) -> Result<i32> 
     // parallel: at most one probe timeout): the ALIVE master and the quorum
     // are the cluster's, and judging them from a subset would call a
     // healthy cluster down. Only their rows and problems are left out.
-    let snap = health::probe(cluster).await;
-    let a = health::assess_among(cluster, &snap, &included);
-    // Workers' own UIs tell "running but not registered" from "not running".
-    let worker_uis: Vec<_> = cluster
+    let probed = |h: &Host| sel.includes(&h.name) || h.roles.zookeeper || h.roles.master;
+    let route = match cluster.ssh.probe {
+        ProbeRoute::Direct => Route::Direct,
+        ProbeRoute::Ssh => {
+            let pending = cluster
+                .hosts
+                .iter()
+                .filter(|h| probed(h))
+                .map(|h| {
+                    // A host left out by --limit/--skip (often: because it
+                    // is unreachable) costs at most one probe timeout.
+                    let wait = if sel.includes(&h.name) {
+                        connect_budget(cluster)
+                    } else {
+                        health::PROBE_TIMEOUT
+                    };
+                    (h.name.clone(), spawn_connect(cluster, h, connect), wait)
+                })
+                .collect();
+            Route::over_ssh([], pending)
+        }
+    };
+    let worker_hosts: Vec<Host> = cluster
         .workers()
         .filter(|h| sel.includes(&h.name))
+        .cloned()
+        .collect();
+    let worker_uis: Vec<_> = worker_hosts
+        .iter()
         .map(|h| {
-            let (a, p) = (h.address.clone(), h.spark.worker_webui_port);
-            tokio::spawn(async move { health::http_get(&a, p, "/json/").await.is_ok() })
+            let (h, r) = (h.clone(), route.clone());
+            tokio::spawn(async move { health::worker(&r, &h).await })
         })
         .collect();
+    let mut snap = health::probe(&route, cluster).await;
     let mut worker_up = Vec::new();
     for j in worker_uis {
-        worker_up.push(j.await.unwrap_or(false));
+        worker_up.push(
+            j.await
+                .unwrap_or_else(|e| Err(ProbeError::Io(e.to_string()))),
+        );
     }
+    route.close().await;
+    if cluster.ssh.probe == ProbeRoute::Direct {
+        explain_direct(cluster, connect, &mut snap, &worker_hosts, &mut worker_up).await;
+    }
+    let a = health::assess_among(cluster, &snap, &included);
 
     let mut rows = Vec::new();
     for (name, mode) in &snap.zookeeper {
@@ -72,7 +116,7 @@ pub async fn run(cluster: &Cluster, json: bool, sel: &Selection) -> Result<i32> 
             .host(name)
             .expect("probe names come from the inventory");
         let detail = match mode {
-            health::ZkMode::Down(e) => e.clone(),
+            health::ZkMode::Down(e) => e.to_string(),
             _ => format!("{}:{}", h.address, h.zk.client_port),
         };
         rows.push(Row {
@@ -106,7 +150,7 @@ pub async fn run(cluster: &Cluster, json: bool, sel: &Selection) -> Result<i32> 
                 m.status.clone(),
                 format!("http://{}:{}", h.address, h.spark.master_webui_port),
             ),
-            Err(e) => ("down".into(), e.clone()),
+            Err(e) => (e.state().into(), e.to_string()),
         };
         rows.push(Row {
             host: name.clone(),
@@ -131,14 +175,18 @@ pub async fn run(cluster: &Cluster, json: bool, sel: &Selection) -> Result<i32> 
                 "ALIVE".to_string(),
                 format!("{} cores, {} MiB", w.cores, w.memory),
             ),
-            (None, true) => (
+            (None, Ok(())) => (
                 "unregistered".to_string(),
                 "running, but not registered with an ALIVE master".into(),
             ),
-            (None, false) => (
+            (None, Err(e)) if e.no_answer() => (
                 "down".to_string(),
-                format!("no answer on web UI port {}", h.spark.worker_webui_port),
+                format!(
+                    "no answer on web UI port {}: {}",
+                    h.spark.worker_webui_port, e
+                ),
             ),
+            (None, Err(e)) => (e.state().to_string(), e.to_string()),
         };
         rows.push(Row {
             host: h.name.clone(),
@@ -199,6 +247,74 @@ pub async fn run(cluster: &Cluster, json: bool, sel: &Selection) -> Result<i32> 
         Level::Degraded => exit::DEGRADED,
         Level::Down => exit::DOWN,
     })
+}
+
+/// A connection attempt for probing only: its failure is a row's reason.
+fn spawn_connect(
+    cluster: &Cluster,
+    h: &Host,
+    connect: &ConnectOptions,
+) -> tokio::task::JoinHandle<Result<crate::exec::Conn, String>> {
+    let (c, h, o) = (cluster.clone(), h.clone(), connect.clone());
+    tokio::spawn(async move { exec::connect_for_probes(&c, &h, &o).await })
+}
+
+/// How long a probe may wait for its host's SSH connection: `connect`
+/// gives up by itself after connect_timeout + 5 s.
+fn connect_budget(cluster: &Cluster) -> Duration {
+    Duration::from_secs(cluster.ssh.connect_timeout + 6)
+}
+
+/// `probe = "direct"`: the daemons that gave no answer are checked over
+/// SSH (connecting to their hosts only now: a healthy cluster costs no
+/// SSH at all); a port listening on its host means something in between
+/// blocks this machine, which is what the row then says.
+async fn explain_direct(
+    cluster: &Cluster,
+    connect: &ConnectOptions,
+    snap: &mut health::Snapshot,
+    worker_hosts: &[Host],
+    worker_up: &mut [Result<(), ProbeError>],
+) {
+    let mut silent: Vec<String> = Vec::new();
+    for (h, m) in &snap.zookeeper {
+        if matches!(m, health::ZkMode::Down(e) if e.no_answer()) {
+            silent.push(h.clone());
+        }
+    }
+    for (h, r) in &snap.masters {
+        if matches!(r, Err(e) if e.no_answer()) {
+            silent.push(h.clone());
+        }
+    }
+    for (h, r) in worker_hosts.iter().zip(worker_up.iter()) {
+        if matches!(r, Err(e) if e.no_answer()) {
+            silent.push(h.name.clone());
+        }
+    }
+    silent.sort();
+    silent.dedup();
+    let tasks: Vec<_> = silent
+        .iter()
+        .filter_map(|n| cluster.host(n))
+        .map(|h| (h.name.clone(), spawn_connect(cluster, h, connect)))
+        .collect();
+    let mut conns = BTreeMap::new();
+    for (n, t) in tasks {
+        if let Ok(Ok(c)) = t.await {
+            conns.insert(n, c);
+        }
+    }
+    health::route::explain_direct(snap, cluster, &conns).await;
+    for (h, r) in worker_hosts.iter().zip(worker_up.iter_mut()) {
+        if let Err(e) = r {
+            let port = h.spark.worker_webui_port;
+            *e = health::route::explain_one(e.clone(), h, port, conns.get(&h.name)).await;
+        }
+    }
+    for (_, c) in conns {
+        c.close().await;
+    }
 }
 
 fn print_table(r: &Report) {

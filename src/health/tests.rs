@@ -92,7 +92,7 @@ fn dead_worker_entry_does_not_count() {
 #[test]
 fn one_zookeeper_down_is_degraded_two_is_down() {
     let mut s = healthy();
-    s.zookeeper[0].1 = ZkMode::Down("connection refused".into());
+    s.zookeeper[0].1 = ZkMode::Down(ProbeError::Refused);
     assert_eq!(assess(&cluster(), &s).level, Level::Degraded);
     s.zookeeper[1].1 = ZkMode::NotServing;
     let a = assess(&cluster(), &s);
@@ -122,7 +122,7 @@ fn two_alive_masters_is_split_brain() {
 #[test]
 fn no_alive_master_is_down() {
     let mut s = healthy();
-    s.masters[0].1 = Err("connection refused".into());
+    s.masters[0].1 = Err(ProbeError::Refused);
     let a = assess(&cluster(), &s);
     assert_eq!(a.level, Level::Down);
 }
@@ -134,7 +134,7 @@ fn no_alive_master_is_down() {
 fn a_skipped_host_that_is_down_is_not_a_problem() {
     // c down: its ZooKeeper does not answer and its worker is gone.
     let mut s = healthy();
-    s.zookeeper[2].1 = ZkMode::Down("no answer within 1500 ms".into());
+    s.zookeeper[2].1 = ZkMode::Down(ProbeError::Timeout(PROBE_TIMEOUT));
     s.masters[0].1 = Ok(master_json("ALIVE", &[("a", "ALIVE"), ("b", "ALIVE")]));
     assert_eq!(assess(&cluster(), &s).level, Level::Degraded);
     let a = assess_among(&cluster(), &s, &|h| h != "c");
@@ -175,7 +175,7 @@ fn an_alive_master_on_a_skipped_host_is_the_alive_master() {
         "ALIVE",
         &[("a", "ALIVE"), ("b", "ALIVE"), ("c", "ALIVE")],
     ));
-    s.masters[1].1 = Err("connection refused".into());
+    s.masters[1].1 = Err(ProbeError::Refused);
     // Only b selected: its master is down, which is a problem of b's.
     let a = assess_among(&cluster(), &s, &|h| h == "b");
     assert_eq!(a.alive_master.as_deref(), Some("a"));
@@ -188,4 +188,26 @@ fn an_alive_master_on_a_skipped_host_is_the_alive_master() {
     let a = assess_among(&cluster(), &s, &|h| h == "c");
     assert_eq!(a.level, Level::Healthy, "{:?}", a.problems);
     assert_eq!((a.workers_alive, a.workers_expected), (1, 1));
+}
+
+#[test]
+fn an_unreachable_host_is_not_a_down_daemon() {
+    let c = cluster();
+    let mut s = healthy();
+    let why = || ProbeError::Unreachable("cannot connect to c over SSH: No route to host".into());
+    s.zookeeper[2].1 = ZkMode::Down(why());
+    s.masters[1].1 = Err(why());
+    let a = assess(&c, &s);
+    assert_eq!(a.level, Level::Degraded);
+    assert!(a.problems.contains(
+        &"zookeeper on c cannot be checked: host unreachable: cannot connect to c over SSH: No route to host".to_string()
+    ), "{:?}", a.problems);
+    assert!(
+        a.problems
+            .iter()
+            .any(|p| p.starts_with("master on b cannot be checked: host unreachable")),
+        "{:?}",
+        a.problems
+    );
+    assert_eq!(s.zookeeper[2].1.label(), "unreachable");
 }

@@ -136,6 +136,30 @@ pub struct SshOptions {
     pub command_timeout: u64,
     /// Wrap every remote step in `sudo -n` (the login user is not root).
     pub sudo: bool,
+    /// How health probes reach the daemons' ports.
+    pub probe: ProbeRoute,
+}
+
+/// `[ssh] probe`: how health probes (ZooKeeper `srvr`, the masters' and
+/// workers' `/json/`) reach the daemons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProbeRoute {
+    /// Through the host's SSH connection (a forwarded channel opened by the
+    /// host's sshd to the daemon's inventory address): works wherever SSH
+    /// does, bastions and firewalls included. The default.
+    #[default]
+    Ssh,
+    /// Straight from the operator's machine to the daemon's port.
+    Direct,
+}
+
+impl ProbeRoute {
+    pub fn name(self) -> &'static str {
+        match self {
+            ProbeRoute::Ssh => "ssh",
+            ProbeRoute::Direct => "direct",
+        }
+    }
 }
 
 /// Spark distribution and cluster-wide Spark facts.

@@ -48,6 +48,8 @@ pub struct RawSsh {
     pub command_timeout: Option<u64>,
     /// Run every remote step through `sudo -n` (login user is not root).
     pub sudo: Option<bool>,
+    /// "ssh" (default) | "direct": how health probes reach the daemons.
+    pub probe: Option<String>,
 }
 
 /// `[spark]` and `[host.spark]`: distribution keys are only valid cluster-wide.

@@ -259,8 +259,17 @@ fn resolve_ssh(e: &mut Errors, base: &Path, raw: &RawInventory) -> SshOptions {
             false
         }
     };
+    let probe = match s.probe.as_deref().unwrap_or("ssh") {
+        "ssh" => ProbeRoute::Ssh,
+        "direct" => ProbeRoute::Direct,
+        other => {
+            e.help(path!["ssh", "probe"], format!("unknown probe `{}`", other), "expected \"ssh\" (the default: health probes travel through each host's SSH connection) or \"direct\" (this machine connects to the daemons' ports itself)");
+            ProbeRoute::Ssh
+        }
+    };
     let file = |p: &Option<String>| p.as_ref().map(|p| base.join(expand_home(p)));
     SshOptions {
+        probe,
         user: s.user.clone(),
         port: s.port,
         identity_file: file(&s.identity_file),
