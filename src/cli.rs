@@ -108,6 +108,20 @@ pub enum Command {
         /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
         inventory: Option<PathBuf>,
     },
+    /// Print a bearer token for the masters' REST submission server.
+    ///
+    /// Only with `rest = true` and `authenticate = true` in [spark]: the
+    /// masters admit a REST request only with `Authorization: Bearer
+    /// <token>`, a JWS signed with a key derived from the cluster's secret.
+    /// No host is contacted. Example:
+    /// curl -H "Authorization: Bearer $(sparkctl rest-token)" http://m1:6066/v1/submissions/status/ID
+    RestToken {
+        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
+        inventory: Option<PathBuf>,
+        /// How long the token is valid, in seconds.
+        #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+        ttl: u64,
+    },
 }
 
 /// Which inventory hosts a run works on. The cluster definition stays whole

@@ -21,6 +21,7 @@ pub mod ownership;
 pub mod plan;
 pub mod progress;
 pub mod render;
+pub mod rest;
 pub mod secret;
 pub mod shell;
 pub mod steps;

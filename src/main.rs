@@ -103,6 +103,9 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             command::lifecycle::stop(c, &global).await
         }
         Command::Check { inventory } => command::check(&command::inventory_path(inventory)),
+        Command::RestToken { inventory, ttl } => {
+            command::rest_token(&command::inventory_path(inventory), ttl)
+        }
     }
 }
 

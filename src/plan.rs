@@ -207,7 +207,7 @@ pub fn preflight(
     }
     // Ports of daemons we are about to start must be free.
     for d in &plan.start {
-        for (port, what) in ports(host, *d) {
+        for (port, what) in ports(cluster, host, *d) {
             if facts.listening.contains(&port) {
                 p.push(format!("host {}: port {} ({}) is already in use by another process; stop it or choose another port in the inventory", h, port, what));
             }
@@ -233,12 +233,18 @@ pub fn java_range(d: &LocalDist) -> (u32, Option<u32>) {
 }
 
 /// Ports a daemon listens on (for the preflight check and messages).
-pub fn ports(host: &Host, d: Daemon) -> Vec<(u16, &'static str)> {
+pub fn ports(cluster: &Cluster, host: &Host, d: Daemon) -> Vec<(u16, &'static str)> {
     match d {
-        Daemon::Master => vec![
-            (host.spark.master_port, "Spark master"),
-            (host.spark.master_webui_port, "Spark master web UI"),
-        ],
+        Daemon::Master => {
+            let mut v = vec![
+                (host.spark.master_port, "Spark master"),
+                (host.spark.master_webui_port, "Spark master web UI"),
+            ];
+            if cluster.spark.rest {
+                v.push((host.spark.rest_port, "Spark master REST server"));
+            }
+            v
+        }
         Daemon::Worker => {
             let mut v = vec![(host.spark.worker_webui_port, "Spark worker web UI")];
             if let Some(p) = host.spark.worker_port {

@@ -161,7 +161,10 @@ impl Renderer {
                 readers: spark_readers.clone(),
                 secret: false,
             });
-            let defaults = self.render("spark-defaults.conf", &ctx)?;
+            let mut defaults = self.render("spark-defaults.conf", &ctx)?;
+            // After the template's own lines, so a user template cannot
+            // leave the REST server to the version's default (on since 4.1).
+            defaults.push_str(&rest_block(cluster, host));
             if let Some(l) = &self.secret {
                 // The daemons start with --properties-file this, not
                 // spark-defaults.conf, which every user on the host may read.
@@ -171,10 +174,21 @@ impl Renderer {
                         // The switch comes after the defaults, so a user
                         // template without it cannot turn authentication
                         // off (in a properties file the last key wins).
-                        "# Properties the Spark daemons of cluster {} start with (--properties-file):\n# spark-defaults.conf plus the authentication secret. Written by sparkctl, mode 0600.\n{}spark.authenticate true\nspark.authenticate.secret {}\n",
+                        "# Properties the Spark daemons of cluster {} start with (--properties-file):\n# spark-defaults.conf plus the authentication secret. Written by sparkctl, mode 0600.\n{}spark.authenticate true\nspark.authenticate.secret {}\n{}",
                         cluster.name,
                         defaults,
-                        l.secret.expose()
+                        l.secret.expose(),
+                        // Only masters run the REST server; workers, where
+                        // application code runs, never get its key.
+                        if cluster.spark.rest && host.roles.master {
+                            format!(
+                                "{} {}\n",
+                                crate::rest::JWS_KEY_PROPERTY,
+                                crate::rest::filter_key(&l.secret)
+                            )
+                        } else {
+                            String::new()
+                        }
                     ),
                     template: "spark-defaults.conf",
                     readers: spark_readers.clone(),
@@ -234,6 +248,27 @@ impl Renderer {
         }
         Ok(out)
     }
+}
+
+/// The REST submission server's properties, decided on every version
+/// (`[spark] rest`): `spark.master.rest.enabled` defaults to true since
+/// Spark 4.1, and the server runs whatever a request names.
+fn rest_block(cluster: &Cluster, host: &Host) -> String {
+    if !cluster.spark.rest {
+        return "# The masters' REST submission server is off ([spark] rest = false).\nspark.master.rest.enabled false\n".into();
+    }
+    let mut b = format!(
+        "# The masters' REST submission server ([spark] rest = true).\nspark.master.rest.enabled true\nspark.master.rest.port {}\n",
+        host.spark.rest_port
+    );
+    if cluster.spark.auth.is_some() {
+        // The key is not here: masters read it from their 0600 file.
+        b.push_str(&format!(
+            "spark.master.rest.filters {}\n",
+            crate::rest::JWS_FILTER
+        ));
+    }
+    b
 }
 
 fn template_error(origin: &str, e: &tera::Error) -> anyhow::Error {

@@ -35,6 +35,12 @@ impl Secret {
         &self.0
     }
 
+    /// A fixed secret for unit tests elsewhere in the crate.
+    #[cfg(test)]
+    pub fn for_tests(s: &str) -> Secret {
+        Secret(s.to_string())
+    }
+
     /// A new secret: 256 bits from the kernel's CSPRNG, hex-encoded (Spark
     /// uses the string as given; hex keeps it one safe word in a
     /// properties file).

@@ -9,6 +9,7 @@ pub mod rolling;
 pub mod select;
 pub mod status;
 
+use crate::diag::UsageError;
 use crate::dist::{self, LocalDist, Product};
 use crate::exec::{self, Conn, ConnectOptions};
 use crate::facts::{self, HostFacts};
@@ -764,6 +765,44 @@ pub fn indent(text: &str) -> String {
 pub fn inventory_path(arg: Option<PathBuf>) -> PathBuf {
     arg.or_else(|| std::env::var_os("SPARKCTL_INVENTORY").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("inventory.toml"))
+}
+
+/// `sparkctl rest-token`: a bearer token for the masters' REST server, made
+/// from the operator's copy of the secret; no host is contacted.
+pub fn rest_token(path: &Path, ttl: u64) -> Result<i32> {
+    let cluster = load_inventory(path)?;
+    let auth = match (&cluster.spark.auth, cluster.spark.rest) {
+        (Some(a), true) => a,
+        (_, false) => {
+            return Err(UsageError(format!(
+                "error: {}: the REST submission server is off (`rest` is not true in [spark]); there is nothing to make a token for\n  = help: with `rest = true` and `authenticate = true`, the masters admit REST requests signed with a token from this command",
+                path.display()
+            ))
+            .into())
+        }
+        (None, true) => {
+            return Err(UsageError(format!(
+                "error: {}: the REST submission server runs without authentication (`authenticate` is not true in [spark]); it takes no token, and anyone who reaches it can submit code\n  = help: add `authenticate = true` to [spark] and deploy: the masters then admit only signed requests",
+                path.display()
+            ))
+            .into())
+        }
+    };
+    let loaded = crate::secret::load_or_generate(&auth.secret_file)
+        .map_err(|e| UsageError(format!("error: {:#}", e)))?;
+    if loaded.fresh {
+        return Err(UsageError(format!(
+            "error: the cluster's secret {} does not exist, so no token can be signed\n  = help: deploy first (it generates the secret), or copy the hosts' secret here",
+            auth.secret_file.display()
+        ))
+        .into());
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    println!("{}", crate::rest::token(&loaded.secret, now, ttl));
+    Ok(crate::diag::exit::OK)
 }
 
 /// `sparkctl check`: validate and render locally; no host is contacted.

@@ -38,6 +38,10 @@ struct Report<'a> {
     health: Level,
     ha: &'static str,
     master_url: String,
+    /// `spark://m1:6066,m2:6066` when `[spark] rest = true`, else null.
+    rest_url: Option<String>,
+    /// The REST server checks a signed token (`sparkctl rest-token`).
+    rest_authenticated: bool,
     alive_master: Option<String>,
     workers_registered: usize,
     workers_expected: usize,
@@ -229,6 +233,8 @@ pub async fn run(
         health: a.level,
         ha: cluster.ha.name(),
         master_url: cluster.master_url(),
+        rest_url: cluster.rest_url(),
+        rest_authenticated: cluster.spark.rest && cluster.spark.auth.is_some(),
         alive_master: a.alive_master.clone(),
         workers_registered: a.workers_alive,
         workers_expected: a.workers_expected,
@@ -333,6 +339,17 @@ fn print_table(r: &Report) {
         r.cluster, label, r.ha, r.workers_registered, r.workers_expected, skipped
     );
     println!("master URL: {}", r.master_url);
+    if let Some(u) = &r.rest_url {
+        println!(
+            "REST URL: {} ({})",
+            u,
+            if r.rest_authenticated {
+                "signed token required: sparkctl rest-token"
+            } else {
+                "no authentication: anyone who reaches it runs code"
+            }
+        );
+    }
     let wh = r
         .daemons
         .iter()

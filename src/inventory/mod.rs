@@ -171,6 +171,9 @@ pub struct SparkDist {
     pub zookeeper_dir: String,
     /// `spark.authenticate`: set when enabled.
     pub auth: Option<Auth>,
+    /// `[spark] rest`: the masters run the REST submission server (with
+    /// `auth`, behind the JWS filter; see `crate::rest`).
+    pub rest: bool,
 }
 
 /// Spark RPC authentication with one secret shared by every daemon and app.
@@ -200,6 +203,8 @@ pub struct ZkEnsemble {
 pub struct SparkSettings {
     pub master_port: u16,
     pub master_webui_port: u16,
+    /// `spark.master.rest.port`; listened on only with `[spark] rest = true`.
+    pub rest_port: u16,
     pub worker_port: Option<u16>,
     pub worker_webui_port: u16,
     pub worker_cores: Option<u32>,
@@ -305,6 +310,19 @@ impl Cluster {
             .map(|h| format!("{}:{}", h.address, h.spark.master_port))
             .collect();
         format!("spark://{}", parts.join(","))
+    }
+
+    /// `spark://m1:6066,m2:6066`: what `spark-submit --deploy-mode cluster`
+    /// and REST clients are given; `None` unless `[spark] rest = true`.
+    pub fn rest_url(&self) -> Option<String> {
+        if !self.spark.rest {
+            return None;
+        }
+        let parts: Vec<String> = self
+            .masters()
+            .map(|h| format!("{}:{}", h.address, h.spark.rest_port))
+            .collect();
+        Some(format!("spark://{}", parts.join(",")))
     }
 
     /// `a:2181,b:2181,c:2181`: `spark.deploy.zookeeper.url`.

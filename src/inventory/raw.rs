@@ -70,9 +70,14 @@ pub struct RawSpark {
     pub authenticate: Option<bool>,
     /// Operator-side file holding the secret (generated when missing).
     pub secret_file: Option<String>,
+    /// The masters' REST submission server (`spark.master.rest.enabled`):
+    /// off unless true, on every version.
+    pub rest: Option<bool>,
     // settings (cluster-wide, overridable per host)
     pub master_port: Option<u16>,
     pub master_webui_port: Option<u16>,
+    /// `spark.master.rest.port` (only with `rest = true`).
+    pub rest_port: Option<u16>,
     pub worker_port: Option<u16>,
     pub worker_webui_port: Option<u16>,
     pub worker_cores: Option<u32>,

@@ -374,3 +374,78 @@ fn paths_with_dot_or_empty_components_are_refused() {
         parse_str(&ABC.replace("[spark]\n", "[spark]\nlog_dir = \"/var/log/spark/\"\n")).is_ok()
     );
 }
+
+#[test]
+fn rest_server_is_off_unless_asked_and_refused_where_it_cannot_be_protected() {
+    let c = parse_str(ABC).unwrap();
+    assert!(!c.spark.rest);
+    assert_eq!(c.rest_url(), None);
+    let on = ABC.replace("[spark]\n", "[spark]\nrest = true\n");
+    let c = parse_str(&on).unwrap();
+    assert_eq!(c.rest_url().as_deref(), Some("spark://a:6066,b:6066"));
+    // With authentication: only a version that can filter the server and
+    // whose master starts with both (4.3.0+).
+    let c = parse_str(&on.replace("rest = true\n", "rest = true\nauthenticate = true\n")).unwrap();
+    assert!(c.spark.rest && c.spark.auth.is_some());
+    let err = parse_str(
+        &on.replace("rest = true\n", "rest = true\nauthenticate = true\n")
+            .replace("spark-4.3.0-bin", "spark-3.5.7-bin"),
+    )
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: `rest = true` cannot be used here: Spark 3.5.7 cannot protect its REST submission server (spark.master.rest.filters needs Spark 4.0), and its master refuses to start with both spark.authenticate and the REST server\n --> inv.toml:3:8\n"),
+        "{}",
+        err
+    );
+    assert!(
+        err.contains("= help: remove `rest = true` and submit in client mode"),
+        "{}",
+        err
+    );
+    let err = parse_str(
+        &on.replace("rest = true\n", "rest = true\nauthenticate = true\n")
+            .replace("spark-4.3.0-bin", "spark-4.1.1-bin"),
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("Spark 4.1.1's master refuses to start with both spark.authenticate.secret and the REST server"),
+        "{}",
+        err
+    );
+    // Without authentication any version may run it (open, as asked).
+    parse_str(&on.replace("spark-4.3.0-bin", "spark-3.5.7-bin")).unwrap();
+}
+
+#[test]
+fn rest_mistakes_are_located() {
+    let err = parse_str(&ABC.replace("[spark]\n", "[spark]\nrest_port = 6067\n")).unwrap_err();
+    assert!(
+        err.starts_with("error: rest_port is only used with `rest = true`\n --> inv.toml:3:13\n"),
+        "{}",
+        err
+    );
+    let err = parse_str(&format!("{}[host.spark]\nrest = true\n", ABC)).unwrap_err();
+    assert!(
+        err.contains("`rest` can only be set cluster-wide"),
+        "{}",
+        err
+    );
+    let err = parse_str(&ABC.replace("[spark]\n", "[spark]\nrest = true\nrest_port = 8080\n"))
+        .unwrap_err();
+    assert!(
+        err.contains("port 8080 on host `a` is used by both the Spark master web UI (master_webui_port) and the Spark master REST server (rest_port)"),
+        "{}",
+        err
+    );
+    let err = parse_str(&ABC.replace(
+        "[spark]\n",
+        "[spark]\nmaster_opts = [\"-Dspark.master.rest.enabled=true\"]\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.contains("`-Dspark.master.rest.enabled=true` is managed by sparkctl")
+            && err.contains("use `rest = true|false` and `rest_port` in [spark]"),
+        "{}",
+        err
+    );
+}

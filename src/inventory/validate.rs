@@ -227,6 +227,8 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
         check_user(e, path!["cluster", "run_as"], u);
     }
 
+    let rest = resolve_rest(e, &raw, spark_source.as_ref(), auth.is_some());
+
     let spark_source = spark_source?;
     if !e.items.is_empty() {
         return None;
@@ -241,6 +243,7 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
             install_root: spark_root,
             zookeeper_dir,
             auth,
+            rest,
         },
         zookeeper,
         templates_dir,
@@ -280,6 +283,42 @@ fn resolve_ssh(e: &mut Errors, base: &Path, raw: &RawInventory) -> SshOptions {
         command_timeout: s.command_timeout.unwrap_or(600),
         sudo: s.sudo.unwrap_or(false),
     }
+}
+
+/// `[spark] rest` and `rest_port`: refused where the version cannot run
+/// the REST server the way the inventory asks (see `crate::rest::refusal`),
+/// at check time rather than as a master that dies at start.
+fn resolve_rest(e: &mut Errors, raw: &RawInventory, source: Option<&Source>, auth: bool) -> bool {
+    let rest = raw.spark.rest.unwrap_or(false);
+    if !rest {
+        let stray = std::iter::once((path!["spark", "rest_port"], raw.spark.rest_port))
+            .chain(
+                raw.host
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| (path!["host", i, "spark", "rest_port"], h.spark.rest_port)),
+            )
+            .find(|(_, p)| p.is_some());
+        if let Some((at, _)) = stray {
+            e.help(
+                at,
+                "rest_port is only used with `rest = true`",
+                "add `rest = true` to [spark] to run the REST submission server, or remove rest_port",
+            );
+        }
+        return false;
+    }
+    let version = source
+        .and_then(|s| crate::dist::LocalDist::assumed(crate::dist::Product::Spark, s))
+        .and_then(|d| d.version);
+    if let Some(why) = crate::rest::refusal(version, auth) {
+        e.help(
+            path!["spark", "rest"],
+            format!("`rest = true` cannot be used here: {}", why),
+            "remove `rest = true` and submit in client mode (`spark-submit --master spark://...:7077`, authenticated by the secret), or use Spark 4.3.0 or newer",
+        );
+    }
+    rest
 }
 
 /// `[spark] authenticate` and `secret_file`. The secret defaults to a file
@@ -538,6 +577,7 @@ fn resolve_host(
         ("zookeeper_dir", hs.zookeeper_dir.is_some()),
         ("authenticate", hs.authenticate.is_some()),
         ("secret_file", hs.secret_file.is_some()),
+        ("rest", hs.rest.is_some()),
     ] {
         if set {
             e.help(
@@ -713,10 +753,12 @@ fn merge_spark(e: &mut Errors, i: usize, h: &RawSpark, c: &RawSpark, root: &str)
     };
     let master_port = port(e, get!(master_port), 7077);
     let master_webui_port = port(e, get!(master_webui_port), 8080);
+    let rest_port = port(e, get!(rest_port), crate::rest::DEFAULT_PORT);
     let worker_webui_port = port(e, get!(worker_webui_port), 8081);
     SparkSettings {
         master_port,
         master_webui_port,
+        rest_port,
         worker_port: get!(worker_port).0.filter(|p| *p != 0),
         worker_webui_port,
         worker_cores,
@@ -871,6 +913,13 @@ fn check_ports(
                 raw.spark.master_webui_port,
             ),
         ));
+        if raw.spark.rest == Some(true) {
+            used.push((
+                s.rest_port,
+                "the Spark master REST server (rest_port)",
+                at_spark("rest_port", h.spark.rest_port, raw.spark.rest_port),
+            ));
+        }
     }
     if roles.worker {
         if let Some(p) = s.worker_port {
@@ -1156,6 +1205,16 @@ fn check_jvm_opt(e: &mut Errors, at: Vec<Seg>, o: &str) {
             at,
             format!("`{}` is managed by sparkctl", o.escape_debug()),
             "set `authenticate = true` in [spark]: the secret goes to the daemons in a 0600 file, never on a command line",
+        );
+    } else if o.starts_with("-Dspark.master.rest.")
+        || o.starts_with("-Dspark.org.apache.spark.ui.JWSFilter")
+    {
+        // A system property would win over the managed properties file
+        // (Spark reads that file with setIfMissing) and could reopen 6066.
+        e.help(
+            at,
+            format!("`{}` is managed by sparkctl", o.escape_debug()),
+            "use `rest = true|false` and `rest_port` in [spark]; with `authenticate = true` the REST server's key is derived from the secret",
         );
     }
 }

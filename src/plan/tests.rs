@@ -291,3 +291,55 @@ fn a_kept_host_fetched_tarball_is_reused_whatever_its_size() {
     assert_eq!(p.installs.len(), 1);
     assert!(!p.installs[0].upload);
 }
+
+#[test]
+fn rest_server_properties_and_key_go_only_where_they_belong() {
+    let (mut c, s, z) = setup();
+    // Off on every version unless asked, after the template's own lines.
+    for h in &c.hosts {
+        let f = files(&c, &s, &z, h);
+        if let Some(d) = f.iter().find(|f| f.path.ends_with("/spark-defaults.conf")) {
+            assert!(
+                d.content.ends_with("spark.master.rest.enabled false\n"),
+                "{}",
+                d.content
+            );
+        }
+    }
+    c.spark.rest = true;
+    c.spark.auth = Some(crate::inventory::Auth {
+        secret_file: "/nonexistent/sparkctl-test.secret".into(),
+    });
+    let renderer = Renderer::new(&c).unwrap();
+    let key = crate::rest::filter_key(&renderer.secret.as_ref().unwrap().secret);
+    for h in &c.hosts {
+        let f = renderer
+            .host_files(
+                &c,
+                &Dists {
+                    spark: &s,
+                    zookeeper: Some(&z),
+                },
+                h,
+            )
+            .unwrap();
+        let defaults = f
+            .iter()
+            .find(|f| f.path.ends_with("/spark-defaults.conf"))
+            .unwrap();
+        assert!(defaults.content.contains("spark.master.rest.enabled true\nspark.master.rest.port 6066\nspark.master.rest.filters org.apache.spark.ui.JWSFilter\n"));
+        assert!(
+            !defaults.content.contains(&key),
+            "the key is in world-readable spark-defaults.conf"
+        );
+        let daemon = f.iter().find(|f| f.secret).unwrap();
+        assert_eq!(
+            daemon
+                .content
+                .contains(&format!("{} {}\n", crate::rest::JWS_KEY_PROPERTY, key)),
+            h.roles.master,
+            "{}: the REST key must be on masters only",
+            h.name
+        );
+    }
+}
