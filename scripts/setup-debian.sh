@@ -8,7 +8,7 @@
 # rustfmt/clippy if rustup is there. Idempotent; safe to run every time.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-need=(openssh-server openssh-client iproute2 openjdk-17-jre-headless python3 python3-pip curl tar gzip zookeeper procps sudo nftables)
+need=(openssh-server openssh-client iproute2 openjdk-17-jdk-headless python3 python3-pip curl tar gzip zookeeper procps sudo nftables)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -525,6 +525,14 @@ async fn print_summary(s: &Session, plans: &BTreeMap<String, HostPlan>, a: &heal
         })
         .collect();
     println!("Master UIs:  {}", uis.join(", "));
+    if let Some(u) = c.rest_url() {
+        if c.spark.auth.is_some() {
+            println!("REST URL:    {} (signed token: sparkctl rest-token)", u);
+        } else {
+            println!("REST URL:    {}", u);
+            eprintln!("warning: the masters' REST submission server runs without authentication: anyone who reaches port {} can run code on the workers; add `authenticate = true` to [spark] (Spark 4.3.0+ then admits only signed requests), or keep the port behind a firewall", c.masters().next().map(|h| h.spark.rest_port).unwrap_or(crate::rest::DEFAULT_PORT));
+        }
+    }
     println!(
         "Workers:     {}/{} registered",
         a.workers_alive, a.workers_expected
