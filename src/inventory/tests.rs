@@ -374,3 +374,49 @@ fn paths_with_dot_or_empty_components_are_refused() {
         parse_str(&ABC.replace("[spark]\n", "[spark]\nlog_dir = \"/var/log/spark/\"\n")).is_ok()
     );
 }
+
+/// An address that Java's URI parser (spark://a:7077) or ZooKeeper's server
+/// list would misread is refused where it is written.
+#[test]
+fn addresses_java_cannot_read_are_refused() {
+    let with_address =
+        |a: &str| ABC.replace("name = \"a\"", &format!("name = \"a\"\naddress = {:?}", a));
+    let err = parse_str(&with_address("fd00::1")).unwrap_err();
+    assert_eq!(
+        err,
+        "error: address `fd00::1` is an IPv6 literal: IPv6 literals are not supported yet\n  --> inv.toml:10:11\n   |\n10 | address = \"fd00::1\"\n   |           ^^^^^^^^^\n  = help: use a host name that resolves to this address (DNS or /etc/hosts): Spark's and ZooKeeper's configs would need the literal in brackets, which sparkctl does not write yet\n"
+    );
+    for a in ["[fd00::1]", "::1", "fe80::a:1"] {
+        let err = parse_str(&with_address(a)).unwrap_err();
+        assert!(
+            err.contains(
+                "is an IPv6 literal: IPv6 literals are not supported yet\n  --> inv.toml:10:11"
+            ),
+            "{}: {}",
+            a,
+            err
+        );
+    }
+    let err = parse_str(&with_address("10.0.0.1:22")).unwrap_err();
+    assert_eq!(
+        err,
+        "error: address `10.0.0.1:22` has a port (`:22`)\n  --> inv.toml:10:11\n   |\n10 | address = \"10.0.0.1:22\"\n   |           ^^^^^^^^^^^^^\n  = help: give the address alone (`10.0.0.1`) and set the SSH port with `[ssh] port` (or `ssh_port` on the host); the daemons' ports have their own keys\n"
+    );
+    let err = parse_str(&with_address("spark_a.example.org")).unwrap_err();
+    assert_eq!(
+        err,
+        "error: address `spark_a.example.org` contains `_`\n  --> inv.toml:10:11\n   |\n10 | address = \"spark_a.example.org\"\n   |           ^^^^^^^^^^^^^^^^^^^^^\n  = help: Java's URI parser does not accept `_` in host names (spark://, ZooKeeper's server list): use a name of letters, digits, `.` and `-` that resolves to this host, or its IP address\n"
+    );
+    // Without `address`, the name is the address.
+    let err = parse_str(&ABC.replace("name = \"a\"", "name = \"node_a\"")).unwrap_err();
+    assert_eq!(
+        err,
+        "error: host name `node_a` (the address, as `address` is not set) contains `_`\n --> inv.toml:9:8\n  |\n9 | name = \"node_a\"\n  |        ^^^^^^^^\n  = help: Java's URI parser does not accept `_` in host names (spark://, ZooKeeper's server list): set `address` to a name of letters, digits, `.` and `-` that resolves to this host, or to its IP address\n"
+    );
+    // A name with `_` is only a label when `address` is set.
+    let c = parse_str(&ABC.replace("name = \"a\"", "name = \"node_a\"\naddress = \"10.0.0.1\""))
+        .unwrap();
+    assert_eq!(c.master_url(), "spark://10.0.0.1:7077,b:7077");
+    let err = parse_str(&with_address("a:b")).unwrap_err();
+    assert!(err.starts_with("error: invalid address `a:b`\n"), "{}", err);
+}

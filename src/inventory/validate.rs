@@ -486,18 +486,7 @@ fn resolve_host(
         );
     }
     let address = h.address.clone().unwrap_or_else(|| h.name.clone());
-    if address.is_empty()
-        || address.starts_with('-')
-        || !address
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".:-_".contains(c))
-    {
-        e.help(
-            path!["host", i, "address"],
-            format!("invalid address `{}`", address.escape_debug()),
-            "expected a host name or an IP address",
-        );
-    }
+    check_address(e, i, h, &address);
 
     let mut roles = Roles::default();
     if h.roles.is_empty() {
@@ -592,6 +581,81 @@ fn resolve_host(
         zk_id: None,
         spark,
         zk,
+    }
+}
+
+/// The address lands in `spark://host:port`, ZooKeeper's `server.N=host:2888:3888`
+/// and connect strings, `SPARK_LOCAL_HOSTNAME`, and ssh's command line.
+/// Java parses the Spark URLs with `java.net.URI`, which takes neither `_`
+/// in a host name nor an IPv6 literal without brackets; and a `:port` would
+/// be read as part of the host. Refuse what would be written wrongly rather
+/// than render it.
+fn check_address(e: &mut Errors, i: usize, h: &RawHost, address: &str) {
+    // Without `address`, the name is the address: point at the name.
+    let (at, what) = if h.address.is_some() {
+        (
+            path!["host", i, "address"],
+            format!("address `{}`", address),
+        )
+    } else {
+        (
+            path!["host", i, "name"],
+            format!(
+                "host name `{}` (the address, as `address` is not set)",
+                address
+            ),
+        )
+    };
+    let bare = address.trim_start_matches('[').trim_end_matches(']');
+    if address.is_empty()
+        || address.starts_with('-')
+        || !address
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".:-_[]".contains(c))
+    {
+        // An invalid name used as the address is reported as a name.
+        if h.address.is_none() {
+            return;
+        }
+        e.help(
+            at,
+            format!("invalid address `{}`", address.escape_debug()),
+            "expected a host name or an IP address",
+        );
+    } else if bare.parse::<std::net::Ipv6Addr>().is_ok() || address.matches(':').count() > 1 {
+        e.help(
+            at,
+            format!(
+                "{} is an IPv6 literal: IPv6 literals are not supported yet",
+                what
+            ),
+            "use a host name that resolves to this address (DNS or /etc/hosts): Spark's and ZooKeeper's configs would need the literal in brackets, which sparkctl does not write yet",
+        );
+    } else if let Some((host, port)) = address
+        .split_once(':')
+        .filter(|(h, p)| !h.is_empty() && !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    {
+        e.help(
+            at,
+            format!("address `{}` has a port (`:{}`)", address, port),
+            format!("give the address alone (`{}`) and set the SSH port with `[ssh] port` (or `ssh_port` on the host); the daemons' ports have their own keys", host),
+        );
+    } else if address.contains(['[', ']', ':']) {
+        e.help(
+            at,
+            format!("invalid address `{}`", address.escape_debug()),
+            "expected a host name or an IP address, without brackets or `:`",
+        );
+    } else if address.contains('_') {
+        e.help(
+            at,
+            format!("{} contains `_`", what),
+            if h.address.is_some() {
+                "Java's URI parser does not accept `_` in host names (spark://, ZooKeeper's server list): use a name of letters, digits, `.` and `-` that resolves to this host, or its IP address".to_string()
+            } else {
+                "Java's URI parser does not accept `_` in host names (spark://, ZooKeeper's server list): set `address` to a name of letters, digits, `.` and `-` that resolves to this host, or to its IP address".to_string()
+            },
+        );
     }
 }
 
