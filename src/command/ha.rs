@@ -918,7 +918,7 @@ mod tests {
 
     #[test]
     fn enable_keeps_comments_and_adds_roles() {
-        let text = "# my cluster\n[spark]\ntarball = \"s.tgz\" # pinned\n[zookeeper]\ntarball = \"z.tgz\"\n\n[[host]]\nname = \"a\"\nroles = [\"master\", \"worker\"]\n[[host]]\nname = \"b\"\nroles = [\"worker\"]\n[[host]]\nname = \"c\"\nroles = [\"worker\"]\n";
+        let text = "# my cluster\n[spark]\ntarball = \"s.tgz\" # pinned\n[zookeeper]\ntarball = \"z-3.8.4.tgz\"\n\n[[host]]\nname = \"a\"\nroles = [\"master\", \"worker\"]\n[[host]]\nname = \"b\"\nroles = [\"worker\"]\n[[host]]\nname = \"c\"\nroles = [\"worker\"]\n";
         let change = Change::Zookeeper {
             zk_hosts: vec!["a".into(), "b".into(), "c".into()],
             masters: vec!["b".into()],
@@ -949,7 +949,7 @@ mod tests {
             "{}",
             err
         );
-        let no_zk = text.replace("[zookeeper]\ntarball = \"z.tgz\"\n", "");
+        let no_zk = text.replace("[zookeeper]\ntarball = \"z-3.8.4.tgz\"\n", "");
         let err = edit_inventory(&no_zk, &change).unwrap_err().to_string();
         assert!(
             err.starts_with("error: ha enable --zk needs a ZooKeeper distribution"),

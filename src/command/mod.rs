@@ -770,13 +770,19 @@ pub fn inventory_path(arg: Option<PathBuf>) -> PathBuf {
 pub fn check(path: &Path) -> Result<i32> {
     let cluster = load_inventory(path)?;
     let renderer = crate::render::Renderer::new(&cluster)?;
+    // The inventory's validation applies `dist::check_name`, the rule
+    // `deploy` applies to the real files: a name `assumed` cannot read is
+    // refused there, with its location. Never render without ZooKeeper's
+    // files because its name could not be read.
     let spark = LocalDist::assumed(Product::Spark, &cluster.spark.source)
         .ok_or_else(|| anyhow!("cannot name the Spark tarball"))?;
-    let zk = cluster
-        .zookeeper
-        .source
-        .as_ref()
-        .and_then(|s| LocalDist::assumed(Product::ZooKeeper, s));
+    let zk = match (&cluster.zookeeper.source, cluster.has_zookeeper()) {
+        (Some(s), true) => Some(
+            LocalDist::assumed(Product::ZooKeeper, s)
+                .ok_or_else(|| anyhow!("cannot name the ZooKeeper tarball"))?,
+        ),
+        _ => None,
+    };
     let dists = crate::render::Dists {
         spark: &spark,
         zookeeper: zk.as_ref(),

@@ -377,10 +377,13 @@ fn resolve_source(
             );
             None
         }
-        (Some(p), None) => Some(Source::Path {
-            path: base.join(expand_home(p)),
-            checksum,
-        }),
+        (Some(p), None) => {
+            let source = Source::Path {
+                path: base.join(expand_home(p)),
+                checksum,
+            };
+            tarball_name_ok(e, table, "tarball", &source).then_some(source)
+        }
         (None, Some(u)) => {
             if !(u.starts_with("http://") || u.starts_with("https://") || u.starts_with("file://"))
             {
@@ -388,6 +391,16 @@ fn resolve_source(
                     path![table, "url"],
                     format!("`{}` is not an http://, https:// or file:// URL", u),
                 );
+                return None;
+            }
+            let probe = Source::Url {
+                url: u.clone(),
+                checksum: Checksum {
+                    algo: HashAlgo::Sha256,
+                    hex: String::new(),
+                },
+            };
+            if !tarball_name_ok(e, table, "url", &probe) {
                 return None;
             }
             match checksum {
@@ -400,6 +413,24 @@ fn resolve_source(
                     None
                 }
             }
+        }
+    }
+}
+
+/// The tarball's file name follows `dist::check_name`'s rules, the ones
+/// `deploy` applies to the real file: checked here so that `check` refuses
+/// what `deploy` would, at the key that set it.
+fn tarball_name_ok(e: &mut Errors, table: &str, key: &str, source: &Source) -> bool {
+    let product = if table == "spark" {
+        crate::dist::Product::Spark
+    } else {
+        crate::dist::Product::ZooKeeper
+    };
+    match crate::dist::check_name(product, &crate::dist::source_file_name(source)) {
+        Ok(_) => true,
+        Err((msg, help)) => {
+            e.help(path![table, key], msg, help);
+            false
         }
     }
 }
