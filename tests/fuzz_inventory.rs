@@ -654,10 +654,31 @@ fn zk_settings(wild: bool) -> Keys {
 /// Ensemble-wide ZooKeeper keys (refused per host).
 fn zk_ensemble(wild: bool) -> Keys {
     vec![
-        ("tick_time", mix(wild, int(&[1000, 2000]), int(&[0]))),
-        ("init_limit", mix(wild, int(&[5, 10]), int(&[0]))),
+        // Large values: beyond a Java int, beyond u32 arithmetic (2 x tick_time),
+        // and products (tick_time x init_limit) that overflow ZooKeeper's ints.
+        (
+            "tick_time",
+            mix(
+                wild,
+                int(&[1000, 2000]),
+                int(&[
+                    0,
+                    1_000_000_000,
+                    2_147_483_647,
+                    2_147_483_648,
+                    4_294_967_295,
+                ]),
+            ),
+        ),
+        (
+            "init_limit",
+            mix(wild, int(&[5, 10]), int(&[0, 2_147_483_648])),
+        ),
         ("sync_limit", mix(wild, int(&[2, 5]), int(&[0]))),
-        ("max_session_timeout", int(&[3999, 4000, 6000, 60000])),
+        (
+            "max_session_timeout",
+            int(&[0, 3999, 4000, 6000, 60000, 2_147_483_647, 4_294_967_295]),
+        ),
         ("autopurge_snap_retain_count", int(&[0, 3])),
         ("autopurge_purge_interval", int(&[0, 24])),
         ("install_root", path(wild).prop_map(Val::Str).boxed()),
@@ -1222,6 +1243,27 @@ fn check_cluster(text: &str, c: &Cluster) -> Result<(), TestCaseError> {
             );
             prop_assert!(safe_path(dir), "recovery dir {:?}{}", dir, ctx());
         }
+    }
+    // ZooKeeper reads its times as Java ints and multiplies them as ints.
+    let z = &c.zookeeper;
+    let java_int = i32::MAX as u64;
+    let tick = u64::from(z.tick_time);
+    prop_assert!(
+        tick <= java_int
+            && tick * u64::from(z.init_limit) <= java_int
+            && tick * u64::from(z.sync_limit) <= java_int,
+        "ZooKeeper times overflow a Java int: {:?}{}",
+        z,
+        ctx()
+    );
+    if let Some(m) = z.max_session_timeout {
+        prop_assert!(
+            u64::from(m) <= java_int && u64::from(m) >= 2 * tick,
+            "max_session_timeout {} with tick_time {}{}",
+            m,
+            tick,
+            ctx()
+        );
     }
     if c.has_zookeeper() {
         prop_assert!(

@@ -420,3 +420,41 @@ fn addresses_java_cannot_read_are_refused() {
     let err = parse_str(&with_address("a:b")).unwrap_err();
     assert!(err.starts_with("error: invalid address `a:b`\n"), "{}", err);
 }
+
+/// ZooKeeper's times are Java ints; the check itself must not overflow
+/// (2 x 2147483648 wrapped to 0 in u32 and passed).
+#[test]
+fn zookeeper_times_beyond_a_java_int_are_refused() {
+    let err = parse_str(&ABC.replace(
+        "[zookeeper]\n",
+        "[zookeeper]\ntick_time = 2147483648\nmax_session_timeout = 4000\n",
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err,
+        "error: tick_time = 2147483648 is above 2147483647, the largest value ZooKeeper reads (a Java int)\n --> inv.toml:6:13\n  |\n6 | tick_time = 2147483648\n  |             ^^^^^^^^^^\n  = help: use a smaller value (tick_time is in milliseconds; ZooKeeper's default is 2000)\n\n\
+error: max_session_timeout (4000 ms) is below ZooKeeper's minimum session timeout (2 x tick_time = 4294967296 ms)\n --> inv.toml:7:23\n  |\n7 | max_session_timeout = 4000\n  |                       ^^^^\n  = help: raise it or lower tick_time\n\n2 errors; nothing was changed on any host.\n"
+    );
+    // Without max_session_timeout, its default (6000) is what is too small:
+    // the error points at tick_time, which is in the file.
+    let err =
+        parse_str(&ABC.replace("[zookeeper]\n", "[zookeeper]\ntick_time = 4000\n")).unwrap_err();
+    assert_eq!(
+        err,
+        "error: max_session_timeout (6000 ms) is below ZooKeeper's minimum session timeout (2 x tick_time = 8000 ms)\n --> inv.toml:6:13\n  |\n6 | tick_time = 4000\n  |             ^^^^\n  = help: raise it or lower tick_time\n"
+    );
+    let err = parse_str(&ABC.replace(
+        "[zookeeper]\n",
+        "[zookeeper]\ntick_time = 300000000\ninit_limit = 10\nmax_session_timeout = 0\n",
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err,
+        "error: tick_time x init_limit = 3000000000 ms is above 2147483647, the largest timeout ZooKeeper can compute (a Java int)\n --> inv.toml:7:14\n  |\n7 | init_limit = 10\n  |              ^^\n  = help: lower tick_time or init_limit\n"
+    );
+    assert!(parse_str(&ABC.replace(
+        "[zookeeper]\n",
+        "[zookeeper]\ntick_time = 2147483647\ninit_limit = 1\nsync_limit = 1\nmax_session_timeout = 0\n",
+    ))
+    .is_ok());
+}

@@ -209,11 +209,7 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
         autopurge_snap_retain_count: zk_raw.autopurge_snap_retain_count.unwrap_or(3),
         autopurge_purge_interval: zk_raw.autopurge_purge_interval.unwrap_or(24),
     };
-    if let Some(t) = zookeeper.max_session_timeout {
-        if t < 2 * zookeeper.tick_time {
-            e.help(path!["zookeeper", "max_session_timeout"], format!("max_session_timeout ({} ms) is below ZooKeeper's minimum session timeout (2 x tick_time = {} ms)", t, 2 * zookeeper.tick_time), "raise it or lower tick_time");
-        }
-    }
+    check_zk_times(e, &zookeeper, zk_raw.max_session_timeout.is_some());
 
     let templates_dir = raw
         .cluster
@@ -1165,6 +1161,62 @@ fn resolve_ha(e: &mut Errors, raw: &RawInventory, hosts: &[Host]) -> Ha {
         _ => {}
     }
     ha
+}
+
+/// ZooKeeper reads tickTime, initLimit, syncLimit and maxSessionTimeout as
+/// Java ints and multiplies them as ints (`tickTime * initLimit` is a socket
+/// timeout): a value or product above 2^31-1 makes it fail at start or wrap
+/// to a negative timeout. Computed here in u64, so nothing overflows on the
+/// way to saying so.
+fn check_zk_times(e: &mut Errors, z: &ZkEnsemble, max_written: bool) {
+    const JAVA_INT: u64 = i32::MAX as u64;
+    let tick = u64::from(z.tick_time);
+    let mut fits = true;
+    for (key, v) in [
+        ("tick_time", Some(z.tick_time)),
+        ("init_limit", Some(z.init_limit)),
+        ("sync_limit", Some(z.sync_limit)),
+        ("max_session_timeout", z.max_session_timeout),
+    ] {
+        if let Some(v) = v.filter(|v| u64::from(*v) > JAVA_INT) {
+            fits = false;
+            e.help(
+                path!["zookeeper", key],
+                format!(
+                    "{} = {} is above {}, the largest value ZooKeeper reads (a Java int)",
+                    key, v, JAVA_INT
+                ),
+                "use a smaller value (tick_time is in milliseconds; ZooKeeper's default is 2000)",
+            );
+        }
+    }
+    if fits {
+        for (key, limit) in [("init_limit", z.init_limit), ("sync_limit", z.sync_limit)] {
+            let product = tick * u64::from(limit);
+            if product > JAVA_INT {
+                e.help(
+                    path!["zookeeper", key],
+                    format!(
+                        "tick_time x {} = {} ms is above {}, the largest timeout ZooKeeper can compute (a Java int)",
+                        key, product, JAVA_INT
+                    ),
+                    format!("lower tick_time or {}", key),
+                );
+            }
+        }
+    }
+    if let Some(t) = z.max_session_timeout {
+        let min = 2 * tick;
+        if u64::from(t) < min {
+            // The default max_session_timeout is not in the file: point at tick_time.
+            let at = if max_written {
+                path!["zookeeper", "max_session_timeout"]
+            } else {
+                path!["zookeeper", "tick_time"]
+            };
+            e.help(at, format!("max_session_timeout ({} ms) is below ZooKeeper's minimum session timeout (2 x tick_time = {} ms)", t, min), "raise it or lower tick_time");
+        }
+    }
 }
 
 fn positive(e: &mut Errors, at: Vec<Seg>, v: Option<u32>, default: u32) -> u32 {
