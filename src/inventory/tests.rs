@@ -458,3 +458,51 @@ error: max_session_timeout (4000 ms) is below ZooKeeper's minimum session timeou
     ))
     .is_ok());
 }
+
+/// A templates directory that would be silently ignored, in whole or in part.
+#[test]
+fn template_overrides_that_would_be_ignored_are_refused() {
+    let dir = std::env::temp_dir().join(format!("sparkctl-templates-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let with = |t: &Path| {
+        format!(
+            "[cluster]\ntemplates = {:?}\n{}",
+            t.display().to_string(),
+            ABC
+        )
+    };
+    const NAMES: &str = "the directory holds overrides named spark-env.sh.tera, spark-defaults.conf.tera, workers.tera, zoo.cfg.tera, java.env.tera, myid.tera; each one replaces the built-in template of that name";
+    let d = dir.display();
+    let line = format!("2 | templates = \"{}\"", d);
+    let caret = format!("  |             {}", "^".repeat(d.to_string().len() + 2));
+
+    let err = parse_str(&with(&dir)).unwrap_err();
+    assert_eq!(
+        err,
+        format!("error: templates directory `{d}` cannot be read: No such file or directory (os error 2)\n --> inv.toml:2:13\n  |\n{line}\n{caret}\n  = help: create it, or remove `templates` to use the built-in templates; {NAMES}\n")
+    );
+
+    std::fs::write(&dir, "x").unwrap();
+    let err = parse_str(&with(&dir)).unwrap_err();
+    assert_eq!(
+        err,
+        format!("error: templates `{d}` is not a directory\n --> inv.toml:2:13\n  |\n{line}\n{caret}\n  = help: {NAMES}\n")
+    );
+    std::fs::remove_file(&dir).unwrap();
+
+    std::fs::create_dir_all(dir.join("zoo.cfg.tera")).unwrap();
+    std::fs::write(dir.join("spark_env.sh.tera"), "x").unwrap();
+    std::fs::write(dir.join("spark-env.sh.tera"), "{{ cluster }}\n").unwrap();
+    std::fs::write(dir.join(".spark-env.sh.tera.swp"), "x").unwrap();
+    let err = parse_str(&with(&dir)).unwrap_err();
+    assert_eq!(
+        err,
+        format!("error: `spark_env.sh.tera` in templates directory `{d}` is not a template sparkctl uses\n --> inv.toml:2:13\n  |\n{line}\n{caret}\n  = help: did you mean `spark-env.sh.tera`? {NAMES}\n\n\
+error: template override `zoo.cfg.tera` in `{d}` is not a file\n --> inv.toml:2:13\n  |\n{line}\n{caret}\n  = help: make it a regular file, or remove it to use the built-in template\n\n2 errors; nothing was changed on any host.\n")
+    );
+    std::fs::remove_file(dir.join("spark_env.sh.tera")).unwrap();
+    std::fs::remove_dir(dir.join("zoo.cfg.tera")).unwrap();
+    let c = parse_str(&with(&dir)).unwrap();
+    assert_eq!(c.templates_dir.as_deref(), Some(dir.as_path()));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
