@@ -548,7 +548,6 @@ fn prop_key(wild: bool) -> BoxedStrategy<String> {
         "spark.eventLog.dir",
         "spark.ui.port",
         "snapCount",
-        "4lw.commands.whitelist",
         "globalOutstandingLimit",
         "x.$(touch /tmp/pwned-fuzz)",
     ]);
@@ -561,7 +560,12 @@ fn prop_key(wild: bool) -> BoxedStrategy<String> {
             "spark=x",
             "",
             "a\nb",
-            "admin.serverPort"
+            "admin.serverPort",
+            "admin.enableServer",
+            "4lw.commands.whitelist",
+            "dynamicConfigFile",
+            "spark.master",
+            "spark.master.rest.enabled",
         ]),
         hostile(),
     ];

@@ -506,3 +506,73 @@ error: template override `zoo.cfg.tera` in `{d}` is not a file\n --> inv.toml:2:
     assert_eq!(c.templates_dir.as_deref(), Some(dir.as_path()));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `extra` and `defaults` entries that would undo what sparkctl manages
+/// (the last of two equal keys wins), cluster-wide and per host.
+#[test]
+fn extra_properties_that_undo_managed_settings_are_refused() {
+    const ADMIN: &str = "set `admin_port` in [zookeeper] instead (0 turns the AdminServer off); sparkctl keeps it off the Spark master UI's port 8080";
+    for (key, help) in [
+        ("admin.enableServer", ADMIN),
+        ("admin.serverAddress", ADMIN),
+        ("admin.serverPort", "set `admin_port` in [zookeeper] instead"),
+        ("4lw.commands.whitelist", "sparkctl sets it to the four-letter words its health checks use (srvr, ruok, mntr, stat, conf); remove it"),
+        ("dynamicConfigFile", "the ensemble is the hosts with the zookeeper role, written as server.N lines in zoo.cfg; sparkctl does not use dynamic reconfiguration: remove it"),
+        ("clientPort", "set `client_port` in [zookeeper] instead"),
+        ("dataDir", "set `data_dir` in [zookeeper] instead"),
+    ] {
+        let line = format!("extra = {{ {:?} = \"x\" }}", key);
+        let err = parse_str(&ABC.replace("[zookeeper]\n", &format!("[zookeeper]\n{}\n", line)))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "error: `{}` is managed by sparkctl\n --> inv.toml:6:{}\n  |\n6 | {}\n  |           {}^^^\n  = help: {}\n",
+                key,
+                key.len() + 16,
+                line,
+                " ".repeat(key.len() + 5),
+                help
+            )
+        );
+        let err = parse_str(&format!("{}[host.zookeeper]\n{}\n", ABC, line)).unwrap_err();
+        assert!(
+            err.starts_with(&format!(
+                "error: `{}` is managed by sparkctl\n  --> inv.toml:20:{}\n",
+                key,
+                key.len() + 16
+            )),
+            "{}",
+            err
+        );
+    }
+    let err = parse_str(&ABC.replace(
+        "[spark]\n",
+        "[spark]\ndefaults = { \"spark.master\" = \"spark://x:7077\" }\n",
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err,
+        "error: `spark.master` is managed by sparkctl\n --> inv.toml:3:31\n  |\n3 | defaults = { \"spark.master\" = \"spark://x:7077\" }\n  |                               ^^^^^^^^^^^^^^^^\n  = help: it is written from the hosts with the master role (spark://a:7077,b:7077): change their roles or master_port instead\n"
+    );
+    for key in ["spark.master.rest.enabled", "spark.master.rest.port"] {
+        let line = format!("defaults = {{ {:?} = \"6066\" }}", key);
+        let err = parse_str(&format!("{}[host.spark]\n{}\n", ABC, line)).unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "error: `{}` is managed by sparkctl\n  --> inv.toml:20:{}\n   |\n20 | {}\n   |              {}^^^^^^\n  = help: use `[spark] rest = true|false` and `rest_port` instead\n",
+                key,
+                key.len() + 19,
+                line,
+                " ".repeat(key.len() + 5)
+            )
+        );
+    }
+    // Unmanaged neighbours stay allowed.
+    assert!(parse_str(&ABC.replace(
+        "[spark]\n",
+        "[spark]\ndefaults = { \"spark.master.ui.title\" = \"x\", \"spark.masterx\" = \"y\" }\n",
+    ))
+    .is_ok());
+}

@@ -881,7 +881,19 @@ fn merge_spark(e: &mut Errors, i: usize, h: &RawSpark, c: &RawSpark, root: &str)
                 e.add(at.clone(), format!("the value of `{}` must be one line", k));
             }
             // spark-defaults.conf is world-readable and shown in diffs.
-            if k.starts_with("spark.authenticate") {
+            if k == "spark.master" {
+                e.help(
+                    at.clone(),
+                    format!("`{}` is managed by sparkctl", k),
+                    "it is written from the hosts with the master role (spark://a:7077,b:7077): change their roles or master_port instead",
+                );
+            } else if k.starts_with("spark.master.rest.") {
+                e.help(
+                    at.clone(),
+                    format!("`{}` is managed by sparkctl", k),
+                    "use `[spark] rest = true|false` and `rest_port` instead",
+                );
+            } else if k.starts_with("spark.authenticate") {
                 e.help(
                     at,
                     format!("`{}` is managed by sparkctl", k),
@@ -977,15 +989,23 @@ fn merge_zk(
 
     let mut extra = c.extra.clone().unwrap_or_default();
     extra.extend(h.extra.clone().unwrap_or_default());
-    const MANAGED: [(&str, &str); 8] = [
-        ("dataDir", "data_dir"),
-        ("dataLogDir", "data_log_dir"),
-        ("clientPort", "client_port"),
-        ("tickTime", "tick_time"),
-        ("initLimit", "init_limit"),
-        ("syncLimit", "sync_limit"),
-        ("admin.serverPort", "admin_port"),
-        ("maxSessionTimeout", "max_session_timeout"),
+    // zoo.cfg keys sparkctl writes or depends on, with what to do instead.
+    // The last of two equal keys wins in a properties file, so an `extra`
+    // one (written after) would undo sparkctl's.
+    const ADMIN: &str = "set `admin_port` in [zookeeper] instead (0 turns the AdminServer off); sparkctl keeps it off the Spark master UI's port 8080";
+    const MANAGED: [(&str, &str); 12] = [
+        ("dataDir", "set `data_dir` in [zookeeper] instead"),
+        ("dataLogDir", "set `data_log_dir` in [zookeeper] instead"),
+        ("clientPort", "set `client_port` in [zookeeper] instead"),
+        ("tickTime", "set `tick_time` in [zookeeper] instead"),
+        ("initLimit", "set `init_limit` in [zookeeper] instead"),
+        ("syncLimit", "set `sync_limit` in [zookeeper] instead"),
+        ("admin.serverPort", "set `admin_port` in [zookeeper] instead"),
+        ("admin.enableServer", ADMIN),
+        ("admin.serverAddress", ADMIN),
+        ("maxSessionTimeout", "set `max_session_timeout` in [zookeeper] instead"),
+        ("4lw.commands.whitelist", "sparkctl sets it to the four-letter words its health checks use (srvr, ruok, mntr, stat, conf); remove it"),
+        ("dynamicConfigFile", "the ensemble is the hosts with the zookeeper role, written as server.N lines in zoo.cfg; sparkctl does not use dynamic reconfiguration: remove it"),
     ];
     for (src, map) in [
         (path!["zookeeper", "extra"], &c.extra),
@@ -993,12 +1013,8 @@ fn merge_zk(
     ] {
         for (k, v) in map.iter().flatten() {
             let at = with_key(&src, k);
-            if let Some((_, ours)) = MANAGED.iter().find(|(z, _)| z == k) {
-                e.help(
-                    at.clone(),
-                    format!("`{}` is managed by sparkctl", k),
-                    format!("set `{}` in [zookeeper] instead", ours),
-                );
+            if let Some((_, help)) = MANAGED.iter().find(|(z, _)| z == k) {
+                e.help(at.clone(), format!("`{}` is managed by sparkctl", k), *help);
             } else if k.starts_with("server.") {
                 e.help(
                     at.clone(),
