@@ -276,3 +276,23 @@ fn url_with_query_names_the_file_by_its_path() {
     assert_eq!(out.status.code(), Some(2), "{}", err);
     assert!(err.starts_with(&format!("error: checksum mismatch for {}/downloads/abababababababab/.spark-4.3.0-bin-q.tgz.part", cache.display())), "{}", err);
 }
+
+/// `sparkctl check x.toml | true`: stdout closed before sparkctl writes.
+/// It used to panic (exit 101, "failed printing to stdout: Broken pipe");
+/// now the output is dropped and the command keeps its own exit code.
+#[test]
+fn closed_stdout_is_not_a_crash() {
+    let inv = root().join("inventories/abc.toml");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sparkctl"))
+        .args(["check", inv.to_str().unwrap()])
+        .env("SPARKCTL_PLAIN", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before sparkctl has parsed the inventory.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+}

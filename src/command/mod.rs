@@ -791,7 +791,7 @@ pub fn check(path: &Path) -> Result<i32> {
     for h in &cluster.hosts {
         n += renderer.host_files(&cluster, &dists, h)?.len();
     }
-    println!(
+    crate::outln!(
         "{}: ok ({} hosts, HA {}, {} masters, {} workers, {} ZooKeeper servers, {} files rendered)",
         path.display(),
         cluster.hosts.len(),
