@@ -165,7 +165,8 @@ impl Session {
                             .stdout,
                     );
                     if let Outcome::Held(owner) = &o {
-                        // sparkctl killed on this machine: its lock can go.
+                        // sparkctl killed on this machine (not merely one
+                        // with the same host name): its lock can go.
                         if owner.is_stale_here() {
                             o = parse_outcome(
                                 &conn
@@ -187,7 +188,11 @@ impl Session {
                     .saturating_sub(owner.started);
                 held.push(format!(
                     "host {}: held by `sparkctl {}` (pid {} on {}) for {} s",
-                    host, owner.command, owner.pid, owner.machine, age
+                    host,
+                    owner.command,
+                    owner.pid,
+                    owner.place(),
+                    age
                 ));
             }
         }

@@ -576,3 +576,22 @@ fn extra_properties_that_undo_managed_settings_are_refused() {
     ))
     .is_ok());
 }
+
+/// A long name made the hosts' lock directory name too long for the
+/// filesystem, reported as "sparkctl needs root".
+#[test]
+fn long_cluster_names_are_refused() {
+    let name = "c".repeat(300);
+    let err = parse_str(&format!("[cluster]\nname = \"{}\"\n{}", name, ABC)).unwrap_err();
+    assert_eq!(
+        err,
+        format!("error: cluster name is 300 characters long, more than 128\n --> inv.toml:2:8\n  |\n2 | name = \"{}\"\n  |        {}\n  = help: it names the lock directory on every host (sparkctl.<name>.lock): use a shorter name (without [cluster] name, the file name is used)\n", name, "^".repeat(302))
+    );
+    let ok = "c".repeat(128);
+    assert_eq!(
+        parse_str(&format!("[cluster]\nname = \"{}\"\n{}", ok, ABC))
+            .unwrap()
+            .name,
+        ok
+    );
+}

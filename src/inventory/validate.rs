@@ -20,6 +20,9 @@ pub const DEFAULT_ZK_ADMIN_PORT: u16 = 8180;
 /// ZooKeeper maxSessionTimeout (ms): bounds how long a dead master holds leadership.
 pub const DEFAULT_MAX_SESSION_TIMEOUT: u32 = 6000;
 
+/// Cluster names longer than this are refused (see `resolve`).
+pub const MAX_CLUSTER_NAME: usize = 128;
+
 const ROLES: [&str; 3] = ["zookeeper", "master", "worker"];
 
 struct Errors {
@@ -69,8 +72,25 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
             .unwrap_or_else(|| "spark".into())
     });
     // The name lands in config comments and lock names: a newline in it
-    // would inject lines into spark-env.sh, so keep it to a safe set.
-    if name.is_empty()
+    // would inject lines into spark-env.sh, so keep it to a safe set; and
+    // the hosts' lock directory `sparkctl.<name>.lock` must fit in a file
+    // name (255 bytes), so keep it short.
+    if name.len() > MAX_CLUSTER_NAME {
+        let at = if raw.cluster.name.is_some() {
+            path!["cluster", "name"]
+        } else {
+            vec![]
+        };
+        e.help(
+            at,
+            format!(
+                "cluster name is {} characters long, more than {}",
+                name.len(),
+                MAX_CLUSTER_NAME
+            ),
+            "it names the lock directory on every host (sparkctl.<name>.lock): use a shorter name (without [cluster] name, the file name is used)",
+        );
+    } else if name.is_empty()
         || !name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
