@@ -296,3 +296,52 @@ fn closed_stdout_is_not_a_crash() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stderr), "");
 }
+
+/// The bad-input refusals of issue 10, 4 are inventory errors: exit 2,
+/// located, from `check` as from `deploy`.
+#[test]
+fn bad_input_is_refused_by_check_with_exit_2() {
+    let cases: Vec<(String, &str)> = vec![
+        (
+            GOOD.replace("name = \"a\"\n", "name = \"a\"\naddress = \"fd00::1\"\n"),
+            "error: address `fd00::1` is an IPv6 literal: IPv6 literals are not supported yet\n --> INV:7:11\n",
+        ),
+        (
+            GOOD.replace("name = \"a\"\n", "name = \"a\"\naddress = \"10.0.0.1:22\"\n"),
+            "error: address `10.0.0.1:22` has a port (`:22`)\n --> INV:7:11\n",
+        ),
+        (
+            GOOD.replace("name = \"b\"", "name = \"node_b\""),
+            "error: host name `node_b` (the address, as `address` is not set) contains `_`\n --> INV:9:8\n",
+        ),
+        (
+            GOOD.replace("[zookeeper]\n", "[zookeeper]\ntick_time = 2147483648\nmax_session_timeout = 4000\n"),
+            "error: tick_time = 2147483648 is above 2147483647, the largest value ZooKeeper reads (a Java int)\n --> INV:4:13\n",
+        ),
+        (
+            format!("[cluster]\ntemplates = \"/nonexistent/tpl\"\n{}", GOOD),
+            "error: templates directory `/nonexistent/tpl` cannot be read: No such file or directory (os error 2)\n --> INV:2:13\n",
+        ),
+        (
+            GOOD.replace("[zookeeper]\n", "[zookeeper]\nextra = { \"4lw.commands.whitelist\" = \"*\" }\n"),
+            "error: `4lw.commands.whitelist` is managed by sparkctl\n --> INV:4:38\n",
+        ),
+        (
+            GOOD.replace("[spark]\n", "[spark]\ndefaults = { \"spark.master.rest.enabled\" = \"true\" }\n"),
+            "error: `spark.master.rest.enabled` is managed by sparkctl\n --> INV:2:44\n",
+        ),
+        (
+            format!("[cluster]\nname = \"{}\"\n{}", "n".repeat(300), GOOD),
+            "error: cluster name is 300 characters long, more than 128\n --> INV:2:8\n",
+        ),
+    ];
+    for (inv, want) in cases {
+        for cmd in ["check", "deploy"] {
+            let p = write_temp("bad-input.toml", &inv);
+            let out = sparkctl(&[cmd, p.to_str().unwrap()]);
+            let err = text(&out.stderr).replace(p.to_str().unwrap(), "INV");
+            assert_eq!(out.status.code(), Some(2), "{}: {}", cmd, err);
+            assert!(err.starts_with(want), "{}: {}", cmd, err);
+        }
+    }
+}
