@@ -494,7 +494,8 @@ fn resolve_source(
                 path: base.join(expand_home(p)),
                 checksum,
             };
-            tarball_name_ok(e, table, "tarball", &source).then_some(source)
+            let name = crate::dist::source_file_name(&source);
+            tarball_name_ok(e, table, "tarball", &name).then_some(source)
         }
         (None, Some(u)) => {
             if !(u.starts_with("http://") || u.starts_with("https://") || u.starts_with("file://"))
@@ -505,14 +506,7 @@ fn resolve_source(
                 );
                 return None;
             }
-            let probe = Source::Url {
-                url: u.clone(),
-                checksum: Checksum {
-                    algo: HashAlgo::Sha256,
-                    hex: String::new(),
-                },
-            };
-            if !tarball_name_ok(e, table, "url", &probe) {
+            if !tarball_name_ok(e, table, "url", crate::dist::url_file_name(u)) {
                 return None;
             }
             match checksum {
@@ -532,13 +526,13 @@ fn resolve_source(
 /// The tarball's file name follows `dist::check_name`'s rules, the ones
 /// `deploy` applies to the real file: checked here so that `check` refuses
 /// what `deploy` would, at the key that set it.
-fn tarball_name_ok(e: &mut Errors, table: &str, key: &str, source: &Source) -> bool {
+fn tarball_name_ok(e: &mut Errors, table: &str, key: &str, file_name: &str) -> bool {
     let product = if table == "spark" {
         crate::dist::Product::Spark
     } else {
         crate::dist::Product::ZooKeeper
     };
-    match crate::dist::check_name(product, &crate::dist::source_file_name(source)) {
+    match crate::dist::check_name(product, file_name) {
         Ok(_) => true,
         Err((msg, help)) => {
             e.help(path![table, key], msg, help);
