@@ -125,6 +125,109 @@ pub fn tarball_name(file_name: &str) -> Option<(String, Compression)> {
     None
 }
 
+/// The file name a URL gives its tarball: the last segment of its path,
+/// without `?query` or `#fragment` (`.../spark-4.3.0-bin-hadoop3.tgz?x=1`
+/// -> `spark-4.3.0-bin-hadoop3.tgz`). Used for the download's name in the
+/// cache, the upload's name on the hosts and the unpacked tree's name.
+pub fn url_file_name(url: &str) -> &str {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    path.rsplit('/').next().unwrap_or("")
+}
+
+/// The tarball's file name as a source names it (nothing is read).
+pub fn source_file_name(source: &Source) -> String {
+    match source {
+        Source::Path { path, .. } => path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        Source::Url { url, .. } | Source::HostUrl { url, .. } => url_file_name(url).to_string(),
+    }
+}
+
+/// What a tarball's name says, once it has passed [`check_name`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    pub dir_name: String,
+    pub compression: Compression,
+    pub version: Option<Version>,
+}
+
+/// The rules a tarball's file name must follow, the same for `check` (the
+/// inventory's validation, which locates the error) and for `deploy`
+/// (`resolve`, on the real file): a known extension; a name made of
+/// characters that are safe in the hosts' paths and scripts (it becomes the
+/// unpacked tree's directory); and for ZooKeeper a version, without which
+/// the preflight cannot tell which Java it needs. Err: (message, help).
+pub fn check_name(
+    product: Product,
+    file_name: &str,
+) -> std::result::Result<Named, (String, String)> {
+    // Control characters escaped (a newline would break the message),
+    // quotes and the rest as they are.
+    let visible = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_debug().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    };
+    let shown = visible(file_name);
+    let example = match product {
+        Product::Spark => "spark-4.3.0-bin-hadoop3.tgz",
+        Product::ZooKeeper => "apache-zookeeper-3.8.4-bin.tar.gz",
+    };
+    let Some((dir_name, compression)) = tarball_name(file_name) else {
+        return Err((
+            format!(
+                "{} tarball `{}` is not a .tgz, .tar.gz or .tar file",
+                product.label(),
+                shown
+            ),
+            format!(
+                "sparkctl unpacks tar archives (gzip-compressed or not): use the release's .tgz or .tar.gz, like {}",
+                example
+            ),
+        ));
+    };
+    if let Some(c) = dir_name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "._+-".contains(*c)))
+    {
+        return Err((
+            format!(
+                "{} tarball name `{}` contains `{}`",
+                product.label(),
+                shown,
+                visible(&c.to_string())
+            ),
+            format!(
+                "the name becomes a directory on the hosts and appears in their scripts: rename the file to letters, digits and . _ + - only, like {}",
+                example
+            ),
+        ));
+    }
+    let version = Version::find_in(&dir_name);
+    if product == Product::ZooKeeper && version.is_none() {
+        return Err((
+            format!(
+                "cannot read the ZooKeeper version from the tarball name `{}`",
+                shown
+            ),
+            "name the file as Apache does, apache-zookeeper-X.Y.Z-bin.tar.gz (or zookeeper-X.Y.Z-bin.tar.gz): the version decides the Java the hosts need".into(),
+        ));
+    }
+    Ok(Named {
+        dir_name,
+        compression,
+        version,
+    })
+}
+
 /// Where sparkctl keeps downloads and the hash cache on the operator's machine.
 pub fn cache_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("SPARKCTL_CACHE") {
@@ -145,6 +248,15 @@ pub fn resolve(product: Product, source: &Source, key: &str) -> Result<LocalDist
     if let Source::HostUrl { url, checksum } = source {
         return host_fetched(product, url, checksum, key);
     }
+    // The name first: a bad one is refused before anything is read or downloaded.
+    // It is the inventory's (the path's, or the URL's without its query),
+    // which is also the cache file's.
+    let file_name = source_file_name(source);
+    let Named {
+        dir_name,
+        compression,
+        version,
+    } = named(product, &file_name, key)?;
     let (path, checksum) = match source {
         Source::Path { path, checksum } => {
             let meta = std::fs::metadata(path).map_err(|e| {
@@ -169,21 +281,6 @@ pub fn resolve(product: Product, source: &Source, key: &str) -> Result<LocalDist
         Source::Url { url, checksum } => (download(url, checksum, key)?, Some(checksum.clone())),
         Source::HostUrl { .. } => unreachable!("handled above"),
     };
-    let file_name = path
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let (dir_name, compression) = tarball_name(&file_name).ok_or_else(|| {
-        UsageError(format!(
-            "error: {} tarball {} is not a .tgz, .tar.gz or .tar file (set by {})",
-            product.label(),
-            path.display(),
-            key
-        ))
-    })?;
-    if dir_name.contains(|c: char| !(c.is_ascii_alphanumeric() || "._+-".contains(c))) {
-        bail!(UsageError(format!("error: tarball name `{}` has characters other than letters, digits and . _ + - (set by {})", file_name, key)));
-    }
     let size = std::fs::metadata(&path)?.len();
     let sha256 = match &checksum {
         // A user-given checksum is always checked against the bytes, never trusted from cache.
@@ -192,7 +289,7 @@ pub fn resolve(product: Product, source: &Source, key: &str) -> Result<LocalDist
     };
     Ok(LocalDist {
         product,
-        version: Version::find_in(&dir_name),
+        version,
         path,
         file_name,
         dir_name,
@@ -208,26 +305,15 @@ pub fn resolve(product: Product, source: &Source, key: &str) -> Result<LocalDist
 /// the identity from the inventory's checksum. The size is unknown until a
 /// host has downloaded it, so it is 0 (see `LocalDist::size`).
 fn host_fetched(product: Product, url: &str, checksum: &Checksum, key: &str) -> Result<LocalDist> {
-    let file_name = url
-        .split(['?', '#'])
-        .next()
-        .and_then(|u| u.rsplit('/').next())
-        .unwrap_or_default()
-        .to_string();
-    let (dir_name, compression) = tarball_name(&file_name).ok_or_else(|| {
-        UsageError(format!(
-            "error: the {} URL {} does not end in a .tgz, .tar.gz or .tar file name (set by {})",
-            product.label(),
-            url,
-            key
-        ))
-    })?;
-    if dir_name.contains(|c: char| !(c.is_ascii_alphanumeric() || "._+-".contains(c))) {
-        bail!(UsageError(format!("error: tarball name `{}` has characters other than letters, digits and . _ + - (set by {})", file_name, key)));
-    }
+    let file_name = url_file_name(url).to_string();
+    let Named {
+        dir_name,
+        compression,
+        version,
+    } = named(product, &file_name, key)?;
     Ok(LocalDist {
         product,
-        version: Version::find_in(&dir_name),
+        version,
         path: PathBuf::from(&file_name),
         file_name,
         dir_name,
@@ -238,6 +324,19 @@ fn host_fetched(product: Product, url: &str, checksum: &Checksum, key: &str) -> 
             url: url.to_string(),
             checksum: checksum.clone(),
         }),
+    })
+}
+
+/// [`check_name`] for `resolve`: the inventory's validation has refused a
+/// bad name already, with its location; this is the same rule, kept for
+/// callers that build a `Source` themselves.
+fn named(product: Product, file_name: &str, key: &str) -> Result<Named> {
+    check_name(product, file_name).map_err(|(msg, help)| {
+        UsageError(format!(
+            "error: {}\n  = note: set by {}\n  = help: {}",
+            msg, key, help
+        ))
+        .into()
     })
 }
 
@@ -361,9 +460,7 @@ fn remember(path: &Path, sha256: &str) {
 /// Uses the operator's `curl`: it brings TLS, proxies and retries that a
 /// deploy tool should not reimplement.
 fn download(url: &str, checksum: &Checksum, key: &str) -> Result<PathBuf> {
-    let name = url
-        .rsplit('/')
-        .next()
+    let name = Some(url_file_name(url))
         .filter(|n| !n.is_empty())
         .ok_or_else(|| anyhow!("URL {} has no file name", url))?;
     let dir = cache_dir().join("downloads").join(&checksum.hex[..16]);
@@ -375,7 +472,10 @@ fn download(url: &str, checksum: &Checksum, key: &str) -> Result<PathBuf> {
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create cache directory {}", dir.display()))?;
     let part = dir.join(format!(".{}.part{}", name, std::process::id()));
-    if let Some(local) = url.strip_prefix("file://") {
+    if let Some(local) = url
+        .strip_prefix("file://")
+        .and_then(|u| u.split(['?', '#']).next())
+    {
         std::fs::copy(local, &part).map_err(|e| {
             UsageError(format!(
                 "error: cannot read {} (set by {}): {}",
@@ -411,18 +511,22 @@ fn download(url: &str, checksum: &Checksum, key: &str) -> Result<PathBuf> {
 impl LocalDist {
     /// What a tarball would be, from its name alone, without reading it:
     /// for `plan`-level tests and golden files (sha256 is unknown).
+    /// `None` when the name breaks [`check_name`]'s rules (which the
+    /// inventory's validation enforces).
     pub fn assumed(product: Product, source: &Source) -> Option<LocalDist> {
+        let file_name = source_file_name(source);
         let path = match source {
             Source::Path { path, .. } => path.clone(),
-            Source::Url { url, .. } | Source::HostUrl { url, .. } => {
-                PathBuf::from(url.rsplit('/').next()?)
-            }
+            Source::Url { .. } | Source::HostUrl { .. } => PathBuf::from(&file_name),
         };
-        let file_name = path.file_name()?.to_string_lossy().into_owned();
-        let (dir_name, compression) = tarball_name(&file_name)?;
+        let Named {
+            dir_name,
+            compression,
+            version,
+        } = check_name(product, &file_name).ok()?;
         Some(LocalDist {
             product,
-            version: Version::find_in(&dir_name),
+            version,
             path,
             file_name,
             dir_name,
@@ -600,10 +704,63 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(
-            err.contains("does not end in a .tgz, .tar.gz or .tar"),
-            "{}",
-            err
+        assert_eq!(
+            err,
+            "error: Spark tarball `download` is not a .tgz, .tar.gz or .tar file\n  = note: set by [spark] in inv.toml\n  = help: sparkctl unpacks tar archives (gzip-compressed or not): use the release's .tgz or .tar.gz, like spark-4.3.0-bin-hadoop3.tgz"
+        );
+    }
+
+    #[test]
+    fn url_file_names_drop_query_and_fragment() {
+        assert_eq!(
+            url_file_name("https://m/d/spark-4.3.0-bin-hadoop3.tgz?x=1&y=2"),
+            "spark-4.3.0-bin-hadoop3.tgz"
+        );
+        assert_eq!(
+            url_file_name("https://m/d/zookeeper-3.8.0-bin.tar#frag"),
+            "zookeeper-3.8.0-bin.tar"
+        );
+        assert_eq!(url_file_name("https://m/download?file=a.tgz"), "download");
+        assert_eq!(url_file_name("file:///srv/x.tar.gz"), "x.tar.gz");
+    }
+
+    #[test]
+    fn tarball_name_rules() {
+        let err = |p, n| check_name(p, n).unwrap_err();
+        assert_eq!(
+            err(Product::Spark, "spark-4.3.0-bin-hadoop3.zip").0,
+            "Spark tarball `spark-4.3.0-bin-hadoop3.zip` is not a .tgz, .tar.gz or .tar file"
+        );
+        for (name, shown, c) in [
+            ("spark`id`.tgz", "spark`id`.tgz", "`"),
+            ("spark;x.tgz", "spark;x.tgz", ";"),
+            ("sp'ark.tgz", "sp'ark.tgz", "'"),
+            ("sp\"ark.tgz", "sp\"ark.tgz", "\""),
+            ("spark\nx.tgz", "spark\\nx.tgz", "\\n"),
+        ] {
+            let (msg, help) = err(Product::Spark, name);
+            assert_eq!(
+                msg,
+                format!("Spark tarball name `{}` contains `{}`", shown, c)
+            );
+            assert_eq!(help, "the name becomes a directory on the hosts and appears in their scripts: rename the file to letters, digits and . _ + - only, like spark-4.3.0-bin-hadoop3.tgz");
+        }
+        assert_eq!(
+            err(Product::ZooKeeper, "zk-bin.tar.gz"),
+            (
+                "cannot read the ZooKeeper version from the tarball name `zk-bin.tar.gz`".to_string(),
+                "name the file as Apache does, apache-zookeeper-X.Y.Z-bin.tar.gz (or zookeeper-X.Y.Z-bin.tar.gz): the version decides the Java the hosts need".to_string()
+            )
+        );
+        // Spark needs no version (the newest Java range is assumed).
+        assert_eq!(
+            check_name(Product::Spark, "spark.tgz").unwrap().version,
+            None
+        );
+        let z = check_name(Product::ZooKeeper, "apache-zookeeper-3.8.4-bin.tar.gz").unwrap();
+        assert_eq!(
+            (z.dir_name.as_str(), z.version.map(|v| v.to_string())),
+            ("apache-zookeeper-3.8.4-bin", Some("3.8.4".into()))
         );
     }
 }

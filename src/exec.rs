@@ -104,7 +104,7 @@ pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> R
     let budget = Duration::from_secs(s.connect_timeout + 5);
     let session = match tokio::time::timeout(budget, b.connect_mux(&host.address)).await {
         Ok(Ok(s)) => s,
-        Ok(Err(e)) => return Err(connect_error(host, &error_chain(&e), accept)),
+        Ok(Err(e)) => return Err(connect_error(cluster, host, &error_chain(&e), accept)),
         Err(_) => {
             return Err(anyhow!(
                 "host {}: cannot connect to {} over SSH: no answer within {} s",
@@ -152,24 +152,32 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// Turn ssh's message into what to do about it.
-fn connect_error(host: &Host, raw: &str, accept: bool) -> anyhow::Error {
+fn connect_error(cluster: &Cluster, host: &Host, raw: &str, accept: bool) -> anyhow::Error {
     let msg = raw.trim();
     let hint = if msg.contains("Host key verification failed")
         || msg.contains("No ") && msg.contains("host key is known")
     {
         if accept {
-            "the host's key differs from the one recorded in known_hosts: if the host was reinstalled, remove the old entry with `ssh-keygen -R <address>`; otherwise investigate before connecting".to_string()
+            // known_hosts records a host on another port than 22 as [address]:port.
+            let (address, port) = ssh_target(cluster, host);
+            let entry = if port == 22 {
+                address
+            } else {
+                format!("'[{}]:{}'", address, port)
+            };
+            format!("the host's key differs from the one recorded in known_hosts: if the host was reinstalled, remove the old entry with `ssh-keygen -R {}`; otherwise investigate before connecting", entry)
         } else {
-            let fps = host_key_fingerprints(&host.address, host.ssh_port);
+            let (address, port) = ssh_target(cluster, host);
+            let fps = host_key_fingerprints(&address, port);
             let shown = if fps.is_empty() {
                 String::new()
             } else {
                 format!("; it presents:\n      {}\n   ", fps.join("\n      "))
             };
             format!(
-                "its host key is not trusted yet{} check the fingerprint out of band (`ssh-keyscan {} | ssh-keygen -lf -`), then add it to known_hosts, or run again with --accept-new-host-keys",
+                "its host key is not trusted yet{} check the fingerprint out of band (`{} | ssh-keygen -lf -`), then add it to known_hosts, or run again with --accept-new-host-keys",
                 if shown.is_empty() { ":".to_string() } else { shown },
-                host.address
+                keyscan_command(&address, port)
             )
         }
     } else if msg.contains("Permission denied") {
@@ -199,10 +207,54 @@ fn connect_error(host: &Host, raw: &str, accept: bool) -> anyhow::Error {
     )
 }
 
+/// Where ssh connects for `host` once the inventory (`ssh_port`, `[ssh]
+/// port`) and the ssh config (`[ssh] config_file`, else ~/.ssh/config:
+/// `HostName`, `Port`) are applied: what `ssh -G` resolves, without
+/// connecting. Best effort: without an answer, the inventory's address and
+/// port (22 by default).
+fn ssh_target(cluster: &Cluster, host: &Host) -> (String, u16) {
+    let port = host.ssh_port.or(cluster.ssh.port);
+    let fallback = (host.address.clone(), port.unwrap_or(22));
+    let mut cmd = std::process::Command::new("ssh");
+    cmd.arg("-G");
+    if let Some(c) = &cluster.ssh.config_file {
+        cmd.arg("-F").arg(c);
+    }
+    if let Some(p) = port {
+        cmd.arg("-p").arg(p.to_string());
+    }
+    // `--` ends the options: the address is validated, but keep it an operand.
+    cmd.arg("--").arg(&host.address);
+    match cmd.stderr(std::process::Stdio::null()).output() {
+        Ok(out) if out.status.success() => {
+            parse_ssh_g(&String::from_utf8_lossy(&out.stdout)).unwrap_or(fallback)
+        }
+        _ => fallback,
+    }
+}
+
+/// `hostname` and `port` from `ssh -G`'s output.
+fn parse_ssh_g(out: &str) -> Option<(String, u16)> {
+    let value = |key: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix(' ').map(str::trim))
+    };
+    Some((value("hostname")?.to_string(), value("port")?.parse().ok()?))
+}
+
+/// The ssh-keyscan command an operator can run to see a host's keys.
+fn keyscan_command(address: &str, port: u16) -> String {
+    if port == 22 {
+        format!("ssh-keyscan {}", address)
+    } else {
+        format!("ssh-keyscan -p {} {}", port, address)
+    }
+}
+
 /// The fingerprints a host's SSH server presents (best effort, 5 s), so an
 /// operator can compare them with what they expect before trusting the host.
-fn host_key_fingerprints(address: &str, port: Option<u16>) -> Vec<String> {
-    let port = port.unwrap_or(22).to_string();
+fn host_key_fingerprints(address: &str, port: u16) -> Vec<String> {
+    let port = port.to_string();
     let scan = std::process::Command::new("timeout")
         .args(["5", "ssh-keyscan", "-p", &port, "-T", "4", address])
         .stderr(std::process::Stdio::null())
@@ -523,4 +575,71 @@ pub async fn connect_all(
         .into_iter()
         .map(|c| c.expect("every host connected"))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyscan_hint_names_the_port_ssh_uses() {
+        assert_eq!(keyscan_command("10.0.0.1", 22), "ssh-keyscan 10.0.0.1");
+        assert_eq!(
+            keyscan_command("10.0.0.1", 2222),
+            "ssh-keyscan -p 2222 10.0.0.1"
+        );
+        let g = "user root\nhostname real.example.org\nport 2200\nhostkeyalias none\n";
+        assert_eq!(parse_ssh_g(g), Some(("real.example.org".to_string(), 2200)));
+        assert_eq!(parse_ssh_g("hostname x\n"), None);
+    }
+
+    /// `[ssh] port`, and the ssh config's Port and HostName, reach the hint
+    /// (they used to be ignored: only a host's own `ssh_port` was read).
+    #[test]
+    fn ssh_target_applies_ssh_port_and_the_ssh_config() {
+        let dir = std::env::temp_dir().join(format!("sparkctl-sshg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("ssh_config"),
+            "Host a\n  HostName 10.9.9.9\n  Port 2022\n",
+        )
+        .unwrap();
+        let inv = |ssh: &str| {
+            format!(
+                "[ssh]\n{}\n[spark]\ntarball = \"s.tgz\"\n[[host]]\nname = \"a\"\nroles = [\"master\", \"worker\"]\n",
+                ssh
+            )
+        };
+        let parse = |t: &str| crate::inventory::parse(&dir.join("inv.toml"), t).unwrap();
+        let c = parse(&inv("port = 2222\nconfig_file = \"/dev/null\""));
+        let (addr, port) = ssh_target(&c, &c.hosts[0]);
+        // `[ssh] port` wins over the config (ssh -G, or the fallback without ssh).
+        assert_eq!((addr.as_str(), port), ("a", 2222));
+        let c = parse(&inv("config_file = \"ssh_config\""));
+        if std::process::Command::new("ssh").arg("-V").output().is_ok() {
+            assert_eq!(ssh_target(&c, &c.hosts[0]), ("10.9.9.9".to_string(), 2022));
+        }
+        // The whole message, for a port where nothing answers (no keys shown).
+        let c = parse(
+            &inv("port = 1\nconfig_file = \"/dev/null\"")
+                .replace("name = \"a\"", "name = \"a\"\naddress = \"127.0.0.1\""),
+        );
+        let err = connect_error(
+            &c,
+            &c.hosts[0],
+            "No ED25519 host key is known for 127.0.0.1 and you have requested strict checking.\nHost key verification failed.",
+            false,
+        );
+        assert_eq!(
+            format!("{:#}", err),
+            "host a: cannot connect to 127.0.0.1 over SSH: Host key verification failed.\n  = help: its host key is not trusted yet: check the fingerprint out of band (`ssh-keyscan -p 1 127.0.0.1 | ssh-keygen -lf -`), then add it to known_hosts, or run again with --accept-new-host-keys"
+        );
+        let err = connect_error(&c, &c.hosts[0], "Host key verification failed.", true);
+        assert!(
+            format!("{:#}", err).ends_with("remove the old entry with `ssh-keygen -R '[127.0.0.1]:1'`; otherwise investigate before connecting"),
+            "{:#}",
+            err
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

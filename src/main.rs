@@ -8,6 +8,9 @@ use sparkctl::command::{self, Global};
 use sparkctl::diag::{exit, Diagnostics, UsageError};
 
 fn main() {
+    // SIGPIPE stays ignored (Rust's default): commands write stdout through
+    // `sparkctl::out`, which survives a closed pipe; src/out.rs says why
+    // resetting the signal to its default would be worse.
     let cli = Cli::parse();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)

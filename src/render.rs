@@ -29,6 +29,12 @@ const BUILTIN: [(&str, &str); 6] = [
     ("myid", include_str!("../templates/myid.tera")),
 ];
 
+/// The file names a `[cluster] templates` directory may hold: one per
+/// built-in template, named after the file it renders plus `.tera`.
+pub fn override_names() -> impl Iterator<Item = String> {
+    BUILTIN.iter().map(|(name, _)| format!("{}.tera", name))
+}
+
 /// One file to put on a host.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ConfigFile {

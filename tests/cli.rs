@@ -165,3 +165,183 @@ fn unknown_host_in_skip_or_limit_is_usage_error_before_anything() {
         "error: --limit and --skip leave no host to work on\n"
     );
 }
+
+fn check_err(name: &str, inventory: &str) -> (Option<i32>, String) {
+    let p = write_temp(name, inventory);
+    let out = sparkctl(&["check", p.to_str().unwrap()]);
+    (
+        out.status.code(),
+        text(&out.stderr).replace(p.to_str().unwrap(), "INV"),
+    )
+}
+
+/// `check` refuses every tarball name `deploy` would (one rule,
+/// `dist::check_name`), located at the key that set it.
+#[test]
+fn check_refuses_tarball_names_deploy_refuses() {
+    let spark = "/nonexistent/spark-4.3.0-bin-hadoop3.tgz";
+    let (code, err) = check_err(
+        "zip.toml",
+        &GOOD.replace(spark, "/x/spark-4.3.0-bin-hadoop3.zip"),
+    );
+    assert_eq!(code, Some(2));
+    assert_eq!(err, "error: Spark tarball `spark-4.3.0-bin-hadoop3.zip` is not a .tgz, .tar.gz or .tar file\n --> INV:2:11\n  |\n2 | tarball = \"/x/spark-4.3.0-bin-hadoop3.zip\"\n  |           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n  = help: sparkctl unpacks tar archives (gzip-compressed or not): use the release's .tgz or .tar.gz, like spark-4.3.0-bin-hadoop3.tgz\n");
+    for (bad, c) in [
+        ("spark`id`.tgz", "`"),
+        ("spark;rm.tgz", ";"),
+        ("spark'x.tgz", "'"),
+    ] {
+        let (code, err) = check_err("chars.toml", &GOOD.replace(spark, &format!("/x/{}", bad)));
+        assert_eq!(code, Some(2), "{}", bad);
+        assert!(
+            err.starts_with(&format!(
+                "error: Spark tarball name `{}` contains `{}`\n --> INV:2:11\n",
+                bad, c
+            )),
+            "{}",
+            err
+        );
+        assert!(err.contains("  = help: the name becomes a directory on the hosts and appears in their scripts: rename the file to letters, digits and . _ + - only, like spark-4.3.0-bin-hadoop3.tgz\n"), "{}", err);
+    }
+    // A newline, from a TOML escape.
+    let (code, err) = check_err("nl.toml", &GOOD.replace(spark, "/x/spark\\nx.tgz"));
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with(
+            "error: Spark tarball name `spark\\nx.tgz` contains `\\n`\n --> INV:2:11\n"
+        ),
+        "{}",
+        err
+    );
+    let (code, err) = check_err(
+        "zkname.toml",
+        &GOOD.replace(
+            "/nonexistent/apache-zookeeper-3.8.4-bin.tar.gz",
+            "/x/zk-bin.tar.gz",
+        ),
+    );
+    assert_eq!(code, Some(2));
+    assert_eq!(err, "error: cannot read the ZooKeeper version from the tarball name `zk-bin.tar.gz`\n --> INV:4:11\n  |\n4 | tarball = \"/x/zk-bin.tar.gz\"\n  |           ^^^^^^^^^^^^^^^^^^\n  = help: name the file as Apache does, apache-zookeeper-X.Y.Z-bin.tar.gz (or zookeeper-X.Y.Z-bin.tar.gz): the version decides the Java the hosts need\n");
+    let (code, err) = check_err(
+        "zkzip.toml",
+        &GOOD.replace(
+            "/nonexistent/apache-zookeeper-3.8.4-bin.tar.gz",
+            "/x/apache-zookeeper-3.8.4-bin.zip",
+        ),
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.starts_with("error: ZooKeeper tarball `apache-zookeeper-3.8.4-bin.zip` is not a .tgz, .tar.gz or .tar file\n --> INV:4:11\n"), "{}", err);
+    // A URL's name is read without its query.
+    let (code, err) = check_err(
+        "urlname.toml",
+        &GOOD.replace(
+            &format!("tarball = \"{}\"", spark),
+            &format!(
+                "url = \"https://m/dl?file=spark.tgz\"\nsha512 = \"{}\"",
+                "ab".repeat(64)
+            ),
+        ),
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with(
+            "error: Spark tarball `dl` is not a .tgz, .tar.gz or .tar file\n --> INV:2:7\n"
+        ),
+        "{}",
+        err
+    );
+}
+
+/// A URL with a `?query` names its file by the path alone: `check` renders,
+/// and `deploy` downloads it under that name (the bad checksum then stops it).
+#[test]
+fn url_with_query_names_the_file_by_its_path() {
+    let tb = write_temp("spark-4.3.0-bin-q.tgz", "not spark");
+    let url = format!("file://{}?token=abc#x", tb.display());
+    let inv = GOOD.replace(
+        "tarball = \"/nonexistent/spark-4.3.0-bin-hadoop3.tgz\"",
+        &format!("url = \"{}\"\nsha256 = \"{}\"", url, "ab".repeat(32)),
+    );
+    let p = write_temp("query.toml", &inv);
+    let out = sparkctl(&["check", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let cache = tb.parent().unwrap().join("query-cache");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sparkctl"))
+        .args(["deploy", p.to_str().unwrap()])
+        .env("SPARKCTL_PLAIN", "1")
+        .env("SPARKCTL_CACHE", &cache)
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{}", err);
+    assert!(err.starts_with(&format!("error: checksum mismatch for {}/downloads/abababababababab/.spark-4.3.0-bin-q.tgz.part", cache.display())), "{}", err);
+}
+
+/// `sparkctl check x.toml | true`: stdout closed before sparkctl writes.
+/// It used to panic (exit 101, "failed printing to stdout: Broken pipe");
+/// now the output is dropped and the command keeps its own exit code.
+#[test]
+fn closed_stdout_is_not_a_crash() {
+    let inv = root().join("inventories/abc.toml");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sparkctl"))
+        .args(["check", inv.to_str().unwrap()])
+        .env("SPARKCTL_PLAIN", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before sparkctl has parsed the inventory.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+}
+
+/// The bad-input refusals of issue 10, 4 are inventory errors: exit 2,
+/// located, from `check` as from `deploy`.
+#[test]
+fn bad_input_is_refused_by_check_with_exit_2() {
+    let cases: Vec<(String, &str)> = vec![
+        (
+            GOOD.replace("name = \"a\"\n", "name = \"a\"\naddress = \"fd00::1\"\n"),
+            "error: address `fd00::1` is an IPv6 literal: IPv6 literals are not supported yet\n --> INV:7:11\n",
+        ),
+        (
+            GOOD.replace("name = \"a\"\n", "name = \"a\"\naddress = \"10.0.0.1:22\"\n"),
+            "error: address `10.0.0.1:22` has a port (`:22`)\n --> INV:7:11\n",
+        ),
+        (
+            GOOD.replace("name = \"b\"", "name = \"node_b\""),
+            "error: host name `node_b` (the address, as `address` is not set) contains `_`\n --> INV:9:8\n",
+        ),
+        (
+            GOOD.replace("[zookeeper]\n", "[zookeeper]\ntick_time = 2147483648\nmax_session_timeout = 4000\n"),
+            "error: tick_time = 2147483648 is above 2147483647, the largest value ZooKeeper reads (a Java int)\n --> INV:4:13\n",
+        ),
+        (
+            format!("[cluster]\ntemplates = \"/nonexistent/tpl\"\n{}", GOOD),
+            "error: templates directory `/nonexistent/tpl` cannot be read: No such file or directory (os error 2)\n --> INV:2:13\n",
+        ),
+        (
+            GOOD.replace("[zookeeper]\n", "[zookeeper]\nextra = { \"4lw.commands.whitelist\" = \"*\" }\n"),
+            "error: `4lw.commands.whitelist` is managed by sparkctl\n --> INV:4:38\n",
+        ),
+        (
+            GOOD.replace("[spark]\n", "[spark]\ndefaults = { \"spark.master.rest.enabled\" = \"true\" }\n"),
+            "error: `spark.master.rest.enabled` is managed by sparkctl\n --> INV:2:44\n",
+        ),
+        (
+            format!("[cluster]\nname = \"{}\"\n{}", "n".repeat(300), GOOD),
+            "error: cluster name is 300 characters long, more than 128\n --> INV:2:8\n",
+        ),
+    ];
+    for (inv, want) in cases {
+        for cmd in ["check", "deploy"] {
+            let p = write_temp("bad-input.toml", &inv);
+            let out = sparkctl(&[cmd, p.to_str().unwrap()]);
+            let err = text(&out.stderr).replace(p.to_str().unwrap(), "INV");
+            assert_eq!(out.status.code(), Some(2), "{}: {}", cmd, err);
+            assert!(err.starts_with(want), "{}: {}", cmd, err);
+        }
+    }
+}

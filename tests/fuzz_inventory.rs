@@ -548,7 +548,6 @@ fn prop_key(wild: bool) -> BoxedStrategy<String> {
         "spark.eventLog.dir",
         "spark.ui.port",
         "snapCount",
-        "4lw.commands.whitelist",
         "globalOutstandingLimit",
         "x.$(touch /tmp/pwned-fuzz)",
     ]);
@@ -561,7 +560,12 @@ fn prop_key(wild: bool) -> BoxedStrategy<String> {
             "spark=x",
             "",
             "a\nb",
-            "admin.serverPort"
+            "admin.serverPort",
+            "admin.enableServer",
+            "4lw.commands.whitelist",
+            "dynamicConfigFile",
+            "spark.master",
+            "spark.master.rest.enabled",
         ]),
         hostile(),
     ];
@@ -654,10 +658,31 @@ fn zk_settings(wild: bool) -> Keys {
 /// Ensemble-wide ZooKeeper keys (refused per host).
 fn zk_ensemble(wild: bool) -> Keys {
     vec![
-        ("tick_time", mix(wild, int(&[1000, 2000]), int(&[0]))),
-        ("init_limit", mix(wild, int(&[5, 10]), int(&[0]))),
+        // Large values: beyond a Java int, beyond u32 arithmetic (2 x tick_time),
+        // and products (tick_time x init_limit) that overflow ZooKeeper's ints.
+        (
+            "tick_time",
+            mix(
+                wild,
+                int(&[1000, 2000]),
+                int(&[
+                    0,
+                    1_000_000_000,
+                    2_147_483_647,
+                    2_147_483_648,
+                    4_294_967_295,
+                ]),
+            ),
+        ),
+        (
+            "init_limit",
+            mix(wild, int(&[5, 10]), int(&[0, 2_147_483_648])),
+        ),
         ("sync_limit", mix(wild, int(&[2, 5]), int(&[0]))),
-        ("max_session_timeout", int(&[3999, 4000, 6000, 60000])),
+        (
+            "max_session_timeout",
+            int(&[0, 3999, 4000, 6000, 60000, 2_147_483_647, 4_294_967_295]),
+        ),
         ("autopurge_snap_retain_count", int(&[0, 3])),
         ("autopurge_purge_interval", int(&[0, 24])),
         ("install_root", path(wild).prop_map(Val::Str).boxed()),
@@ -775,13 +800,7 @@ struct GenInventory {
 }
 
 /// Addresses validation accepts; sane inventories number them per host.
-const GOOD_ADDRESSES: &[&str] = &[
-    "10.0.0.1",
-    "10.0.0.2",
-    "fe80::1",
-    "host.example.org",
-    "a_b-c",
-];
+const GOOD_ADDRESSES: &[&str] = &["10.0.0.1", "10.0.0.2", "host.example.org", "a-b-c"];
 
 /// Names drawn in wild inventories: few, so duplicates are common.
 const NAMES: &[&str] = &["a", "b", "c", "d", "node-1", "x.y", "h_2", "a"];
@@ -839,7 +858,11 @@ fn host(wild: bool) -> BoxedStrategy<GenHost> {
                     "$(touch /tmp/pwned-fuzz)",
                     "a;b",
                     "[::1]",
-                    "a/b"
+                    "a/b",
+                    // IPv6 literals, `_` and ports: Java's URI parser cannot read them.
+                    "fe80::1",
+                    "a_b-c",
+                    "10.0.0.1:22",
                 ]),
                 hostile(),
             ]
@@ -1225,6 +1248,27 @@ fn check_cluster(text: &str, c: &Cluster) -> Result<(), TestCaseError> {
             prop_assert!(safe_path(dir), "recovery dir {:?}{}", dir, ctx());
         }
     }
+    // ZooKeeper reads its times as Java ints and multiplies them as ints.
+    let z = &c.zookeeper;
+    let java_int = i32::MAX as u64;
+    let tick = u64::from(z.tick_time);
+    prop_assert!(
+        tick <= java_int
+            && tick * u64::from(z.init_limit) <= java_int
+            && tick * u64::from(z.sync_limit) <= java_int,
+        "ZooKeeper times overflow a Java int: {:?}{}",
+        z,
+        ctx()
+    );
+    if let Some(m) = z.max_session_timeout {
+        prop_assert!(
+            u64::from(m) <= java_int && u64::from(m) >= 2 * tick,
+            "max_session_timeout {} with tick_time {}{}",
+            m,
+            tick,
+            ctx()
+        );
+    }
     if c.has_zookeeper() {
         prop_assert!(
             c.zookeeper.source.is_some(),
@@ -1350,12 +1394,14 @@ fn check_cluster(text: &str, c: &Cluster) -> Result<(), TestCaseError> {
             h.name,
             ctx()
         );
+        // No `:` (IPv6 literals, ports) and no `_`: Java's URI parser reads
+        // spark://ADDRESS:PORT.
         prop_assert!(
             !h.address.is_empty()
                 && !h.address.starts_with('-')
                 && h.address
                     .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".:-_".contains(c)),
+                    .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c)),
             "address {:?}{}",
             h.address,
             ctx()

@@ -307,11 +307,36 @@ fn host_faults_have_clear_errors() {
         err
     );
     assert!(err.contains("run again with --break-lock"), "{}", err);
-    // A lock left by a sparkctl killed on this machine is stale: taken over without a flag.
-    let me = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    // A run on another machine with this machine's host name is not taken
+    // for a dead local run: its lock blocks.
+    let me = sparkctl::lock::hostname();
+    let dead = {
+        let mut c = std::process::Command::new("true").spawn().unwrap();
+        let pid = c.id();
+        c.wait().unwrap();
+        pid
+    };
     plant(&format!(
-        "machine={}\\npid=4000000\\nstarted=1\\ncommand=deploy\\n",
-        me.trim()
+        "machine={}\\npid={}\\nstarted=1\\ncommand=deploy\\nmachine_id=another-machine\\n",
+        me, dead
+    ));
+    let out = sparkctl(&["stop", inv]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "host hosta: held by `sparkctl deploy` (pid {} on {} (another machine with this host name)) for ",
+            dead, me
+        )),
+        "{}",
+        err
+    );
+    // A lock left by a sparkctl killed on this machine is stale: taken over without a flag.
+    plant(&format!(
+        "machine={}\\npid={}\\nstarted=1\\ncommand=deploy\\nmachine_id={}\\n",
+        me,
+        dead,
+        sparkctl::lock::identity()
     ));
     let out = sparkctl(&["deploy", inv, "--dry-run"]);
     assert_eq!(out.status.code(), Some(0), "dry-run takes no lock");

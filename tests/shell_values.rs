@@ -1126,12 +1126,12 @@ extra = {{ "x.y" = {zv} }}
 
 [[host]]
 name = "h-1.a_b"
-address = "h_1.example-x"
+address = "h-1.example-x"
 roles = ["zookeeper", "master", "worker"]
 
 [[host]]
 name = "h2"
-address = "fe80::a:1"
+address = "10.0.0.2"
 roles = ["zookeeper", "master", "worker"]
 
 [[host]]

@@ -213,7 +213,7 @@ async fn deploy(
     .await?;
 
     if args.files_only {
-        println!("Files deployed to cluster {} in {:.1} s (--files-only: no daemon was started or restarted)", c.name, s.progress.elapsed().as_secs_f64());
+        crate::outln!("Files deployed to cluster {} in {:.1} s (--files-only: no daemon was started or restarted)", c.name, s.progress.elapsed().as_secs_f64());
         for h in &hosts {
             let p = &plans[&h.name];
             let files = if p.files_unchanged() {
@@ -232,7 +232,7 @@ async fn deploy(
             } else {
                 format!("; to (re)start on the next deploy: {}", pending.join(", "))
             };
-            println!(
+            crate::outln!(
                 "  {:w$}  {}{}",
                 h.name,
                 files,
@@ -241,7 +241,7 @@ async fn deploy(
             );
         }
         for n in s.global.select.notices("its files and daemons") {
-            println!("Not done:    {}", n);
+            crate::outln!("Not done:    {}", n);
         }
         return Ok(crate::diag::exit::OK);
     }
@@ -447,13 +447,13 @@ fn print_dry_run(
     plans: &BTreeMap<String, HostPlan>,
     current: &BTreeMap<(String, String), String>,
 ) {
-    println!("Plan for cluster {} (dry run: nothing was changed)", c.name);
+    crate::outln!("Plan for cluster {} (dry run: nothing was changed)", c.name);
     for h in &c.hosts {
         let Some(p) = plans.get(&h.name) else {
-            println!("  {:w$}  {}", h.name, LEFT_OUT, w = name_width(c));
+            crate::outln!("  {:w$}  {}", h.name, LEFT_OUT, w = name_width(c));
             continue;
         };
-        println!(
+        crate::outln!(
             "  {:w$}  {}",
             h.name,
             describe(p),
@@ -462,14 +462,15 @@ fn print_dry_run(
         for f in &p.writes {
             if f.secret {
                 // Neither side of the diff: the old secret is never read back.
-                println!(
+                crate::outln!(
                     "--- {}\n+++ {}\n(holds the authentication secret: contents not shown)",
-                    f.path, f.path
+                    f.path,
+                    f.path
                 );
                 continue;
             }
             let old = current.get(&(h.name.clone(), f.path.clone()));
-            print!(
+            crate::out!(
                 "{}",
                 crate::diff::unified(&f.path, old.map(String::as_str), &f.content)
             );
@@ -480,14 +481,14 @@ fn print_dry_run(
 async fn print_summary(s: &Session, plans: &BTreeMap<String, HostPlan>, a: &health::Assessment) {
     let c = &s.cluster;
     let w = c.hosts.iter().map(|h| h.name.len()).max().unwrap_or(4);
-    println!(
+    crate::outln!(
         "Deployed cluster {} in {:.1} s",
         c.name,
         s.progress.elapsed().as_secs_f64()
     );
     for h in &c.hosts {
         let what = plans.get(&h.name).map(describe);
-        println!(
+        crate::outln!(
             "  {:w$}  {}",
             h.name,
             what.as_deref().unwrap_or(LEFT_OUT),
@@ -495,12 +496,12 @@ async fn print_summary(s: &Session, plans: &BTreeMap<String, HostPlan>, a: &heal
         );
     }
     for n in s.global.select.notices("its files and daemons") {
-        println!("Not done:    {}", n);
+        crate::outln!("Not done:    {}", n);
     }
     // Hosts left out are not probed again here: one unreachable host would
     // cost a probe timeout for a line that cannot say anything new.
     let snap = health::probe_among(&s.route, c, &|h| s.selected(h)).await;
-    println!("Master URL:  {}", c.master_url());
+    crate::outln!("Master URL:  {}", c.master_url());
     let uis: Vec<String> = c
         .masters()
         .map(|h| {
@@ -524,18 +525,19 @@ async fn print_summary(s: &Session, plans: &BTreeMap<String, HostPlan>, a: &heal
             )
         })
         .collect();
-    println!("Master UIs:  {}", uis.join(", "));
+    crate::outln!("Master UIs:  {}", uis.join(", "));
     if let Some(u) = c.rest_url() {
         if c.spark.auth.is_some() {
-            println!("REST URL:    {} (signed token: sparkctl rest-token)", u);
+            crate::outln!("REST URL:    {} (signed token: sparkctl rest-token)", u);
         } else {
-            println!("REST URL:    {}", u);
+            crate::outln!("REST URL:    {}", u);
             eprintln!("warning: the masters' REST submission server runs without authentication: anyone who reaches port {} can run code on the workers; add `authenticate = true` to [spark] (Spark 4.3.0+ then admits only signed requests), or keep the port behind a firewall", c.masters().next().map(|h| h.spark.rest_port).unwrap_or(crate::rest::DEFAULT_PORT));
         }
     }
-    println!(
+    crate::outln!(
         "Workers:     {}/{} registered",
-        a.workers_alive, a.workers_expected
+        a.workers_alive,
+        a.workers_expected
     );
     if c.has_zookeeper() {
         let zks: Vec<String> = snap
@@ -551,7 +553,7 @@ async fn print_summary(s: &Session, plans: &BTreeMap<String, HostPlan>, a: &heal
                 )
             })
             .collect();
-        println!("ZooKeeper:   {}", zks.join(", "));
+        crate::outln!("ZooKeeper:   {}", zks.join(", "));
     }
-    println!("HA mode:     {}", c.ha.name());
+    crate::outln!("HA mode:     {}", c.ha.name());
 }

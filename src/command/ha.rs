@@ -269,11 +269,11 @@ async fn status(c: Cluster, global: &Global, json: bool) -> Result<i32> {
         problems: problems.clone(),
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!("HA mode (inventory): {}", c.ha.name());
+        crate::outln!("HA mode (inventory): {}", c.ha.name());
         for m in &report.masters {
-            println!(
+            crate::outln!(
                 "  master {:10} {:9} {}",
                 m.host,
                 m.status,
@@ -289,17 +289,17 @@ async fn status(c: Cluster, global: &Global, json: bool) -> Result<i32> {
                 .iter()
                 .map(|(h, m)| format!("{} {}", h, m))
                 .collect();
-            println!("  zookeeper: {}", zk.join(", "));
+            crate::outln!("  zookeeper: {}", zk.join(", "));
         }
         if let (Some(z), Some(p)) = (&report.election_znode, &report.election_participants) {
-            println!("  {}: {} participant(s) {}", z, p.len(), p.join(", "));
+            crate::outln!("  {}: {} participant(s) {}", z, p.len(), p.join(", "));
         }
         if problems.is_empty() {
-            println!("HA is healthy: one ALIVE master, {} STANDBY, every master on the same recovery settings", report.masters.len().saturating_sub(1));
+            crate::outln!("HA is healthy: one ALIVE master, {} STANDBY, every master on the same recovery settings", report.masters.len().saturating_sub(1));
         } else {
-            println!("problems:");
+            crate::outln!("problems:");
             for p in &problems {
-                println!("  - {}", p);
+                crate::outln!("  - {}", p);
             }
         }
     }
@@ -540,15 +540,15 @@ impl Report {
         self.lines.push((what, ok));
     }
     fn print_and_code(&self, title: &str) -> i32 {
-        println!("{}", title);
+        crate::outln!("{}", title);
         for (what, ok) in &self.lines {
-            println!("  [{}] {}", if *ok { "ok" } else { "FAIL" }, what);
+            crate::outln!("  [{}] {}", if *ok { "ok" } else { "FAIL" }, what);
         }
         if self.lines.iter().all(|(_, ok)| *ok) {
-            println!("drill passed");
+            crate::outln!("drill passed");
             exit::OK
         } else {
-            println!("drill FAILED");
+            crate::outln!("drill FAILED");
             exit::FAILED
         }
     }
@@ -751,7 +751,7 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
     let a = s.wait_workers(limit).await;
     report.check(a.is_ok(), "the cluster is healthy after the drill".into());
     let _ = t_down;
-    println!(
+    crate::outln!(
         "FAILOVER {} mode={} alive_after_s={:.2} workers_after_s={:.2}",
         old,
         if mode == DrillMode::Kill {
@@ -918,7 +918,7 @@ mod tests {
 
     #[test]
     fn enable_keeps_comments_and_adds_roles() {
-        let text = "# my cluster\n[spark]\ntarball = \"s.tgz\" # pinned\n[zookeeper]\ntarball = \"z.tgz\"\n\n[[host]]\nname = \"a\"\nroles = [\"master\", \"worker\"]\n[[host]]\nname = \"b\"\nroles = [\"worker\"]\n[[host]]\nname = \"c\"\nroles = [\"worker\"]\n";
+        let text = "# my cluster\n[spark]\ntarball = \"s.tgz\" # pinned\n[zookeeper]\ntarball = \"z-3.8.4.tgz\"\n\n[[host]]\nname = \"a\"\nroles = [\"master\", \"worker\"]\n[[host]]\nname = \"b\"\nroles = [\"worker\"]\n[[host]]\nname = \"c\"\nroles = [\"worker\"]\n";
         let change = Change::Zookeeper {
             zk_hosts: vec!["a".into(), "b".into(), "c".into()],
             masters: vec!["b".into()],
@@ -949,7 +949,7 @@ mod tests {
             "{}",
             err
         );
-        let no_zk = text.replace("[zookeeper]\ntarball = \"z.tgz\"\n", "");
+        let no_zk = text.replace("[zookeeper]\ntarball = \"z-3.8.4.tgz\"\n", "");
         let err = edit_inventory(&no_zk, &change).unwrap_err().to_string();
         assert!(
             err.starts_with("error: ha enable --zk needs a ZooKeeper distribution"),

@@ -67,7 +67,7 @@ async fn start_all(s: &Session) -> Result<i32> {
             _ => {}
         }
     }
-    println!(
+    crate::outln!(
         "cluster {} started in {:.1} s: {}",
         c.name,
         s.progress.elapsed().as_secs_f64(),
@@ -108,7 +108,7 @@ async fn stop_all(s: &Session) -> Result<i32> {
     if !left.is_empty() {
         bail!("still running after stop: {}", left.join(", "));
     }
-    println!(
+    crate::outln!(
         "cluster {} stopped in {:.1} s",
         c.name,
         s.progress.elapsed().as_secs_f64()
@@ -120,7 +120,7 @@ async fn stop_all(s: &Session) -> Result<i32> {
 /// The summary's reminder of hosts left out by --limit/--skip.
 fn left_out(s: &Session) {
     for n in s.global.select.notices("its daemons") {
-        println!("Not done:    {}", n);
+        crate::outln!("Not done:    {}", n);
     }
 }
 
@@ -179,7 +179,7 @@ async fn restart_rolling(s: &Session, roll: &RollOptions) -> Result<i32> {
     s.roll_workers(running(Daemon::Worker, true), None, roll)
         .await?;
     s.wait_workers(rolling::WORKER_DEADLINE).await?;
-    println!(
+    crate::outln!(
         "cluster {} restarted (rolling) in {:.1} s",
         c.name,
         s.progress.elapsed().as_secs_f64()

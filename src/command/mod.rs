@@ -166,7 +166,8 @@ impl Session {
                             .stdout,
                     );
                     if let Outcome::Held(owner) = &o {
-                        // sparkctl killed on this machine: its lock can go.
+                        // sparkctl killed on this machine (not merely one
+                        // with the same host name): its lock can go.
                         if owner.is_stale_here() {
                             o = parse_outcome(
                                 &conn
@@ -188,7 +189,11 @@ impl Session {
                     .saturating_sub(owner.started);
                 held.push(format!(
                     "host {}: held by `sparkctl {}` (pid {} on {}) for {} s",
-                    host, owner.command, owner.pid, owner.machine, age
+                    host,
+                    owner.command,
+                    owner.pid,
+                    owner.place(),
+                    age
                 ));
             }
         }
@@ -801,7 +806,7 @@ pub fn rest_token(path: &Path, ttl: u64) -> Result<i32> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    println!("{}", crate::rest::token(&loaded.secret, now, ttl));
+    crate::outln!("{}", crate::rest::token(&loaded.secret, now, ttl));
     Ok(crate::diag::exit::OK)
 }
 
@@ -809,13 +814,19 @@ pub fn rest_token(path: &Path, ttl: u64) -> Result<i32> {
 pub fn check(path: &Path) -> Result<i32> {
     let cluster = load_inventory(path)?;
     let renderer = crate::render::Renderer::new(&cluster)?;
+    // The inventory's validation applies `dist::check_name`, the rule
+    // `deploy` applies to the real files: a name `assumed` cannot read is
+    // refused there, with its location. Never render without ZooKeeper's
+    // files because its name could not be read.
     let spark = LocalDist::assumed(Product::Spark, &cluster.spark.source)
         .ok_or_else(|| anyhow!("cannot name the Spark tarball"))?;
-    let zk = cluster
-        .zookeeper
-        .source
-        .as_ref()
-        .and_then(|s| LocalDist::assumed(Product::ZooKeeper, s));
+    let zk = match (&cluster.zookeeper.source, cluster.has_zookeeper()) {
+        (Some(s), true) => Some(
+            LocalDist::assumed(Product::ZooKeeper, s)
+                .ok_or_else(|| anyhow!("cannot name the ZooKeeper tarball"))?,
+        ),
+        _ => None,
+    };
     let dists = crate::render::Dists {
         spark: &spark,
         zookeeper: zk.as_ref(),
@@ -824,7 +835,7 @@ pub fn check(path: &Path) -> Result<i32> {
     for h in &cluster.hosts {
         n += renderer.host_files(&cluster, &dists, h)?.len();
     }
-    println!(
+    crate::outln!(
         "{}: ok ({} hosts, HA {}, {} masters, {} workers, {} ZooKeeper servers, {} files rendered)",
         path.display(),
         cluster.hosts.len(),

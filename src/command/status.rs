@@ -244,7 +244,7 @@ pub async fn run(
         skipped: sel.left_out().iter().map(|s| s.to_string()).collect(),
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_table(&report);
     }
@@ -334,13 +334,18 @@ fn print_table(r: &Report) {
     } else {
         format!("; not checked: {}", r.skipped.join(", "))
     };
-    println!(
+    crate::outln!(
         "cluster {}: {} (HA: {}, workers {}/{}{})",
-        r.cluster, label, r.ha, r.workers_registered, r.workers_expected, skipped
+        r.cluster,
+        label,
+        r.ha,
+        r.workers_registered,
+        r.workers_expected,
+        skipped
     );
-    println!("master URL: {}", r.master_url);
+    crate::outln!("master URL: {}", r.master_url);
     if let Some(u) = &r.rest_url {
-        println!(
+        crate::outln!(
             "REST URL: {} ({})",
             u,
             if r.rest_authenticated {
@@ -364,7 +369,7 @@ fn print_table(r: &Report) {
         .max()
         .unwrap_or(5)
         .max(5);
-    println!(
+    crate::outln!(
         "{:wh$}  {:9}  {:ws$}  DETAIL",
         "HOST",
         "DAEMON",
@@ -373,7 +378,7 @@ fn print_table(r: &Report) {
         ws = ws
     );
     for d in &r.daemons {
-        println!(
+        crate::outln!(
             "{:wh$}  {:9}  {:ws$}  {}",
             d.host,
             d.daemon,
@@ -384,9 +389,9 @@ fn print_table(r: &Report) {
         );
     }
     if !r.problems.is_empty() {
-        println!("problems:");
+        crate::outln!("problems:");
         for p in &r.problems {
-            println!("  - {}", p);
+            crate::outln!("  - {}", p);
         }
     }
 }

@@ -31,7 +31,7 @@ fn http_status() {
 }
 
 fn cluster() -> Cluster {
-    let text = "[spark]\ntarball = \"s-4.0.0.tgz\"\nworker_cores = 2\nworker_memory = \"1g\"\n[zookeeper]\ntarball = \"z.tgz\"\n\
+    let text = "[spark]\ntarball = \"s-4.0.0.tgz\"\nworker_cores = 2\nworker_memory = \"1g\"\n[zookeeper]\ntarball = \"z-3.8.4.tgz\"\n\
         [[host]]\nname = \"a\"\nroles = [\"zookeeper\", \"master\", \"worker\"]\n\
         [[host]]\nname = \"b\"\nroles = [\"zookeeper\", \"master\", \"worker\"]\n\
         [[host]]\nname = \"c\"\nroles = [\"zookeeper\", \"worker\"]\n";

@@ -449,3 +449,224 @@ fn rest_mistakes_are_located() {
         err
     );
 }
+
+/// An address that Java's URI parser (spark://a:7077) or ZooKeeper's server
+/// list would misread is refused where it is written.
+#[test]
+fn addresses_java_cannot_read_are_refused() {
+    let with_address =
+        |a: &str| ABC.replace("name = \"a\"", &format!("name = \"a\"\naddress = {:?}", a));
+    let err = parse_str(&with_address("fd00::1")).unwrap_err();
+    assert_eq!(
+        err,
+        "error: address `fd00::1` is an IPv6 literal: IPv6 literals are not supported yet\n  --> inv.toml:10:11\n   |\n10 | address = \"fd00::1\"\n   |           ^^^^^^^^^\n  = help: use a host name that resolves to this address (DNS or /etc/hosts): Spark's and ZooKeeper's configs would need the literal in brackets, which sparkctl does not write yet\n"
+    );
+    for a in ["[fd00::1]", "::1", "fe80::a:1"] {
+        let err = parse_str(&with_address(a)).unwrap_err();
+        assert!(
+            err.contains(
+                "is an IPv6 literal: IPv6 literals are not supported yet\n  --> inv.toml:10:11"
+            ),
+            "{}: {}",
+            a,
+            err
+        );
+    }
+    let err = parse_str(&with_address("10.0.0.1:22")).unwrap_err();
+    assert_eq!(
+        err,
+        "error: address `10.0.0.1:22` has a port (`:22`)\n  --> inv.toml:10:11\n   |\n10 | address = \"10.0.0.1:22\"\n   |           ^^^^^^^^^^^^^\n  = help: give the address alone (`10.0.0.1`) and set the SSH port with `[ssh] port` (or `ssh_port` on the host); the daemons' ports have their own keys\n"
+    );
+    let err = parse_str(&with_address("spark_a.example.org")).unwrap_err();
+    assert_eq!(
+        err,
+        "error: address `spark_a.example.org` contains `_`\n  --> inv.toml:10:11\n   |\n10 | address = \"spark_a.example.org\"\n   |           ^^^^^^^^^^^^^^^^^^^^^\n  = help: Java's URI parser does not accept `_` in host names (spark://, ZooKeeper's server list): use a name of letters, digits, `.` and `-` that resolves to this host, or its IP address\n"
+    );
+    // Without `address`, the name is the address.
+    let err = parse_str(&ABC.replace("name = \"a\"", "name = \"node_a\"")).unwrap_err();
+    assert_eq!(
+        err,
+        "error: host name `node_a` (the address, as `address` is not set) contains `_`\n --> inv.toml:9:8\n  |\n9 | name = \"node_a\"\n  |        ^^^^^^^^\n  = help: Java's URI parser does not accept `_` in host names (spark://, ZooKeeper's server list): set `address` to a name of letters, digits, `.` and `-` that resolves to this host, or to its IP address\n"
+    );
+    // A name with `_` is only a label when `address` is set.
+    let c = parse_str(&ABC.replace("name = \"a\"", "name = \"node_a\"\naddress = \"10.0.0.1\""))
+        .unwrap();
+    assert_eq!(c.master_url(), "spark://10.0.0.1:7077,b:7077");
+    let err = parse_str(&with_address("a:b")).unwrap_err();
+    assert!(err.starts_with("error: invalid address `a:b`\n"), "{}", err);
+}
+
+/// ZooKeeper's times are Java ints; the check itself must not overflow
+/// (2 x 2147483648 wrapped to 0 in u32 and passed).
+#[test]
+fn zookeeper_times_beyond_a_java_int_are_refused() {
+    let err = parse_str(&ABC.replace(
+        "[zookeeper]\n",
+        "[zookeeper]\ntick_time = 2147483648\nmax_session_timeout = 4000\n",
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err,
+        "error: tick_time = 2147483648 is above 2147483647, the largest value ZooKeeper reads (a Java int)\n --> inv.toml:6:13\n  |\n6 | tick_time = 2147483648\n  |             ^^^^^^^^^^\n  = help: use a smaller value (tick_time is in milliseconds; ZooKeeper's default is 2000)\n\n\
+error: max_session_timeout (4000 ms) is below ZooKeeper's minimum session timeout (2 x tick_time = 4294967296 ms)\n --> inv.toml:7:23\n  |\n7 | max_session_timeout = 4000\n  |                       ^^^^\n  = help: raise it or lower tick_time\n\n2 errors; nothing was changed on any host.\n"
+    );
+    // Without max_session_timeout, its default (6000) is what is too small:
+    // the error points at tick_time, which is in the file.
+    let err =
+        parse_str(&ABC.replace("[zookeeper]\n", "[zookeeper]\ntick_time = 4000\n")).unwrap_err();
+    assert_eq!(
+        err,
+        "error: max_session_timeout (6000 ms) is below ZooKeeper's minimum session timeout (2 x tick_time = 8000 ms)\n --> inv.toml:6:13\n  |\n6 | tick_time = 4000\n  |             ^^^^\n  = help: raise it or lower tick_time\n"
+    );
+    let err = parse_str(&ABC.replace(
+        "[zookeeper]\n",
+        "[zookeeper]\ntick_time = 300000000\ninit_limit = 10\nmax_session_timeout = 0\n",
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err,
+        "error: tick_time x init_limit = 3000000000 ms is above 2147483647, the largest timeout ZooKeeper can compute (a Java int)\n --> inv.toml:7:14\n  |\n7 | init_limit = 10\n  |              ^^\n  = help: lower tick_time or init_limit\n"
+    );
+    assert!(parse_str(&ABC.replace(
+        "[zookeeper]\n",
+        "[zookeeper]\ntick_time = 2147483647\ninit_limit = 1\nsync_limit = 1\nmax_session_timeout = 0\n",
+    ))
+    .is_ok());
+}
+
+/// A templates directory that would be silently ignored, in whole or in part.
+#[test]
+fn template_overrides_that_would_be_ignored_are_refused() {
+    let dir = std::env::temp_dir().join(format!("sparkctl-templates-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let with = |t: &Path| {
+        format!(
+            "[cluster]\ntemplates = {:?}\n{}",
+            t.display().to_string(),
+            ABC
+        )
+    };
+    const NAMES: &str = "the directory holds overrides named spark-env.sh.tera, spark-defaults.conf.tera, workers.tera, zoo.cfg.tera, java.env.tera, myid.tera; each one replaces the built-in template of that name";
+    let d = dir.display();
+    let line = format!("2 | templates = \"{}\"", d);
+    let caret = format!("  |             {}", "^".repeat(d.to_string().len() + 2));
+
+    let err = parse_str(&with(&dir)).unwrap_err();
+    assert_eq!(
+        err,
+        format!("error: templates directory `{d}` cannot be read: No such file or directory (os error 2)\n --> inv.toml:2:13\n  |\n{line}\n{caret}\n  = help: create it, or remove `templates` to use the built-in templates; {NAMES}\n")
+    );
+
+    std::fs::write(&dir, "x").unwrap();
+    let err = parse_str(&with(&dir)).unwrap_err();
+    assert_eq!(
+        err,
+        format!("error: templates `{d}` is not a directory\n --> inv.toml:2:13\n  |\n{line}\n{caret}\n  = help: {NAMES}\n")
+    );
+    std::fs::remove_file(&dir).unwrap();
+
+    std::fs::create_dir_all(dir.join("zoo.cfg.tera")).unwrap();
+    std::fs::write(dir.join("spark_env.sh.tera"), "x").unwrap();
+    std::fs::write(dir.join("spark-env.sh.tera"), "{{ cluster }}\n").unwrap();
+    std::fs::write(dir.join(".spark-env.sh.tera.swp"), "x").unwrap();
+    let err = parse_str(&with(&dir)).unwrap_err();
+    assert_eq!(
+        err,
+        format!("error: `spark_env.sh.tera` in templates directory `{d}` is not a template sparkctl uses\n --> inv.toml:2:13\n  |\n{line}\n{caret}\n  = help: did you mean `spark-env.sh.tera`? {NAMES}\n\n\
+error: template override `zoo.cfg.tera` in `{d}` is not a file\n --> inv.toml:2:13\n  |\n{line}\n{caret}\n  = help: make it a regular file, or remove it to use the built-in template\n\n2 errors; nothing was changed on any host.\n")
+    );
+    std::fs::remove_file(dir.join("spark_env.sh.tera")).unwrap();
+    std::fs::remove_dir(dir.join("zoo.cfg.tera")).unwrap();
+    let c = parse_str(&with(&dir)).unwrap();
+    assert_eq!(c.templates_dir.as_deref(), Some(dir.as_path()));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `extra` and `defaults` entries that would undo what sparkctl manages
+/// (the last of two equal keys wins), cluster-wide and per host.
+#[test]
+fn extra_properties_that_undo_managed_settings_are_refused() {
+    const ADMIN: &str = "set `admin_port` in [zookeeper] instead (0 turns the AdminServer off); sparkctl keeps it off the Spark master UI's port 8080";
+    for (key, help) in [
+        ("admin.enableServer", ADMIN),
+        ("admin.serverAddress", ADMIN),
+        ("admin.serverPort", "set `admin_port` in [zookeeper] instead"),
+        ("4lw.commands.whitelist", "sparkctl sets it to the four-letter words its health checks use (srvr, ruok, mntr, stat, conf); remove it"),
+        ("dynamicConfigFile", "the ensemble is the hosts with the zookeeper role, written as server.N lines in zoo.cfg; sparkctl does not use dynamic reconfiguration: remove it"),
+        ("clientPort", "set `client_port` in [zookeeper] instead"),
+        ("dataDir", "set `data_dir` in [zookeeper] instead"),
+    ] {
+        let line = format!("extra = {{ {:?} = \"x\" }}", key);
+        let err = parse_str(&ABC.replace("[zookeeper]\n", &format!("[zookeeper]\n{}\n", line)))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "error: `{}` is managed by sparkctl\n --> inv.toml:6:{}\n  |\n6 | {}\n  |           {}^^^\n  = help: {}\n",
+                key,
+                key.len() + 16,
+                line,
+                " ".repeat(key.len() + 5),
+                help
+            )
+        );
+        let err = parse_str(&format!("{}[host.zookeeper]\n{}\n", ABC, line)).unwrap_err();
+        assert!(
+            err.starts_with(&format!(
+                "error: `{}` is managed by sparkctl\n  --> inv.toml:20:{}\n",
+                key,
+                key.len() + 16
+            )),
+            "{}",
+            err
+        );
+    }
+    let err = parse_str(&ABC.replace(
+        "[spark]\n",
+        "[spark]\ndefaults = { \"spark.master\" = \"spark://x:7077\" }\n",
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err,
+        "error: `spark.master` is managed by sparkctl\n --> inv.toml:3:31\n  |\n3 | defaults = { \"spark.master\" = \"spark://x:7077\" }\n  |                               ^^^^^^^^^^^^^^^^\n  = help: it is written from the hosts with the master role (spark://a:7077,b:7077): change their roles or master_port instead\n"
+    );
+    for key in ["spark.master.rest.enabled", "spark.master.rest.port"] {
+        let line = format!("defaults = {{ {:?} = \"6066\" }}", key);
+        let err = parse_str(&format!("{}[host.spark]\n{}\n", ABC, line)).unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "error: `{}` is managed by sparkctl\n  --> inv.toml:20:{}\n   |\n20 | {}\n   |              {}^^^^^^\n  = help: use `[spark] rest = true|false` and `rest_port` instead\n",
+                key,
+                key.len() + 19,
+                line,
+                " ".repeat(key.len() + 5)
+            )
+        );
+    }
+    // Unmanaged neighbours stay allowed.
+    assert!(parse_str(&ABC.replace(
+        "[spark]\n",
+        "[spark]\ndefaults = { \"spark.master.ui.title\" = \"x\", \"spark.masterx\" = \"y\" }\n",
+    ))
+    .is_ok());
+}
+
+/// A long name made the hosts' lock directory name too long for the
+/// filesystem, reported as "sparkctl needs root".
+#[test]
+fn long_cluster_names_are_refused() {
+    let name = "c".repeat(300);
+    let err = parse_str(&format!("[cluster]\nname = \"{}\"\n{}", name, ABC)).unwrap_err();
+    assert_eq!(
+        err,
+        format!("error: cluster name is 300 characters long, more than 128\n --> inv.toml:2:8\n  |\n2 | name = \"{}\"\n  |        {}\n  = help: it names the lock directory on every host (sparkctl.<name>.lock): use a shorter name (without [cluster] name, the file name is used)\n", name, "^".repeat(302))
+    );
+    let ok = "c".repeat(128);
+    assert_eq!(
+        parse_str(&format!("[cluster]\nname = \"{}\"\n{}", ok, ABC))
+            .unwrap()
+            .name,
+        ok
+    );
+}

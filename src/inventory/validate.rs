@@ -20,6 +20,9 @@ pub const DEFAULT_ZK_ADMIN_PORT: u16 = 8180;
 /// ZooKeeper maxSessionTimeout (ms): bounds how long a dead master holds leadership.
 pub const DEFAULT_MAX_SESSION_TIMEOUT: u32 = 6000;
 
+/// Cluster names longer than this are refused (see `resolve`).
+pub const MAX_CLUSTER_NAME: usize = 128;
+
 const ROLES: [&str; 3] = ["zookeeper", "master", "worker"];
 
 struct Errors {
@@ -69,8 +72,25 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
             .unwrap_or_else(|| "spark".into())
     });
     // The name lands in config comments and lock names: a newline in it
-    // would inject lines into spark-env.sh, so keep it to a safe set.
-    if name.is_empty()
+    // would inject lines into spark-env.sh, so keep it to a safe set; and
+    // the hosts' lock directory `sparkctl.<name>.lock` must fit in a file
+    // name (255 bytes), so keep it short.
+    if name.len() > MAX_CLUSTER_NAME {
+        let at = if raw.cluster.name.is_some() {
+            path!["cluster", "name"]
+        } else {
+            vec![]
+        };
+        e.help(
+            at,
+            format!(
+                "cluster name is {} characters long, more than {}",
+                name.len(),
+                MAX_CLUSTER_NAME
+            ),
+            "it names the lock directory on every host (sparkctl.<name>.lock): use a shorter name (without [cluster] name, the file name is used)",
+        );
+    } else if name.is_empty()
         || !name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
@@ -209,17 +229,16 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
         autopurge_snap_retain_count: zk_raw.autopurge_snap_retain_count.unwrap_or(3),
         autopurge_purge_interval: zk_raw.autopurge_purge_interval.unwrap_or(24),
     };
-    if let Some(t) = zookeeper.max_session_timeout {
-        if t < 2 * zookeeper.tick_time {
-            e.help(path!["zookeeper", "max_session_timeout"], format!("max_session_timeout ({} ms) is below ZooKeeper's minimum session timeout (2 x tick_time = {} ms)", t, 2 * zookeeper.tick_time), "raise it or lower tick_time");
-        }
-    }
+    check_zk_times(e, &zookeeper, zk_raw.max_session_timeout.is_some());
 
     let templates_dir = raw
         .cluster
         .templates
         .as_ref()
         .map(|t| base.join(expand_home(t)));
+    if let Some(dir) = &templates_dir {
+        check_templates_dir(e, dir);
+    }
 
     let auth = resolve_auth(e, file, base, &raw, &name);
     let run_as = raw.cluster.run_as.clone();
@@ -356,6 +375,99 @@ fn resolve_auth(
     Some(Auth { secret_file })
 }
 
+/// `[cluster] templates`: overrides are picked by exact file name, so a
+/// directory that is missing, a file instead of a directory, or a file whose
+/// name is not a template's (`spark_env.sh.tera`) would silently leave the
+/// built-in templates in use. Refuse them, naming the expected files.
+/// (This reads the operator's disk, as the render that follows does.)
+fn check_templates_dir(e: &mut Errors, dir: &Path) {
+    let at = path!["cluster", "templates"];
+    let expected: Vec<String> = crate::render::override_names().collect();
+    let help_names = format!(
+        "the directory holds overrides named {}; each one replaces the built-in template of that name",
+        expected.join(", ")
+    );
+    let entries = match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => std::fs::read_dir(dir),
+        Ok(_) => {
+            e.help(
+                at,
+                format!("templates `{}` is not a directory", dir.display()),
+                help_names,
+            );
+            return;
+        }
+        Err(err) => {
+            e.help(
+                at,
+                format!(
+                    "templates directory `{}` cannot be read: {}",
+                    dir.display(),
+                    err
+                ),
+                format!(
+                    "create it, or remove `templates` to use the built-in templates; {}",
+                    help_names
+                ),
+            );
+            return;
+        }
+    };
+    let mut found: Vec<(String, bool)> = match entries {
+        Ok(rd) => rd
+            .filter_map(|d| d.ok())
+            .map(|d| {
+                let is_file = std::fs::metadata(d.path()).is_ok_and(|m| m.is_file());
+                (d.file_name().to_string_lossy().into_owned(), is_file)
+            })
+            // Editor and VCS leftovers (.swp, .git) are not overrides.
+            .filter(|(n, _)| !n.starts_with('.'))
+            .collect(),
+        Err(err) => {
+            e.help(
+                at,
+                format!(
+                    "templates directory `{}` cannot be read: {}",
+                    dir.display(),
+                    err
+                ),
+                help_names,
+            );
+            return;
+        }
+    };
+    found.sort();
+    for (name, is_file) in found {
+        if expected.contains(&name) {
+            if !is_file {
+                e.help(
+                    at.clone(),
+                    format!(
+                        "template override `{}` in `{}` is not a file",
+                        name,
+                        dir.display()
+                    ),
+                    "make it a regular file, or remove it to use the built-in template",
+                );
+            }
+            continue;
+        }
+        let help = match did_you_mean(&name, expected.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{}`? {}", s, help_names),
+            None => help_names.clone(),
+        };
+        e.help(
+            at.clone(),
+            format!(
+                "`{}` in templates directory `{}` is not a template sparkctl uses",
+                name.escape_debug(),
+                dir.display()
+            ),
+            help,
+        );
+    }
+}
+
 /// A user name as useradd accepts it (it is passed to runuser/su and chown).
 fn check_user(e: &mut Errors, at: Vec<Seg>, u: &str) {
     let ok = !u.is_empty()
@@ -416,10 +528,14 @@ fn resolve_source(
             );
             None
         }
-        (Some(p), None) => Some(Source::Path {
-            path: base.join(expand_home(p)),
-            checksum,
-        }),
+        (Some(p), None) => {
+            let source = Source::Path {
+                path: base.join(expand_home(p)),
+                checksum,
+            };
+            let name = crate::dist::source_file_name(&source);
+            tarball_name_ok(e, table, "tarball", &name).then_some(source)
+        }
         (None, Some(u)) => {
             if !(u.starts_with("http://") || u.starts_with("https://") || u.starts_with("file://"))
             {
@@ -427,6 +543,9 @@ fn resolve_source(
                     path![table, "url"],
                     format!("`{}` is not an http://, https:// or file:// URL", u),
                 );
+                return None;
+            }
+            if !tarball_name_ok(e, table, "url", crate::dist::url_file_name(u)) {
                 return None;
             }
             match checksum {
@@ -439,6 +558,24 @@ fn resolve_source(
                     None
                 }
             }
+        }
+    }
+}
+
+/// The tarball's file name follows `dist::check_name`'s rules, the ones
+/// `deploy` applies to the real file: checked here so that `check` refuses
+/// what `deploy` would, at the key that set it.
+fn tarball_name_ok(e: &mut Errors, table: &str, key: &str, file_name: &str) -> bool {
+    let product = if table == "spark" {
+        crate::dist::Product::Spark
+    } else {
+        crate::dist::Product::ZooKeeper
+    };
+    match crate::dist::check_name(product, file_name) {
+        Ok(_) => true,
+        Err((msg, help)) => {
+            e.help(path![table, key], msg, help);
+            false
         }
     }
 }
@@ -525,18 +662,7 @@ fn resolve_host(
         );
     }
     let address = h.address.clone().unwrap_or_else(|| h.name.clone());
-    if address.is_empty()
-        || address.starts_with('-')
-        || !address
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".:-_".contains(c))
-    {
-        e.help(
-            path!["host", i, "address"],
-            format!("invalid address `{}`", address.escape_debug()),
-            "expected a host name or an IP address",
-        );
-    }
+    check_address(e, i, h, &address);
 
     let mut roles = Roles::default();
     if h.roles.is_empty() {
@@ -632,6 +758,81 @@ fn resolve_host(
         zk_id: None,
         spark,
         zk,
+    }
+}
+
+/// The address lands in `spark://host:port`, ZooKeeper's `server.N=host:2888:3888`
+/// and connect strings, `SPARK_LOCAL_HOSTNAME`, and ssh's command line.
+/// Java parses the Spark URLs with `java.net.URI`, which takes neither `_`
+/// in a host name nor an IPv6 literal without brackets; and a `:port` would
+/// be read as part of the host. Refuse what would be written wrongly rather
+/// than render it.
+fn check_address(e: &mut Errors, i: usize, h: &RawHost, address: &str) {
+    // Without `address`, the name is the address: point at the name.
+    let (at, what) = if h.address.is_some() {
+        (
+            path!["host", i, "address"],
+            format!("address `{}`", address),
+        )
+    } else {
+        (
+            path!["host", i, "name"],
+            format!(
+                "host name `{}` (the address, as `address` is not set)",
+                address
+            ),
+        )
+    };
+    let bare = address.trim_start_matches('[').trim_end_matches(']');
+    if address.is_empty()
+        || address.starts_with('-')
+        || !address
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".:-_[]".contains(c))
+    {
+        // An invalid name used as the address is reported as a name.
+        if h.address.is_none() {
+            return;
+        }
+        e.help(
+            at,
+            format!("invalid address `{}`", address.escape_debug()),
+            "expected a host name or an IP address",
+        );
+    } else if bare.parse::<std::net::Ipv6Addr>().is_ok() || address.matches(':').count() > 1 {
+        e.help(
+            at,
+            format!(
+                "{} is an IPv6 literal: IPv6 literals are not supported yet",
+                what
+            ),
+            "use a host name that resolves to this address (DNS or /etc/hosts): Spark's and ZooKeeper's configs would need the literal in brackets, which sparkctl does not write yet",
+        );
+    } else if let Some((host, port)) = address
+        .split_once(':')
+        .filter(|(h, p)| !h.is_empty() && !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    {
+        e.help(
+            at,
+            format!("address `{}` has a port (`:{}`)", address, port),
+            format!("give the address alone (`{}`) and set the SSH port with `[ssh] port` (or `ssh_port` on the host); the daemons' ports have their own keys", host),
+        );
+    } else if address.contains(['[', ']', ':']) {
+        e.help(
+            at,
+            format!("invalid address `{}`", address.escape_debug()),
+            "expected a host name or an IP address, without brackets or `:`",
+        );
+    } else if address.contains('_') {
+        e.help(
+            at,
+            format!("{} contains `_`", what),
+            if h.address.is_some() {
+                "Java's URI parser does not accept `_` in host names (spark://, ZooKeeper's server list): use a name of letters, digits, `.` and `-` that resolves to this host, or its IP address".to_string()
+            } else {
+                "Java's URI parser does not accept `_` in host names (spark://, ZooKeeper's server list): set `address` to a name of letters, digits, `.` and `-` that resolves to this host, or to its IP address".to_string()
+            },
+        );
     }
 }
 
@@ -734,7 +935,19 @@ fn merge_spark(e: &mut Errors, i: usize, h: &RawSpark, c: &RawSpark, root: &str)
                 e.add(at.clone(), format!("the value of `{}` must be one line", k));
             }
             // spark-defaults.conf is world-readable and shown in diffs.
-            if k.starts_with("spark.authenticate") {
+            if k == "spark.master" {
+                e.help(
+                    at.clone(),
+                    format!("`{}` is managed by sparkctl", k),
+                    "it is written from the hosts with the master role (spark://a:7077,b:7077): change their roles or master_port instead",
+                );
+            } else if k.starts_with("spark.master.rest.") {
+                e.help(
+                    at.clone(),
+                    format!("`{}` is managed by sparkctl", k),
+                    "use `[spark] rest = true|false` and `rest_port` instead",
+                );
+            } else if k.starts_with("spark.authenticate") {
                 e.help(
                     at,
                     format!("`{}` is managed by sparkctl", k),
@@ -832,15 +1045,23 @@ fn merge_zk(
 
     let mut extra = c.extra.clone().unwrap_or_default();
     extra.extend(h.extra.clone().unwrap_or_default());
-    const MANAGED: [(&str, &str); 8] = [
-        ("dataDir", "data_dir"),
-        ("dataLogDir", "data_log_dir"),
-        ("clientPort", "client_port"),
-        ("tickTime", "tick_time"),
-        ("initLimit", "init_limit"),
-        ("syncLimit", "sync_limit"),
-        ("admin.serverPort", "admin_port"),
-        ("maxSessionTimeout", "max_session_timeout"),
+    // zoo.cfg keys sparkctl writes or depends on, with what to do instead.
+    // The last of two equal keys wins in a properties file, so an `extra`
+    // one (written after) would undo sparkctl's.
+    const ADMIN: &str = "set `admin_port` in [zookeeper] instead (0 turns the AdminServer off); sparkctl keeps it off the Spark master UI's port 8080";
+    const MANAGED: [(&str, &str); 12] = [
+        ("dataDir", "set `data_dir` in [zookeeper] instead"),
+        ("dataLogDir", "set `data_log_dir` in [zookeeper] instead"),
+        ("clientPort", "set `client_port` in [zookeeper] instead"),
+        ("tickTime", "set `tick_time` in [zookeeper] instead"),
+        ("initLimit", "set `init_limit` in [zookeeper] instead"),
+        ("syncLimit", "set `sync_limit` in [zookeeper] instead"),
+        ("admin.serverPort", "set `admin_port` in [zookeeper] instead"),
+        ("admin.enableServer", ADMIN),
+        ("admin.serverAddress", ADMIN),
+        ("maxSessionTimeout", "set `max_session_timeout` in [zookeeper] instead"),
+        ("4lw.commands.whitelist", "sparkctl sets it to the four-letter words its health checks use (srvr, ruok, mntr, stat, conf); remove it"),
+        ("dynamicConfigFile", "the ensemble is the hosts with the zookeeper role, written as server.N lines in zoo.cfg; sparkctl does not use dynamic reconfiguration: remove it"),
     ];
     for (src, map) in [
         (path!["zookeeper", "extra"], &c.extra),
@@ -848,12 +1069,8 @@ fn merge_zk(
     ] {
         for (k, v) in map.iter().flatten() {
             let at = with_key(&src, k);
-            if let Some((_, ours)) = MANAGED.iter().find(|(z, _)| z == k) {
-                e.help(
-                    at.clone(),
-                    format!("`{}` is managed by sparkctl", k),
-                    format!("set `{}` in [zookeeper] instead", ours),
-                );
+            if let Some((_, help)) = MANAGED.iter().find(|(z, _)| z == k) {
+                e.help(at.clone(), format!("`{}` is managed by sparkctl", k), *help);
             } else if k.starts_with("server.") {
                 e.help(
                     at.clone(),
@@ -1119,6 +1336,62 @@ fn resolve_ha(e: &mut Errors, raw: &RawInventory, hosts: &[Host]) -> Ha {
         _ => {}
     }
     ha
+}
+
+/// ZooKeeper reads tickTime, initLimit, syncLimit and maxSessionTimeout as
+/// Java ints and multiplies them as ints (`tickTime * initLimit` is a socket
+/// timeout): a value or product above 2^31-1 makes it fail at start or wrap
+/// to a negative timeout. Computed here in u64, so nothing overflows on the
+/// way to saying so.
+fn check_zk_times(e: &mut Errors, z: &ZkEnsemble, max_written: bool) {
+    const JAVA_INT: u64 = i32::MAX as u64;
+    let tick = u64::from(z.tick_time);
+    let mut fits = true;
+    for (key, v) in [
+        ("tick_time", Some(z.tick_time)),
+        ("init_limit", Some(z.init_limit)),
+        ("sync_limit", Some(z.sync_limit)),
+        ("max_session_timeout", z.max_session_timeout),
+    ] {
+        if let Some(v) = v.filter(|v| u64::from(*v) > JAVA_INT) {
+            fits = false;
+            e.help(
+                path!["zookeeper", key],
+                format!(
+                    "{} = {} is above {}, the largest value ZooKeeper reads (a Java int)",
+                    key, v, JAVA_INT
+                ),
+                "use a smaller value (tick_time is in milliseconds; ZooKeeper's default is 2000)",
+            );
+        }
+    }
+    if fits {
+        for (key, limit) in [("init_limit", z.init_limit), ("sync_limit", z.sync_limit)] {
+            let product = tick * u64::from(limit);
+            if product > JAVA_INT {
+                e.help(
+                    path!["zookeeper", key],
+                    format!(
+                        "tick_time x {} = {} ms is above {}, the largest timeout ZooKeeper can compute (a Java int)",
+                        key, product, JAVA_INT
+                    ),
+                    format!("lower tick_time or {}", key),
+                );
+            }
+        }
+    }
+    if let Some(t) = z.max_session_timeout {
+        let min = 2 * tick;
+        if u64::from(t) < min {
+            // The default max_session_timeout is not in the file: point at tick_time.
+            let at = if max_written {
+                path!["zookeeper", "max_session_timeout"]
+            } else {
+                path!["zookeeper", "tick_time"]
+            };
+            e.help(at, format!("max_session_timeout ({} ms) is below ZooKeeper's minimum session timeout (2 x tick_time = {} ms)", t, min), "raise it or lower tick_time");
+        }
+    }
 }
 
 fn positive(e: &mut Errors, at: Vec<Seg>, v: Option<u32>, default: u32) -> u32 {
