@@ -17,9 +17,7 @@
 
 mod common;
 use common::*;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const URL_A: &str = "spark://10.213.37.11:7077";
 const URL_AB: &str = "spark://10.213.37.11:7077,10.213.37.12:7077";
@@ -262,51 +260,9 @@ fn ha_lifecycle() {
     assert!(eventually(120, ha_shape_ok), "not healthy after start");
 
     // --- 4. rolling restart, sampled ---
-    let stop = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            // Longest stretch and number of stretches with fewer than 2
-            // ZooKeeper servers serving, and the longest with no ALIVE master.
-            let (mut worst_quorum_gap, mut worst_master_gap, mut episodes) = (0.0f64, 0.0f64, 0u32);
-            let (mut no_quorum_since, mut no_master_since): (Option<Instant>, Option<Instant>) =
-                (None, None);
-            while !stop.load(Ordering::Relaxed) {
-                let serving = HOSTS
-                    .iter()
-                    .filter(|(_, a)| matches!(zk_mode(a).as_str(), "leader" | "follower"))
-                    .count();
-                let now = Instant::now();
-                if serving >= 2 {
-                    no_quorum_since = None
-                } else if no_quorum_since.is_none() {
-                    no_quorum_since = Some(now);
-                    episodes += 1;
-                }
-                if !alive_masters().is_empty() {
-                    no_master_since = None
-                } else {
-                    no_master_since.get_or_insert(now);
-                }
-                worst_quorum_gap = worst_quorum_gap.max(
-                    no_quorum_since
-                        .map(|t| t.elapsed().as_secs_f64())
-                        .unwrap_or(0.0),
-                );
-                worst_master_gap = worst_master_gap.max(
-                    no_master_since
-                        .map(|t| t.elapsed().as_secs_f64())
-                        .unwrap_or(0.0),
-                );
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            (worst_quorum_gap, worst_master_gap, episodes)
-        })
-    };
     let t0 = Instant::now();
-    let out = sparkctl(&["restart", inv, "--rolling"]);
-    stop.store(true, Ordering::Relaxed);
-    let (quorum_gap, master_gap, episodes) = sampler.join().unwrap();
+    let (out, g) = sampled(|| sparkctl(&["restart", inv, "--rolling"]));
+    let (quorum_gap, master_gap, episodes) = (g.quorum_gap, g.master_gap, g.quorum_episodes);
     assert_eq!(out.status.code(), Some(0), "rolling restart failed");
     measured("restart --rolling, 3 hosts", t0.elapsed().as_secs_f64());
     measured(

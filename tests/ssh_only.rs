@@ -102,6 +102,44 @@ fn probes_travel_over_ssh_where_only_ssh_gets_through() {
     assert_eq!(out.status.code(), Some(0));
     assert_no_changes(&text(&out.stdout));
 
+    // The failover drill and a rolling restart, from behind the firewall:
+    // every wait inside them goes over SSH. The test's own sampler (root
+    // namespace) checks the quorum and the ALIVE master as tests/ha.rs does.
+    let out = op_sparkctl(&["ha", "drill", inv, "--mode", "kill"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "ha drill through SSH only failed"
+    );
+    assert!(
+        eventually(60, || healthy_shape(&ALL, &ALL, 1024)),
+        "not healthy after the drill"
+    );
+    let t0 = std::time::Instant::now();
+    let (out, g) = sampled(|| op_sparkctl(&["restart", inv, "--rolling"]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "rolling restart through SSH only failed"
+    );
+    measured(
+        "restart --rolling, SSH-only operator",
+        t0.elapsed().as_secs_f64(),
+    );
+    assert!(
+        g.quorum_episodes <= 1 && g.quorum_gap < 2.0,
+        "ZooKeeper stopped serving {} time(s), longest {:.2} s, during a rolling restart",
+        g.quorum_episodes,
+        g.quorum_gap
+    );
+    // One failover at the lab's tuned session timeout takes 7-8 s.
+    assert!(
+        g.master_gap < 20.0,
+        "no ALIVE master for {:.1} s during a rolling restart",
+        g.master_gap
+    );
+    assert!(eventually(60, || healthy_shape(&ALL, &ALL, 1024)));
+
     // probe = "direct" from behind the firewall: the error names the
     // firewall and the setting, not a dead daemon.
     let d = write_temp(
@@ -129,6 +167,68 @@ fn probes_travel_over_ssh_where_only_ssh_gets_through() {
         t0.elapsed().as_secs_f64(),
     );
     assert_eq!(out.status.code(), Some(0));
+
+    // A bastion: only hosta's sshd is reachable from the operator; hostb
+    // and hostc are reached through it with ProxyJump in the ssh config the
+    // inventory names. Probes ride the jumped connections too.
+    assert!(
+        lab(&["operator", "up", "--bastion", "hosta"]),
+        "lab operator up --bastion failed"
+    );
+    let blocked = Command::new(root().join("lab/lab"))
+        .args(["operator", "exec", "timeout", "3", "bash", "-c"])
+        .arg("! timeout 1 bash -c 'exec 3<>/dev/tcp/10.213.37.12/22'")
+        .status()
+        .unwrap();
+    assert!(
+        blocked.success(),
+        "hostb's sshd must not be reachable directly"
+    );
+    let lab_config = std::fs::read_to_string(format!("{}/ssh_config", LAB_STATE)).unwrap();
+    let config = write_temp(
+        "bastion_ssh_config",
+        &format!(
+            "Host hostb hostc 10.213.37.12 10.213.37.13\n    ProxyJump 10.213.37.11\n\n{}",
+            lab_config
+        ),
+    );
+    let b = write_temp(
+        "bastion.toml",
+        &lab_inventory().replace(
+            &format!("config_file = \"{}/ssh_config\"", LAB_STATE),
+            &format!("config_file = \"{}\"", path_str(&config)),
+        ),
+    );
+    assert!(lab_inventory().contains(&format!("config_file = \"{}/ssh_config\"", LAB_STATE)));
+    let t0 = std::time::Instant::now();
+    let out = op_sparkctl(&["status", path_str(&b)]);
+    measured(
+        "status through a bastion (ProxyJump)",
+        t0.elapsed().as_secs_f64(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "status through the bastion failed"
+    );
+    let so = text(&out.stdout);
+    assert!(
+        so.contains("HEALTHY") && so.matches("STANDBY").count() == 1,
+        "{}",
+        so
+    );
+    let t0 = std::time::Instant::now();
+    let out = op_sparkctl(&["deploy", path_str(&b)]);
+    measured(
+        "no-op deploy through a bastion (ProxyJump)",
+        t0.elapsed().as_secs_f64(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "no-op deploy through the bastion failed"
+    );
+    assert_no_changes(&text(&out.stdout));
 
     assert!(lab(&["operator", "down"]));
 }

@@ -260,3 +260,63 @@ pub fn assert_no_changes(stdout: &str) {
         );
     }
 }
+
+/// What a sampler saw while a command ran: the longest stretch and the
+/// number of stretches with fewer than 2 of the 3 ZooKeeper servers serving,
+/// and the longest stretch with no ALIVE master (hosta, hostb).
+pub struct Gaps {
+    pub quorum_gap: f64,
+    pub quorum_episodes: u32,
+    pub master_gap: f64,
+}
+
+/// Run `f` while sampling ZooKeeper and the masters every 100 ms with the
+/// test's own probes.
+pub fn sampled<T>(f: impl FnOnce() -> T) -> (T, Gaps) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::Instant;
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut g = Gaps {
+                quorum_gap: 0.0,
+                quorum_episodes: 0,
+                master_gap: 0.0,
+            };
+            let (mut no_quorum_since, mut no_master_since): (Option<Instant>, Option<Instant>) =
+                (None, None);
+            while !stop.load(Ordering::Relaxed) {
+                let serving = HOSTS
+                    .iter()
+                    .filter(|(_, a)| matches!(zk_mode(a).as_str(), "leader" | "follower"))
+                    .count();
+                let now = Instant::now();
+                if serving >= 2 {
+                    no_quorum_since = None
+                } else if no_quorum_since.is_none() {
+                    no_quorum_since = Some(now);
+                    g.quorum_episodes += 1;
+                }
+                let alive = HOSTS[..2]
+                    .iter()
+                    .any(|(_, a)| master_json(a).is_some_and(|j| j["status"] == "ALIVE"));
+                if alive {
+                    no_master_since = None
+                } else {
+                    no_master_since.get_or_insert(now);
+                }
+                let since =
+                    |t: Option<Instant>| t.map(|t| t.elapsed().as_secs_f64()).unwrap_or(0.0);
+                g.quorum_gap = g.quorum_gap.max(since(no_quorum_since));
+                g.master_gap = g.master_gap.max(since(no_master_since));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            g
+        })
+    };
+    let out = f();
+    stop.store(true, Ordering::Relaxed);
+    (out, sampler.join().unwrap())
+}
