@@ -28,8 +28,10 @@
 //! spark-env.sh, verbatim"), so for them the only promise is: one entry, one
 //! line, passed through exactly, and newlines refused.
 //!
-//! Values that currently hit product bugs are recognised by `known_bug`: the
-//! main test skips them, and the `bug_*` tests (ignored until fixed) pin them.
+//! The `bug_*` tests pin product bugs this file found; all are fixed, so
+//! they run (none is ignored) and must keep passing. A value that hits a
+//! new bug can be skipped by the main test through `known_bug` (empty now),
+//! together with a failing `bug_*` test.
 
 use sparkctl::diag::Diagnostics;
 use sparkctl::dist::{LocalDist, Product};
@@ -1732,7 +1734,8 @@ fn shell_quote(s: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------
-// Product bugs, pinned. Ignored until fixed: run with `--ignored`.
+// Product bugs found here, fixed, kept as regression tests: each doc comment
+// describes the bug as it was; the tests run with the others.
 // ---------------------------------------------------------------------------
 
 fn field(name: &str) -> Field {
@@ -1758,7 +1761,6 @@ fn failures(cases: &[(&str, String)]) -> Vec<String> {
 /// spark-env.sh (run by Spark's load-spark-env.sh on every daemon start),
 /// a property in spark-defaults.conf and zoo.cfg, a worker in `workers`.
 #[test]
-
 fn bug_cluster_name_injects_lines() {
     // Not a `marker()`: this one is expected to appear (and is removed), and
     // must not trip the marker checks of tests running at the same time.
@@ -1794,7 +1796,6 @@ fn bug_cluster_name_injects_lines() {
 /// in zoo.cfg a `:` ends the name (only white space and `=` are refused).
 /// So `dataDir:/var/evil` silently replaces the managed dataDir.
 #[test]
-
 fn bug_property_names_are_not_escaped() {
     let mut cases = Vec::new();
     for k in ["a\\b", "a\\", "!x", "#x", "\\u0041"] {
@@ -1813,7 +1814,6 @@ fn bug_property_names_are_not_escaped() {
 /// (spark-defaults.conf values are escaped by the `properties` filter; the
 /// zoo.cfg template does not use it).
 #[test]
-
 fn bug_zoo_cfg_values_are_not_escaped() {
     let mut f = failures(&[
         ("zookeeper.extra (value)", "C:\\new\\dir".to_string()),
@@ -1847,7 +1847,6 @@ fn bug_zoo_cfg_values_are_not_escaped() {
 /// variable name`; bash exports an empty value) and `"\n2g"` runs `2g` as a
 /// command when spark-env.sh is sourced.
 #[test]
-
 fn bug_memory_sizes_with_white_space() {
     let mut cases = Vec::new();
     for v in [" 2g", "\t2g", "\n2g", "2g\n", "2g "] {
@@ -1861,7 +1860,6 @@ fn bug_memory_sizes_with_white_space() {
 /// A bad cluster-wide value inherited by N hosts is reported N times, with
 /// the same message at the same place (`3 errors` for one mistake).
 #[test]
-
 fn bug_cluster_wide_errors_are_repeated_per_host() {
     for line in [
         "worker_dir = \"relative\"",
@@ -1931,7 +1929,6 @@ fn read_files_returns_hostile_contents_exactly() {
 /// validation and rendered as a line of its own. The file is then cut
 /// there, and `deploy --dry-run` diffs against a truncated "current" file.
 #[test]
-
 fn bug_read_files_cut_at_marker_lines() {
     let (got, want) = read_back(
         "read-marker",
