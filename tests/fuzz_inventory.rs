@@ -1546,14 +1546,32 @@ fn bug_huge_memory_size_panics() {
 /// truncated to 0, so java.env gets `ZK_SERVER_HEAP=0` and `-Xmx0m`.
 #[test]
 fn bug_zookeeper_heap_is_truncated() {
-    let text = small("", "heap = \"4194304g\"");
-    match parse(&text) {
-        Err(e) => assert!(e.to_string().contains("heap"), "{}", e),
-        Ok(c) => panic!(
-            "heap = \"4194304g\" (2^32 MiB) accepted as heap_mb = {}",
-            c.hosts[0].zk.heap_mb
-        ),
+    // 2^32 MiB (truncated to 0 as u32) and 2^30 + 1 MiB are refused as
+    // memory sizes, at the heap's value (line 6 of `small`), once.
+    for v in ["4194304g", "1048577g"] {
+        let text = small("", &format!("heap = \"{}\"", v));
+        match parse(&text) {
+            Err(e) => {
+                let err = e.to_string();
+                assert_eq!(e.0.len(), 1, "{}", err);
+                assert!(
+                    err.starts_with(&format!(
+                        "error: invalid memory size `{}`\n --> fuzz.toml:6:8",
+                        v
+                    )),
+                    "{}",
+                    err
+                );
+            }
+            Ok(c) => panic!(
+                "heap = {:?} accepted as heap_mb = {}",
+                v, c.hosts[0].zk.heap_mb
+            ),
+        }
     }
+    // The largest heap accepted, 2^30 MiB, arrives whole.
+    let c = parse(&small("", "heap = \"1048576g\"")).unwrap();
+    assert_eq!(c.hosts[0].zk.heap_mb, 1 << 30);
 }
 
 /// ZooKeeper ids assigned by position are never range-checked: with ids
