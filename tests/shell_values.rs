@@ -1770,18 +1770,32 @@ fn bug_cluster_name_injects_lines() {
         // `#`: the template puts a `.` after the name.
         &kv("name", &toml_str(&format!("x\ntouch {} #", m))),
     );
-    if let Ok(c) = parse(&inv) {
-        let scratch = Scratch::new("cluster-name");
-        let files = render_all(&c);
-        let env = &files[&("a".to_string(), "spark-env.sh".to_string())].content;
-        let _ = source_vars(env, &scratch.0);
-        let executed = Path::new(&m).exists();
-        let _ = std::fs::remove_file(&m);
-        assert!(
-            !executed,
-            "sourcing the rendered spark-env.sh ran `touch {}` from the cluster name:\n{}",
-            m, env
-        );
+    match parse(&inv) {
+        // Refused at `[cluster] name` (line 2 of BASE), naming the value.
+        Err(e) => {
+            let err = e.to_string();
+            assert!(
+                err.starts_with(&format!(
+                    "error: invalid cluster name `x\\ntouch {} #`\n --> sv.toml:2:8",
+                    m
+                )),
+                "{}",
+                err
+            );
+        }
+        // Accepted is already wrong; say whether it is also exploitable.
+        Ok(c) => {
+            let scratch = Scratch::new("cluster-name");
+            let files = render_all(&c);
+            let env = &files[&("a".to_string(), "spark-env.sh".to_string())].content;
+            let _ = source_vars(env, &scratch.0);
+            let executed = Path::new(&m).exists();
+            let _ = std::fs::remove_file(&m);
+            panic!(
+                "cluster name with a newline accepted (sourcing spark-env.sh ran `touch {}`: {}):\n{}",
+                m, executed, env
+            );
+        }
     }
     let f = failures(&[
         ("cluster.name", "x\nspark.master=local".to_string()),
