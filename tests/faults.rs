@@ -11,7 +11,7 @@ mod common;
 use common::*;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::mpsc::{self, TryRecvError};
 use std::time::{Duration, Instant};
 
 const TREE: &str = "/opt/spark/spark-4.3.0-bin-pyspark";
@@ -77,9 +77,55 @@ fn wait_exit(child: &mut Child, secs: u64) -> Option<i32> {
     panic!("sparkctl did not exit within {} s", secs);
 }
 
+/// The stderr lines not taken yet, up to its end: call once sparkctl has
+/// exited (the reader thread ends, and the channel closes, at EOF).
 fn rest(rx: &mpsc::Receiver<String>) -> String {
-    std::thread::sleep(Duration::from_millis(300));
-    rx.try_iter().collect::<Vec<_>>().join("\n")
+    let mut lines = Vec::new();
+    let ended = eventually(10, || loop {
+        match rx.try_recv() {
+            Ok(l) => lines.push(l),
+            Err(TryRecvError::Empty) => return false,
+            Err(TryRecvError::Disconnected) => return true,
+        }
+    });
+    assert!(
+        ended,
+        "sparkctl's stderr did not end within 10 s of its exit:\n{}",
+        lines.join("\n")
+    );
+    lines.join("\n")
+}
+
+/// The install steps (upload, unpack) and config writes of a run that are
+/// still going on `host`: their processes and their partial files
+/// (`*.part.*` uploads, `stage-*` unpacks). Empty once all have ended. (The
+/// patterns are written so that they do not match this command itself.)
+fn steps_in_flight(host: &str) -> String {
+    text(
+        &ssh(
+            host,
+            "pgrep -af 'cat > \"[$]part\"|sparkctl/stag[e]-|[.]sparkctl-tm[p]'; \
+             ls -d /opt/spark/.sparkctl/dist/*.part.* /opt/spark/.sparkctl/stag[e]-* \
+             /opt/zookeeper/.sparkctl/dist/*.part.* /opt/zookeeper/.sparkctl/stag[e]-* 2>/dev/null; true",
+        )
+        .stdout,
+    )
+}
+
+/// Wait until no host has a step of a killed or interrupted run in flight.
+fn steps_ended(why: &str) {
+    let mut left = String::new();
+    let ended = eventually(60, || {
+        left = HOSTS
+            .iter()
+            .map(|(h, _)| (h, steps_in_flight(h)))
+            .filter(|(_, s)| !s.trim().is_empty())
+            .map(|(h, s)| format!("{}:\n{}", h, s))
+            .collect::<Vec<_>>()
+            .join("\n");
+        left.is_empty()
+    });
+    assert!(ended, "steps still in flight 60 s after {}:\n{}", why, left);
 }
 
 /// Nothing incomplete is in use on any host: every Spark tree present is
@@ -160,7 +206,19 @@ fn faults_are_clean_and_a_rerun_converges() {
     // 2. Ctrl-C during the upload: says where it stopped, leaves nothing in use.
     let (mut child, rx) = spawn_deploy(&inv());
     wait_line(&rx, &["upload spark-4.3.0-bin-pyspark.tar"], 60);
-    std::thread::sleep(Duration::from_millis(800));
+    // Interrupt once bytes are arriving on a host, not merely announced.
+    assert!(
+        eventually(30, || HOSTS.iter().any(|(h, _)| !text(
+            &ssh(
+                h,
+                "find /opt/spark/.sparkctl/dist -name '*.part.*' -size +0 2>/dev/null"
+            )
+            .stdout
+        )
+        .trim()
+        .is_empty())),
+        "no host received any of the Spark tarball within 30 s of the upload line"
+    );
     unsafe_kill(child.id(), "INT");
     let code = wait_exit(&mut child, 20);
     let tail = rest(&rx);
@@ -170,7 +228,7 @@ fn faults_are_clean_and_a_rerun_converges() {
         "{}",
         tail
     );
-    std::thread::sleep(Duration::from_secs(2));
+    steps_ended("Ctrl-C mid-upload");
     assert_nothing_half_done();
 
     // 3. SIGKILL during the unpack (no chance to clean up; its lock stays).
@@ -178,7 +236,8 @@ fn faults_are_clean_and_a_rerun_converges() {
     wait_line(&rx, &["unpack spark-4.3.0-bin-pyspark.tar"], 90);
     unsafe_kill(child.id(), "KILL");
     let _ = wait_exit(&mut child, 10);
-    std::thread::sleep(Duration::from_secs(1));
+    // The hosts' unpacks outlive sparkctl: finished or hung up, not half.
+    steps_ended("SIGKILL mid-unpack");
     assert_nothing_half_done();
     converge("SIGKILL mid-unpack (stale lock of a dead run is broken automatically)");
 
@@ -270,10 +329,18 @@ fn faults_are_clean_and_a_rerun_converges() {
     assert_eq!(sparkctl(&["stop", &inv()]).status.code(), Some(0));
     assert!(ssh(
         "hostc",
-        "(setsid nohup python3 -m http.server 8081 >/dev/null 2>&1 < /dev/null &); sleep 1"
+        "(setsid nohup python3 -m http.server 8081 >/dev/null 2>&1 < /dev/null &)"
     )
     .status
     .success());
+    assert!(
+        eventually(30, || !text(
+            &ssh("hostc", "ss -Hltn 'sport = :8081'").stdout
+        )
+        .trim()
+        .is_empty()),
+        "the foreign process did not listen on hostc:8081 within 30 s"
+    );
     let out = sparkctl(&["deploy", &inv()]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
@@ -492,7 +559,8 @@ fn sigkill_mid_render_then_a_rerun_converges() {
     let seen = wait_line(&rx, &["  write ", " files"], 60);
     unsafe_kill(child.id(), "KILL");
     let _ = wait_exit(&mut child, 10);
-    std::thread::sleep(Duration::from_millis(500));
+    // Record the outcome once the writes in flight have ended.
+    steps_ended("SIGKILL mid-render");
     let written = HOSTS
         .iter()
         .filter(|(h, _)| {
@@ -550,7 +618,22 @@ fn sigkill_mid_start_then_a_rerun_converges() {
     let seen = wait_line(&rx, &["  start master"], 120);
     unsafe_kill(child.id(), "KILL");
     let _ = wait_exit(&mut child, 10);
-    std::thread::sleep(Duration::from_secs(4));
+    // Record what runs once the starts in flight on the hosts have ended
+    // (spark-daemon.sh and zkServer.sh outlive sparkctl).
+    let mut starting = String::new();
+    assert!(
+        eventually(60, || {
+            starting = HOSTS
+                .iter()
+                .map(|(h, _)| {
+                    text(&ssh(h, "pgrep -af '[s]park-daemon[.]sh|[z]kServer[.]sh'; true").stdout)
+                })
+                .collect();
+            starting.trim().is_empty()
+        }),
+        "daemon starts still running 60 s after the kill:\n{}",
+        starting
+    );
     let masters: Vec<&str> = HOSTS[..2]
         .iter()
         .filter(|(h, _)| jvms(h).iter().any(|(_, c)| c == "deploy.master.Master"))
@@ -561,7 +644,7 @@ fn sigkill_mid_start_then_a_rerun_converges() {
         .filter(|(h, _)| jvms(h).iter().any(|(_, c)| c == "deploy.worker.Worker"))
         .count();
     eprintln!(
-        "KILL LANDED after: {} (a few seconds later: masters running on {:?}, {} workers running)",
+        "KILL LANDED after: {} (once the starts in flight ended: masters running on {:?}, {} workers running)",
         last_steps(&seen),
         masters,
         workers

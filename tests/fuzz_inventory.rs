@@ -17,8 +17,9 @@
 //! by proptest and the minimal inventory text is printed. No failure
 //! persistence files are written.
 //!
-//! Inputs known to hit product bugs are kept out of the generators and have
-//! their own `#[ignore = "BUG: ..."]` tests at the end of this file.
+//! Product bugs the generators found have their own `bug_*` regression
+//! tests at the end of this file; all are fixed, and they run (none is
+//! ignored).
 
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
@@ -1544,9 +1545,9 @@ fn structured_inventories_validate_or_fail_with_locations() {
 }
 
 // ---------------------------------------------------------------------------
-// Product bugs found by the generators above, pinned as failing tests.
-// Each is kept out of the generators (so the properties above stay green)
-// and is `#[ignore]`d until fixed; run with `--ignored` to see them fail.
+// Product bugs found by the generators above, fixed, kept as regression
+// tests: each doc comment describes the bug as it was; the tests run with
+// the others.
 // ---------------------------------------------------------------------------
 
 /// A minimal valid inventory, with `extra` appended to `[spark]`/`[zookeeper]`.
@@ -1569,7 +1570,6 @@ fn small_inventory_is_valid() {
 /// a big number and a unit panics ("attempt to multiply with overflow") in
 /// debug builds and silently wraps to a wrong size in release builds.
 #[test]
-
 fn bug_huge_memory_size_panics() {
     for (key, value) in [
         ("worker_memory", "99999999999999999g"),
@@ -1591,22 +1591,38 @@ fn bug_huge_memory_size_panics() {
 /// `heap_mb` is `memory_mb(..) as u32`: a heap of 4 PiB is accepted and
 /// truncated to 0, so java.env gets `ZK_SERVER_HEAP=0` and `-Xmx0m`.
 #[test]
-
 fn bug_zookeeper_heap_is_truncated() {
-    let text = small("", "heap = \"4194304g\"");
-    match parse(&text) {
-        Err(e) => assert!(e.to_string().contains("heap"), "{}", e),
-        Ok(c) => panic!(
-            "heap = \"4194304g\" (2^32 MiB) accepted as heap_mb = {}",
-            c.hosts[0].zk.heap_mb
-        ),
+    // 2^32 MiB (truncated to 0 as u32) and 2^30 + 1 MiB are refused as
+    // memory sizes, at the heap's value (line 6 of `small`), once.
+    for v in ["4194304g", "1048577g"] {
+        let text = small("", &format!("heap = \"{}\"", v));
+        match parse(&text) {
+            Err(e) => {
+                let err = e.to_string();
+                assert_eq!(e.0.len(), 1, "{}", err);
+                assert!(
+                    err.starts_with(&format!(
+                        "error: invalid memory size `{}`\n --> fuzz.toml:6:8",
+                        v
+                    )),
+                    "{}",
+                    err
+                );
+            }
+            Ok(c) => panic!(
+                "heap = {:?} accepted as heap_mb = {}",
+                v, c.hosts[0].zk.heap_mb
+            ),
+        }
     }
+    // The largest heap accepted, 2^30 MiB, arrives whole.
+    let c = parse(&small("", "heap = \"1048576g\"")).unwrap();
+    assert_eq!(c.hosts[0].zk.heap_mb, 1 << 30);
 }
 
 /// ZooKeeper ids assigned by position are never range-checked: with ids
 /// 1..=255 taken explicitly, the next ZooKeeper hosts get 256 and 257.
 #[test]
-
 fn bug_automatic_zk_ids_exceed_255() {
     let mut text = small("", "");
     for i in 1..=256u32 {

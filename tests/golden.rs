@@ -1,15 +1,40 @@
 //! Golden files: every example inventory parses, and every config file it
-//! renders matches `tests/golden/<inventory>/<host>/<file>` byte for byte.
-//! Regenerate with `SPARKCTL_BLESS=1 cargo test --test golden` and review the diff.
+//! renders matches `tests/golden/<inventory>/<host>/<file>` byte for byte;
+//! a golden file that no example renders any more is an error too.
+//!
+//! Regenerate with `SPARKCTL_BLESS=1 cargo test --test golden`: the golden
+//! files are rewritten (stale ones removed) from what is rendered *now*, and
+//! the test still fails, listing every file it changed, so a bless never
+//! passes unseen. Review `git diff tests/golden` and run again without it.
 
 use sparkctl::dist::{LocalDist, Product};
 use sparkctl::render::{Dists, Renderer};
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+const GOLDEN: &str = "tests/golden";
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path, out: &mut BTreeSet<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.insert(p);
+        }
+    }
+}
 
 #[test]
 fn example_inventories_render_as_golden() {
     let bless = std::env::var_os("SPARKCTL_BLESS").is_some();
-    let mut checked = 0;
+    let mut rendered = BTreeSet::new();
+    // What differs from the golden files as they were before this run.
+    let mut problems = Vec::new();
     let mut entries: Vec<_> = std::fs::read_dir("inventories")
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -40,27 +65,70 @@ fn example_inventories_render_as_golden() {
                     .unwrap()
                     .to_string_lossy()
                     .into_owned();
-                let golden = Path::new("tests/golden")
-                    .join(&stem)
-                    .join(&host.name)
-                    .join(&name);
+                let golden = Path::new(GOLDEN).join(&stem).join(&host.name).join(&name);
+                assert!(
+                    rendered.insert(golden.clone()),
+                    "{} is rendered twice for host {}",
+                    golden.display(),
+                    host.name
+                );
+                // Compared with the file as it is before any bless.
+                match std::fs::read_to_string(&golden) {
+                    Ok(want) if want == f.content => continue,
+                    Ok(want) => problems.push(format!(
+                        "{} ({} on {}) differs from what is rendered:\n{}",
+                        golden.display(),
+                        f.path,
+                        host.name,
+                        sparkctl::diff::unified(
+                            &golden.display().to_string(),
+                            Some(&want),
+                            &f.content
+                        )
+                    )),
+                    Err(_) => problems.push(format!(
+                        "{} is missing ({} on {})",
+                        golden.display(),
+                        f.path,
+                        host.name
+                    )),
+                }
                 if bless {
                     std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
                     std::fs::write(&golden, &f.content).unwrap();
                 }
-                let want = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
-                    panic!("missing {}: run with SPARKCTL_BLESS=1", golden.display())
-                });
-                assert_eq!(
-                    f.content,
-                    want,
-                    "{} differs from golden {}",
-                    f.path,
-                    golden.display()
-                );
-                checked += 1;
             }
         }
     }
-    assert!(checked >= 20, "only {} golden files checked", checked);
+    assert!(
+        rendered.len() >= 20,
+        "only {} golden files rendered",
+        rendered.len()
+    );
+
+    let mut on_disk = BTreeSet::new();
+    files_under(Path::new(GOLDEN), &mut on_disk);
+    for stale in on_disk.difference(&rendered) {
+        problems.push(format!(
+            "{} exists, but no example inventory renders it any more",
+            stale.display()
+        ));
+        if bless {
+            std::fs::remove_file(stale).unwrap();
+        }
+    }
+
+    if bless && !problems.is_empty() {
+        panic!(
+            "SPARKCTL_BLESS: rewrote tests/golden for {} change(s) (review `git diff tests/golden`, then run again without SPARKCTL_BLESS):\n\n{}",
+            problems.len(),
+            problems.join("\n")
+        );
+    }
+    assert!(
+        problems.is_empty(),
+        "{} golden file problem(s) (run with SPARKCTL_BLESS=1 to rewrite, then review the diff):\n\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }

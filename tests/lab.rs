@@ -42,6 +42,47 @@ fn deploy_verify_job_redeploy_stop_start() {
         stdout
     );
     assert_healthy_ha();
+    // No run_as: the daemons, so the applications, run as root; said once.
+    assert_eq!(
+        stdout
+            .matches("Warning:     the Spark daemons run as root")
+            .count(),
+        1,
+        "{}",
+        stdout
+    );
+    assert!(
+        stdout.contains(
+            "runs its code as root on the workers (hosta, hostb, hostc); set `run_as = \"spark\"`"
+        ),
+        "{}",
+        stdout
+    );
+    // ZooKeeper: the AdminServer listens on the loopback only, and only the
+    // four-letter word sparkctl's probes send is answered.
+    let listen = text(&ssh("hosta", "ss -Hltn 'sport = :8180'").stdout);
+    let local: Vec<&str> = listen
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(3))
+        .collect();
+    assert!(
+        !local.is_empty()
+            && local
+                .iter()
+                .all(|a| *a == "127.0.0.1:8180" || *a == "[::ffff:127.0.0.1]:8180"),
+        "{}",
+        listen
+    );
+    assert!(std::net::TcpStream::connect_timeout(
+        &"10.213.37.11:8180".parse().unwrap(),
+        std::time::Duration::from_secs(2)
+    )
+    .is_err());
+    let ruok = zk_word("10.213.37.11", "ruok").unwrap_or_default();
+    assert!(ruok.contains("not in the whitelist"), "ruok: {:?}", ruok);
+    assert!(zk_word("10.213.37.11", "srvr")
+        .unwrap_or_default()
+        .contains("Mode: "));
 
     // 2. A real job through the HA master URL.
     let put = ssh("hosta", &format!("cat > /tmp/job.py <<'EOF'\n{}\nEOF", JOB));

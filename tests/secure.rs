@@ -125,6 +125,12 @@ fn sudo_service_user_and_authentication() {
     assert_eq!(secret.len(), 64);
     assert_no_secret("deploy", &out, &secret);
     assert!(text(&out.stderr).contains("generated the cluster's secret"));
+    // Root logs in (through sudo), but the daemons run as spark: no warning.
+    assert!(
+        !text(&out.stdout).contains("Warning:"),
+        "{}",
+        text(&out.stdout)
+    );
 
     // 2. On every host: daemons run as spark, files are owned as promised,
     //    the secret is nowhere but its file.

@@ -28,8 +28,10 @@
 //! spark-env.sh, verbatim"), so for them the only promise is: one entry, one
 //! line, passed through exactly, and newlines refused.
 //!
-//! Values that currently hit product bugs are recognised by `known_bug`: the
-//! main test skips them, and the `bug_*` tests (ignored until fixed) pin them.
+//! The `bug_*` tests pin product bugs this file found; all are fixed, so
+//! they run (none is ignored) and must keep passing. A value that hits a
+//! new bug can be skipped by the main test through `known_bug` (empty now),
+//! together with a failing `bug_*` test.
 
 use sparkctl::diag::Diagnostics;
 use sparkctl::dist::{LocalDist, Product};
@@ -542,27 +544,12 @@ fn fields() -> Vec<Field> {
     ]
 }
 
-/// (field, value) pairs that hit a known product bug, with the test that
-/// pins it: the main test skips them (so it guards everything else) and the
-/// `bug_*` tests below fail until the product is fixed.
-fn known_bug(field: &str, value: &str) -> Option<&'static str> {
-    let props_special = |k: &str| k.contains('\\') || k.starts_with(['#', '!']);
-    match field {
-        "cluster.name" if value.contains(['\n', '\r']) => Some("bug_cluster_name_injects_lines"),
-        "spark.defaults (key)" if props_special(value) => {
-            Some("bug_property_names_are_not_escaped")
-        }
-        "zookeeper.extra (key)" if props_special(value) => {
-            Some("bug_property_names_are_not_escaped")
-        }
-        "zookeeper.extra (value)" | "host.zookeeper.extra (value)" if value.contains('\\') => {
-            Some("bug_zoo_cfg_values_are_not_escaped")
-        }
-        "spark.worker_memory" | "spark.daemon_memory" if value.trim_start() != value => {
-            Some("bug_memory_sizes_with_white_space")
-        }
-        _ => None,
-    }
+/// (field, value) pairs that hit a known product bug, with the `bug_*` test
+/// that pins it: the main test skips them (so it guards everything else).
+/// Empty: every bug found so far is fixed, and its values run in the main
+/// test too. Add an arm here only together with a failing `bug_*` test.
+fn known_bug(_field: &str, _value: &str) -> Option<&'static str> {
+    None
 }
 
 /// The inventory with `value` in `field`. Unused placeholders stay: they are
@@ -1747,7 +1734,8 @@ fn shell_quote(s: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------
-// Product bugs, pinned. Ignored until fixed: run with `--ignored`.
+// Product bugs found here, fixed, kept as regression tests: each doc comment
+// describes the bug as it was; the tests run with the others.
 // ---------------------------------------------------------------------------
 
 fn field(name: &str) -> Field {
@@ -1773,7 +1761,6 @@ fn failures(cases: &[(&str, String)]) -> Vec<String> {
 /// spark-env.sh (run by Spark's load-spark-env.sh on every daemon start),
 /// a property in spark-defaults.conf and zoo.cfg, a worker in `workers`.
 #[test]
-
 fn bug_cluster_name_injects_lines() {
     // Not a `marker()`: this one is expected to appear (and is removed), and
     // must not trip the marker checks of tests running at the same time.
@@ -1783,18 +1770,32 @@ fn bug_cluster_name_injects_lines() {
         // `#`: the template puts a `.` after the name.
         &kv("name", &toml_str(&format!("x\ntouch {} #", m))),
     );
-    if let Ok(c) = parse(&inv) {
-        let scratch = Scratch::new("cluster-name");
-        let files = render_all(&c);
-        let env = &files[&("a".to_string(), "spark-env.sh".to_string())].content;
-        let _ = source_vars(env, &scratch.0);
-        let executed = Path::new(&m).exists();
-        let _ = std::fs::remove_file(&m);
-        assert!(
-            !executed,
-            "sourcing the rendered spark-env.sh ran `touch {}` from the cluster name:\n{}",
-            m, env
-        );
+    match parse(&inv) {
+        // Refused at `[cluster] name` (line 2 of BASE), naming the value.
+        Err(e) => {
+            let err = e.to_string();
+            assert!(
+                err.starts_with(&format!(
+                    "error: invalid cluster name `x\\ntouch {} #`\n --> sv.toml:2:8",
+                    m
+                )),
+                "{}",
+                err
+            );
+        }
+        // Accepted is already wrong; say whether it is also exploitable.
+        Ok(c) => {
+            let scratch = Scratch::new("cluster-name");
+            let files = render_all(&c);
+            let env = &files[&("a".to_string(), "spark-env.sh".to_string())].content;
+            let _ = source_vars(env, &scratch.0);
+            let executed = Path::new(&m).exists();
+            let _ = std::fs::remove_file(&m);
+            panic!(
+                "cluster name with a newline accepted (sourcing spark-env.sh ran `touch {}`: {}):\n{}",
+                m, executed, env
+            );
+        }
     }
     let f = failures(&[
         ("cluster.name", "x\nspark.master=local".to_string()),
@@ -1809,7 +1810,6 @@ fn bug_cluster_name_injects_lines() {
 /// in zoo.cfg a `:` ends the name (only white space and `=` are refused).
 /// So `dataDir:/var/evil` silently replaces the managed dataDir.
 #[test]
-
 fn bug_property_names_are_not_escaped() {
     let mut cases = Vec::new();
     for k in ["a\\b", "a\\", "!x", "#x", "\\u0041"] {
@@ -1828,7 +1828,6 @@ fn bug_property_names_are_not_escaped() {
 /// (spark-defaults.conf values are escaped by the `properties` filter; the
 /// zoo.cfg template does not use it).
 #[test]
-
 fn bug_zoo_cfg_values_are_not_escaped() {
     let mut f = failures(&[
         ("zookeeper.extra (value)", "C:\\new\\dir".to_string()),
@@ -1862,7 +1861,6 @@ fn bug_zoo_cfg_values_are_not_escaped() {
 /// variable name`; bash exports an empty value) and `"\n2g"` runs `2g` as a
 /// command when spark-env.sh is sourced.
 #[test]
-
 fn bug_memory_sizes_with_white_space() {
     let mut cases = Vec::new();
     for v in [" 2g", "\t2g", "\n2g", "2g\n", "2g "] {
@@ -1876,7 +1874,6 @@ fn bug_memory_sizes_with_white_space() {
 /// A bad cluster-wide value inherited by N hosts is reported N times, with
 /// the same message at the same place (`3 errors` for one mistake).
 #[test]
-
 fn bug_cluster_wide_errors_are_repeated_per_host() {
     for line in [
         "worker_dir = \"relative\"",
@@ -1946,7 +1943,6 @@ fn read_files_returns_hostile_contents_exactly() {
 /// validation and rendered as a line of its own. The file is then cut
 /// there, and `deploy --dry-run` diffs against a truncated "current" file.
 #[test]
-
 fn bug_read_files_cut_at_marker_lines() {
     let (got, want) = read_back(
         "read-marker",

@@ -331,7 +331,7 @@ async fn deploy(
     }
     let a = s.wait_workers(rolling::WORKER_DEADLINE).await?;
 
-    print_summary(s, &plans, &a).await;
+    print_summary(s, &plans, &a, &facts).await;
     Ok(crate::diag::exit::OK)
 }
 
@@ -478,7 +478,47 @@ fn print_dry_run(
     }
 }
 
-async fn print_summary(s: &Session, plans: &BTreeMap<String, HostPlan>, a: &health::Assessment) {
+/// The summary's warning when the workers (so every application's code) run
+/// as root: the selected worker hosts whose daemons run as uid 0, which is
+/// the login user's uid (0 as root or through sudo) without `[cluster]
+/// run_as`, else the service user's.
+fn root_workers_warning(
+    c: &Cluster,
+    facts: &BTreeMap<String, crate::facts::HostFacts>,
+) -> Option<String> {
+    let root: Vec<&str> = c
+        .workers()
+        .filter(|h| {
+            facts.get(&h.name).is_some_and(|f| {
+                if c.run_as.is_some() {
+                    f.run_as_uid == Some(0)
+                } else {
+                    f.uid == Some(0)
+                }
+            })
+        })
+        .map(|h| h.name.as_str())
+        .collect();
+    if root.is_empty() {
+        return None;
+    }
+    let why = match &c.run_as {
+        None => "[cluster] has no `run_as`".to_string(),
+        Some(u) => format!("`run_as = \"{}\"` is root", u),
+    };
+    Some(format!(
+        "the Spark daemons run as root ({}), so every application submitted to this cluster runs its code as root on the workers ({}); set `run_as = \"spark\"` in [cluster] (a user that exists on every host) to run them as that user",
+        why,
+        root.join(", ")
+    ))
+}
+
+async fn print_summary(
+    s: &Session,
+    plans: &BTreeMap<String, HostPlan>,
+    a: &health::Assessment,
+    facts: &BTreeMap<String, crate::facts::HostFacts>,
+) {
     let c = &s.cluster;
     let w = c.hosts.iter().map(|h| h.name.len()).max().unwrap_or(4);
     crate::outln!(
@@ -531,7 +571,7 @@ async fn print_summary(s: &Session, plans: &BTreeMap<String, HostPlan>, a: &heal
             crate::outln!("REST URL:    {} (signed token: sparkctl rest-token)", u);
         } else {
             crate::outln!("REST URL:    {}", u);
-            eprintln!("warning: the masters' REST submission server runs without authentication: anyone who reaches port {} can run code on the workers; add `authenticate = true` to [spark] (Spark 4.3.0+ then admits only signed requests), or keep the port behind a firewall", c.masters().next().map(|h| h.spark.rest_port).unwrap_or(crate::rest::DEFAULT_PORT));
+            crate::outln!("Warning:     the masters' REST submission server runs without authentication: anyone who reaches port {} can run code on the workers; add `authenticate = true` to [spark] (Spark 4.3.0+ then admits only signed requests), or keep the port behind a firewall", c.masters().next().map(|h| h.spark.rest_port).unwrap_or(crate::rest::DEFAULT_PORT));
         }
     }
     crate::outln!(
@@ -556,4 +596,56 @@ async fn print_summary(s: &Session, plans: &BTreeMap<String, HostPlan>, a: &heal
         crate::outln!("ZooKeeper:   {}", zks.join(", "));
     }
     crate::outln!("HA mode:     {}", c.ha.name());
+    if let Some(w) = root_workers_warning(c, facts) {
+        crate::outln!("Warning:     {}", w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::HostFacts;
+    use std::path::Path;
+
+    fn facts(c: &Cluster, uid: u32, run_as_uid: Option<u32>) -> BTreeMap<String, HostFacts> {
+        c.hosts
+            .iter()
+            .map(|h| {
+                let f = HostFacts {
+                    uid: Some(uid),
+                    run_as_uid,
+                    ..Default::default()
+                };
+                (h.name.clone(), f)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn warns_once_when_the_workers_run_as_root() {
+        let c = crate::inventory::load(Path::new("inventories/lab.toml")).unwrap();
+        assert!(c.run_as.is_none());
+        let w = root_workers_warning(&c, &facts(&c, 0, None)).unwrap();
+        assert!(w.contains("[cluster] has no `run_as`"), "{}", w);
+        assert!(
+            w.contains("runs its code as root on the workers (hosta, hostb, hostc)"),
+            "{}",
+            w
+        );
+        assert!(w.contains("run_as = \"spark\""), "{}", w);
+        // A login user that is not root (no sudo): the daemons are not root.
+        assert_eq!(root_workers_warning(&c, &facts(&c, 1000, None)), None);
+        // Only hosts that were looked at (--limit/--skip) are named.
+        let mut some = facts(&c, 0, None);
+        some.remove("hostb");
+        let w = root_workers_warning(&c, &some).unwrap();
+        assert!(w.contains("(hosta, hostc)"), "{}", w);
+
+        let mut c = c;
+        c.run_as = Some("spark".into());
+        assert_eq!(root_workers_warning(&c, &facts(&c, 0, Some(1001))), None);
+        c.run_as = Some("root".into());
+        let w = root_workers_warning(&c, &facts(&c, 0, Some(0))).unwrap();
+        assert!(w.contains("`run_as = \"root\"` is root"), "{}", w);
+    }
 }

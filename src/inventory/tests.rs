@@ -591,7 +591,7 @@ fn extra_properties_that_undo_managed_settings_are_refused() {
         ("admin.enableServer", ADMIN),
         ("admin.serverAddress", ADMIN),
         ("admin.serverPort", "set `admin_port` in [zookeeper] instead"),
-        ("4lw.commands.whitelist", "sparkctl sets it to the four-letter words its health checks use (srvr, ruok, mntr, stat, conf); remove it"),
+        ("4lw.commands.whitelist", "sparkctl sets it to the four-letter words its health checks use (srvr); remove it"),
         ("dynamicConfigFile", "the ensemble is the hosts with the zookeeper role, written as server.N lines in zoo.cfg; sparkctl does not use dynamic reconfiguration: remove it"),
         ("clientPort", "set `client_port` in [zookeeper] instead"),
         ("dataDir", "set `data_dir` in [zookeeper] instead"),

@@ -1060,7 +1060,7 @@ fn merge_zk(
         ("admin.enableServer", ADMIN),
         ("admin.serverAddress", ADMIN),
         ("maxSessionTimeout", "set `max_session_timeout` in [zookeeper] instead"),
-        ("4lw.commands.whitelist", "sparkctl sets it to the four-letter words its health checks use (srvr, ruok, mntr, stat, conf); remove it"),
+        ("4lw.commands.whitelist", "sparkctl sets it to the four-letter words its health checks use (srvr); remove it"),
         ("dynamicConfigFile", "the ensemble is the hosts with the zookeeper role, written as server.N lines in zoo.cfg; sparkctl does not use dynamic reconfiguration: remove it"),
     ];
     for (src, map) in [

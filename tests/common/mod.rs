@@ -136,6 +136,12 @@ pub fn zk_mode(addr: &str) -> String {
         .unwrap_or_else(|| "none".into())
 }
 
+/// ZooKeeper's answer to a four-letter word on `addr`:2181 (empty when the
+/// server closes the connection without one).
+pub fn zk_word(addr: &str, word: &str) -> Option<String> {
+    exchange(addr, 2181, word.as_bytes())
+}
+
 /// A master's /json/ as a serde_json value.
 pub fn master_json(addr: &str) -> Option<serde_json::Value> {
     let t = exchange(
