@@ -737,6 +737,22 @@ fn check_rendered(
                     })
                     .collect();
                 want.insert("spark.master".into(), c.master_url());
+                // Decided by sparkctl on every version ([spark] rest).
+                if c.spark.rest {
+                    want.insert("spark.master.rest.enabled".into(), "true".into());
+                    want.insert(
+                        "spark.master.rest.port".into(),
+                        h.spark.rest_port.to_string(),
+                    );
+                    if c.spark.auth.is_some() {
+                        want.insert(
+                            "spark.master.rest.filters".into(),
+                            sparkctl::rest::JWS_FILTER.into(),
+                        );
+                    }
+                } else {
+                    want.insert("spark.master.rest.enabled".into(), "false".into());
+                }
                 if map != want {
                     return Err(format!("{}: properties {:?}, want {:?}", at, map, want));
                 }
@@ -1265,7 +1281,7 @@ fn tarball_names_with_shell_characters_are_refused() {
             .expect_err(bad)
             .to_string();
         assert!(
-            err.contains("has characters other than"),
+            err.contains("Spark tarball name `") && err.contains("` contains `"),
             "{:?}: {}",
             bad,
             err
