@@ -550,7 +550,7 @@ async fn print_summary(
                 .iter()
                 .find(|(n, _)| *n == h.name)
                 .and_then(|(_, r)| r.as_ref().ok())
-                .map(|m| m.status.clone())
+                .map(|m| m.status.to_string())
                 .unwrap_or_else(|| {
                     if s.selected(&h.name) {
                         "?"

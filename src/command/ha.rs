@@ -10,7 +10,7 @@ use super::rolling::RollOptions;
 use super::{inventory_path, load_inventory, Global, Session};
 use crate::cli::{DrillMode, HaCommand};
 use crate::diag::{exit, UsageError};
-use crate::health::{self, ZkMode};
+use crate::health::{self, MasterStatus, WorkerState, ZkMode};
 use crate::inventory::{Cluster, Ha, Host};
 use crate::layout::{self, Daemon};
 use crate::shell::quote;
@@ -134,27 +134,62 @@ fn desired_recovery(c: &Cluster) -> Recovery {
     }
 }
 
+/// A problem with the masters' recovery settings. Typed so that `ha status`
+/// decides its exit status by the kind (a split is DOWN), not by wording;
+/// Display is the sentence users read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecoveryProblem {
+    /// The masters disagree (each would think it leads): every master's setting.
+    Split(Vec<(String, Recovery)>),
+    /// The master on `host` runs with `running`, the inventory wants `wanted`.
+    Differs {
+        host: String,
+        running: Recovery,
+        wanted: Recovery,
+    },
+}
+
+impl std::fmt::Display for RecoveryProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecoveryProblem::Split(running) => {
+                let each: Vec<String> = running
+                    .iter()
+                    .map(|(h, r)| format!("{}: {}", h, describe(r)))
+                    .collect();
+                write!(f, "the masters do not share one recovery setting, so each may act as leader on its own: {}", each.join("; "))
+            }
+            RecoveryProblem::Differs {
+                host,
+                running,
+                wanted,
+            } => write!(
+                f,
+                "the master on {} runs with {}, but the inventory says {}: run `sparkctl deploy`",
+                host,
+                describe(running),
+                describe(wanted)
+            ),
+        }
+    }
+}
+
 /// Problems with the masters' recovery settings: disagreement between them
 /// (each would think it leads) or with the inventory.
-pub fn recovery_problems(c: &Cluster, running: &[(String, Recovery)]) -> Vec<String> {
+pub fn recovery_problems(c: &Cluster, running: &[(String, Recovery)]) -> Vec<RecoveryProblem> {
     let mut p = Vec::new();
     let want = desired_recovery(c);
     let distinct: std::collections::BTreeSet<&Recovery> = running.iter().map(|(_, r)| r).collect();
     if distinct.len() > 1 {
-        let each: Vec<String> = running
-            .iter()
-            .map(|(h, r)| format!("{}: {}", h, describe(r)))
-            .collect();
-        p.push(format!("the masters do not share one recovery setting, so each may act as leader on its own: {}", each.join("; ")));
+        p.push(RecoveryProblem::Split(running.to_vec()));
     }
     for (h, r) in running {
         if *r != want {
-            p.push(format!(
-                "the master on {} runs with {}, but the inventory says {}: run `sparkctl deploy`",
-                h,
-                describe(r),
-                describe(&want)
-            ));
+            p.push(RecoveryProblem::Differs {
+                host: h.clone(),
+                running: r.clone(),
+                wanted: want.clone(),
+            });
         }
     }
     p
@@ -218,13 +253,19 @@ async fn status(c: Cluster, global: &Global, json: bool) -> Result<i32> {
             host: name.clone(),
             status: r
                 .as_ref()
-                .map(|m| m.status.clone())
+                .map(|m| m.status.to_string())
                 .unwrap_or_else(|_| "down".into()),
             recovery: rec,
         });
     }
-    let mut problems = recovery_problems(&c, &running);
-    problems.extend(assessment.problems.iter().cloned());
+    let recovery = recovery_problems(&c, &running);
+    // A split (masters on different recovery settings) is DOWN whatever
+    // the probes say: decided here, by kind, before the problems become text.
+    let split = recovery
+        .iter()
+        .any(|p| matches!(p, RecoveryProblem::Split(_)));
+    let mut problems: Vec<String> = recovery.iter().map(ToString::to_string).collect();
+    problems.extend(assessment.problems.iter().map(ToString::to_string));
 
     let znode =
         (c.ha == Ha::Zookeeper).then(|| format!("{}/leader_election", c.spark.zookeeper_dir));
@@ -303,9 +344,6 @@ async fn status(c: Cluster, global: &Global, json: bool) -> Result<i32> {
             }
         }
     }
-    let split = problems
-        .iter()
-        .any(|p| p.starts_with("the masters do not share"));
     Ok(match (assessment.level, split) {
         (health::Level::Down, _) | (_, true) => exit::DOWN,
         (health::Level::Degraded, _) => exit::DEGRADED,
@@ -576,12 +614,15 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
     let snap = s.probe().await;
     let a = health::assess(c, &snap);
     let Some(old) = a.alive_master.clone() else {
-        bail!("no single ALIVE master to drill: {}", a.problems.join("; "));
+        bail!(
+            "no single ALIVE master to drill: {}",
+            super::join(&a.problems, "; ")
+        );
     };
     if a.level != health::Level::Healthy {
         bail!(
             "the cluster is not healthy before the drill; fix it first: {}",
-            a.problems.join("; ")
+            super::join(&a.problems, "; ")
         );
     }
     let apps_before: Vec<String> = snap
@@ -635,7 +676,7 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
     while t0.elapsed() < limit {
         for h in &candidates {
             if let Ok(m) = s.master(h).await {
-                if m.status == "ALIVE" {
+                if m.status == MasterStatus::Alive {
                     new_alive = Some((h.name.clone(), t0.elapsed()));
                 }
             }
@@ -669,9 +710,13 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
     let mut apps_after: Vec<String> = Vec::new();
     while t0.elapsed() < limit {
         if let Ok(m) = s.master(&nh).await {
-            let alive = m.workers.iter().filter(|w| w.state == "ALIVE").count();
+            let alive = m
+                .workers
+                .iter()
+                .filter(|w| w.state == WorkerState::Alive)
+                .count();
             apps_after = m.activeapps.iter().map(|a| a.id.clone()).collect();
-            if m.status == "ALIVE"
+            if m.status == MasterStatus::Alive
                 && alive == expected
                 && apps_before.iter().all(|a| apps_after.contains(a))
             {
@@ -725,7 +770,7 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
         let t1 = Instant::now();
         while t1.elapsed() < limit {
             if let Ok(m) = s.master(&old_host).await {
-                if m.status == "STANDBY" {
+                if m.status == MasterStatus::Standby {
                     back = Some(t1.elapsed());
                     break;
                 }
@@ -892,11 +937,12 @@ mod tests {
         .is_empty());
         let p = recovery_problems(&c, &[("a".into(), good), ("b".into(), other)]);
         assert!(
-            p[0].starts_with("the masters do not share one recovery setting"),
+            p[0].to_string()
+                .starts_with("the masters do not share one recovery setting"),
             "{:?}",
             p
         );
-        assert!(p[1].starts_with("the master on b runs with ZOOKEEPER a:2181,b:2181,c:2181/other, but the inventory says"), "{:?}", p);
+        assert!(p[1].to_string().starts_with("the master on b runs with ZOOKEEPER a:2181,b:2181,c:2181/other, but the inventory says"), "{:?}", p);
     }
 
     #[test]

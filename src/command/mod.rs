@@ -13,7 +13,7 @@ use crate::diag::UsageError;
 use crate::dist::{self, LocalDist, Product};
 use crate::exec::{self, Conn, ConnectOptions};
 use crate::facts::{self, HostFacts};
-use crate::health::{self, Level, ProbeError, Route, ZkMode};
+use crate::health::{self, Level, MasterStatus, ProbeError, Route, ZkMode};
 use crate::inventory::{Cluster, Host, ProbeRoute};
 use crate::layout::{self, Daemon};
 use crate::progress::{HostBar, Progress};
@@ -630,30 +630,30 @@ impl Session {
         let mut next_check = EXIT_CHECK;
         loop {
             let snap = self.probe().await;
-            let states: Vec<(String, String)> = snap
+            // Decided by the typed status; `said` is only for the messages.
+            let states: Vec<(String, Result<MasterStatus, &ProbeError>)> = snap
                 .masters
                 .iter()
                 .filter(|(h, _)| only.is_none_or(|o| o.contains(h)))
-                .map(|(h, r)| {
-                    (
-                        h.clone(),
-                        r.as_ref()
-                            .map(|m| m.status.clone())
-                            .unwrap_or_else(|e| format!("no answer ({})", e)),
-                    )
-                })
+                .map(|(h, r)| (h.clone(), r.as_ref().map(|m| m.status.clone())))
                 .collect();
+            let said = |s: &Result<MasterStatus, &ProbeError>| match s {
+                Ok(st) => st.to_string(),
+                Err(e) => format!("no answer ({})", e),
+            };
+            let settled =
+                |s: &Result<MasterStatus, &ProbeError>| s.as_ref().is_ok_and(|s| s.settled());
             let alive: Vec<&String> = states
                 .iter()
-                .filter(|(_, s)| s == "ALIVE")
+                .filter(|(_, s)| matches!(s, Ok(MasterStatus::Alive)))
                 .map(|(h, _)| h)
                 .collect();
-            let settled = states
-                .iter()
-                .all(|(h, s)| s == "ALIVE" || s == "STANDBY" || !self.selected(h));
-            if alive.len() == 1 && settled {
-                let desc: Vec<String> =
-                    states.iter().map(|(h, s)| format!("{} {}", h, s)).collect();
+            let all_settled = states.iter().all(|(h, s)| settled(s) || !self.selected(h));
+            if alive.len() == 1 && all_settled {
+                let desc: Vec<String> = states
+                    .iter()
+                    .map(|(h, s)| format!("{} {}", h, said(s)))
+                    .collect();
                 self.progress.line(&format!(
                     "masters settled in {:.1} s: {}",
                     t0.elapsed().as_secs_f64(),
@@ -665,7 +665,7 @@ impl Session {
                 next_check += EXIT_CHECK;
                 let bad: Vec<&Host> = states
                     .iter()
-                    .filter(|(_, s)| s.starts_with("no answer"))
+                    .filter(|(_, s)| s.is_err())
                     .filter_map(|(h, _)| self.cluster.host(h))
                     .collect();
                 self.fail_if_exited(Daemon::Master, &bad).await?;
@@ -674,12 +674,12 @@ impl Session {
             if t0.elapsed() > deadline {
                 let bad: Vec<&Host> = states
                     .iter()
-                    .filter(|(h, s)| s != "ALIVE" && s != "STANDBY" && self.selected(h))
+                    .filter(|(h, s)| !settled(s) && self.selected(h))
                     .filter_map(|(h, _)| self.cluster.host(h))
                     .collect();
                 let desc: Vec<String> = states
                     .iter()
-                    .map(|(h, s)| format!("{}: {}", h, s))
+                    .map(|(h, s)| format!("{}: {}", h, said(s)))
                     .collect();
                 bail!(
                     "the masters did not settle (one ALIVE, the rest STANDBY) within {} s: {}\n{}",
@@ -716,11 +716,10 @@ impl Session {
                 None => a.level == Level::Healthy,
                 Some(names) => {
                     a.alive_master.is_some()
-                        && !a.problems.iter().any(|p| {
-                            names
-                                .iter()
-                                .any(|n| p.starts_with(&format!("worker on {} ", n)))
-                        })
+                        && !a
+                            .problems
+                            .iter()
+                            .any(|p| p.worker().is_some_and(|w| names.iter().any(|n| n == w)))
                 }
             };
             if done {
@@ -736,11 +735,7 @@ impl Session {
                 .cluster
                 .workers()
                 .filter(|w| only.is_none_or(|o| o.contains(&w.name)) && self.selected(&w.name))
-                .filter(|w| {
-                    a.problems
-                        .iter()
-                        .any(|p| p.starts_with(&format!("worker on {} ", w.name)))
-                })
+                .filter(|w| a.problems.iter().any(|p| p.worker() == Some(&w.name)))
                 .collect();
             if t0.elapsed() > next_check {
                 next_check += EXIT_CHECK;
@@ -750,7 +745,7 @@ impl Session {
                 bail!(
                     "the cluster is not healthy after {} s:\n  - {}\n{}",
                     deadline.as_secs(),
-                    a.problems.join("\n  - "),
+                    join(&a.problems, "\n  - "),
                     self.log_tails(Daemon::Worker, &missing).await
                 );
             }
@@ -761,6 +756,16 @@ impl Session {
 
 /// How often a wait checks whether the daemons it waits for still run.
 const EXIT_CHECK: Duration = Duration::from_secs(3);
+
+/// `items` as text, separated by `sep` (`join` for anything Display, such
+/// as typed problems).
+pub fn join<T: std::fmt::Display>(items: &[T], sep: &str) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(sep)
+}
 
 pub fn indent(text: &str) -> String {
     text.lines().map(|l| format!("    | {}\n", l)).collect()

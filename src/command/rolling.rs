@@ -186,7 +186,10 @@ impl Session {
         let alive: Vec<String> = snap
             .masters
             .iter()
-            .filter(|(_, r)| r.as_ref().is_ok_and(|m| m.status == "ALIVE"))
+            .filter(|(_, r)| {
+                r.as_ref()
+                    .is_ok_and(|m| m.status == health::MasterStatus::Alive)
+            })
             .map(|(h, _)| h.clone())
             .collect();
         // Wait only for masters that run now (plus the restarted one): new
