@@ -105,15 +105,7 @@ async fn deploy(
             ));
         }
         if let Some(first) = holders.first() {
-            let read = format!(
-                "sed -n 's/^spark.authenticate.secret //p' {}",
-                crate::shell::quote(&conf)
-            );
-            let read = if c.ssh.sudo {
-                format!("sudo -n {}", read)
-            } else {
-                read
-            };
+            let read = steps::read_secret_command(&conf, c.ssh.sudo);
             let file = crate::shell::quote(&l.path.display().to_string());
             problems.push(format!(
                 "{} does not exist, but host(s) {} already have the cluster's secret in {}; a new secret would cut off running applications\n    = help: copy it here (as your usual SSH user): (umask 077; ssh {} {} > {})\n      (or, to replace the secret, remove {} on every host first)",

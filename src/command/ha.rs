@@ -13,7 +13,6 @@ use crate::diag::{exit, UsageError};
 use crate::health::{self, MasterStatus, WorkerState, ZkMode};
 use crate::inventory::{Cluster, Ha, Host};
 use crate::layout::{self, Daemon};
-use crate::shell::quote;
 use anyhow::{anyhow, bail, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -355,13 +354,7 @@ async fn status(c: Cluster, global: &Global, json: bool) -> Result<i32> {
 /// Children of the election znode, listed with the distribution's zkCli.
 async fn election_participants(s: &Session, zk: &Host, znode: &str) -> Result<Vec<String>> {
     let home = layout::current(&s.cluster.zookeeper.install_root);
-    let script = format!(
-        "cd {h} && ZOOCFGDIR={h}/conf ZOO_LOG_DIR=/tmp ZK_CLIENT_HEAP=64 bin/zkCli.sh -server {a}:{p} ls {z} 2>&1",
-        h = quote(&home),
-        a = quote(&zk.address),
-        p = zk.zk.client_port,
-        z = quote(znode)
-    );
+    let script = crate::steps::zkcli_ls(&home, &zk.address, zk.zk.client_port, znode);
     let out = s
         .conn(&zk.name)
         .run_status("list the election znode", &script)

@@ -489,11 +489,7 @@ impl Session {
         let mut dead = Vec::new();
         // Hosts left out by --limit/--skip have no connection, and are not waited for.
         for h in hosts.iter().filter(|h| self.conns.contains_key(&h.name)) {
-            let script = format!(
-                "p=$(cat {pf} 2>/dev/null); if {ours}; then echo alive; fi",
-                pf = crate::shell::quote(&layout::pid_file(h, daemon)),
-                ours = steps::pid_is_daemon("p", daemon)
-            );
+            let script = steps::daemon_alive(h, daemon);
             if let Ok(o) = self
                 .conn(&h.name)
                 .run_status("check the process", &script)
