@@ -10,7 +10,8 @@
 //!    STANDBY) -> workers (wait until all are registered);
 //! 5. summary.
 
-use super::rolling::{self, RollOptions};
+use super::rolling::RollOptions;
+use super::wait;
 use super::{resolve_dists, Global, Session};
 use crate::health;
 use crate::inventory::{Cluster, Host};
@@ -270,7 +271,7 @@ async fn deploy(
             Some(&fps(Daemon::ZooKeeper)),
         )
         .await?;
-        s.wait_zookeeper(rolling::ZK_DEADLINE).await?;
+        s.wait_zookeeper(wait::ZK_DEADLINE).await?;
         s.roll_zookeeper(
             hosts_with(Daemon::ZooKeeper, restart_of),
             Some(&fps(Daemon::ZooKeeper)),
@@ -303,7 +304,7 @@ async fn deploy(
         Some(&fps(Daemon::Master)),
     )
     .await?;
-    s.wait_masters(rolling::MASTER_DEADLINE).await?;
+    s.wait_masters(wait::MASTER_DEADLINE).await?;
     s.start(
         Daemon::Worker,
         hosts_with(Daemon::Worker, start_of),
@@ -321,7 +322,7 @@ async fn deploy(
             s.stop(d, orphans(d)).await?;
         }
     }
-    let a = s.wait_workers(rolling::WORKER_DEADLINE).await?;
+    let a = s.wait_workers(wait::WORKER_DEADLINE).await?;
 
     print_summary(s, &plans, &a, &facts).await;
     Ok(crate::diag::exit::OK)

@@ -7,6 +7,7 @@
 
 use super::deploy;
 use super::rolling::RollOptions;
+use super::wait::{self, wait_until, Verdict, Wait, Waited};
 use super::{inventory_path, load_inventory, Global, Session};
 use crate::cli::{DrillMode, HaCommand};
 use crate::diag::{exit, UsageError};
@@ -665,21 +666,33 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
             .await?;
     }
     let candidates: Vec<&Host> = if single { vec![&old_host] } else { others };
-    let mut new_alive: Option<(String, Duration)> = None;
-    while t0.elapsed() < limit {
-        for h in &candidates {
-            if let Ok(m) = s.master(h).await {
-                if m.status == MasterStatus::Alive {
-                    new_alive = Some((h.name.clone(), t0.elapsed()));
+    // Each round asks every candidate; the last one seen ALIVE is taken,
+    // timed when it was seen. The clock runs from the kill/stop.
+    let candidates = &candidates;
+    let new_alive = wait_until(
+        Wait::new(limit, wait::FAILOVER_POLL)
+            .since(t0)
+            .deadline_first(),
+        move || async move {
+            let mut seen = None;
+            for h in candidates {
+                if let Ok(m) = s.master(h).await {
+                    if m.status == MasterStatus::Alive {
+                        seen = Some((h.name.clone(), t0.elapsed()));
+                    }
                 }
             }
-        }
-        if new_alive.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let Some((new, t_alive)) = new_alive else {
+            seen
+        },
+        |seen, _| {
+            wait::ready(match seen {
+                Some(found) => Verdict::Done(found),
+                None => Verdict::Pending(()),
+            })
+        },
+    )
+    .await?;
+    let Waited::Done((new, t_alive)) = new_alive else {
         report.check(
             false,
             format!("no master became ALIVE within {} s", limit.as_secs()),
@@ -699,26 +712,39 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
     // ...and every worker has re-registered with it, and the apps are back.
     let nh = c.host(&new).expect("inventory master").clone();
     let expected = c.workers().count();
-    let mut t_workers = None;
+    // `apps_after` is what the new master ran when last asked (kept when
+    // it does not answer), for the report below.
     let mut apps_after: Vec<String> = Vec::new();
-    while t0.elapsed() < limit {
-        if let Ok(m) = s.master(&nh).await {
-            let alive = m
-                .workers
-                .iter()
-                .filter(|w| w.state == WorkerState::Alive)
-                .count();
-            apps_after = m.activeapps.iter().map(|a| a.id.clone()).collect();
-            if m.status == MasterStatus::Alive
-                && alive == expected
-                && apps_before.iter().all(|a| apps_after.contains(a))
-            {
-                t_workers = Some(t0.elapsed());
-                break;
+    let nh = &nh;
+    let workers = wait_until(
+        Wait::new(limit, wait::FAILOVER_POLL)
+            .since(t0)
+            .deadline_first(),
+        move || s.master(nh),
+        |r, round| {
+            let mut v = Verdict::Pending(());
+            if let Ok(m) = r {
+                let alive = m
+                    .workers
+                    .iter()
+                    .filter(|w| w.state == WorkerState::Alive)
+                    .count();
+                apps_after = m.activeapps.iter().map(|a| a.id.clone()).collect();
+                if m.status == MasterStatus::Alive
+                    && alive == expected
+                    && apps_before.iter().all(|a| apps_after.contains(a))
+                {
+                    v = Verdict::Done(round.elapsed());
+                }
             }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+            wait::ready(v)
+        },
+    )
+    .await?;
+    let t_workers = match workers {
+        Waited::Done(t) => Some(t),
+        Waited::Expired(_) => None,
+    };
     match t_workers {
         Some(t) => report.check(
             true,
@@ -759,17 +785,23 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
         // Bring the old master back: it must join as STANDBY.
         s.start(Daemon::Master, vec![old_host.clone()], None)
             .await?;
-        let mut back = None;
-        let t1 = Instant::now();
-        while t1.elapsed() < limit {
-            if let Ok(m) = s.master(&old_host).await {
-                if m.status == MasterStatus::Standby {
-                    back = Some(t1.elapsed());
-                    break;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        // The clock runs from the restart.
+        let old_host = &old_host;
+        let back = match wait_until(
+            Wait::new(limit, wait::DRILL_POLL).deadline_first(),
+            move || s.master(old_host),
+            |r, round| {
+                wait::ready(match r {
+                    Ok(m) if m.status == MasterStatus::Standby => Verdict::Done(round.elapsed()),
+                    _ => Verdict::Pending(()),
+                })
+            },
+        )
+        .await?
+        {
+            Waited::Done(t) => Some(t),
+            Waited::Expired(_) => None,
+        };
         report.check(
             back.is_some(),
             match back {
@@ -809,6 +841,25 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
         },
         old
     )))
+}
+
+/// The ZooKeeper drill's test, with the server on `down` stopped: every
+/// other server serves, one of them leads, a master is ALIVE and every
+/// worker is registered with it.
+fn cluster_kept_working(c: &Cluster, snap: &health::Snapshot, down: &str) -> bool {
+    let others_ok = snap
+        .zookeeper
+        .iter()
+        .filter(|(h, _)| *h != down)
+        .all(|(_, m)| m.serving());
+    let one_leader = snap
+        .zookeeper
+        .iter()
+        .filter(|(_, m)| *m == ZkMode::Leader)
+        .count()
+        == 1;
+    let a = health::assess(c, snap);
+    others_ok && one_leader && a.alive_master.is_some() && a.workers_alive == a.workers_expected
 }
 
 async fn drill_zookeeper(
@@ -852,31 +903,25 @@ async fn drill_zookeeper_inner(s: &Session, host: Option<String>, limit: Duratio
     let t0 = Instant::now();
     s.stop(Daemon::ZooKeeper, vec![target.clone()]).await?;
     // The rest must elect a leader and keep the masters working.
-    let mut t_leader = None;
-    while t0.elapsed() < limit {
-        let snap = s.probe().await;
-        let others_ok = snap
-            .zookeeper
-            .iter()
-            .filter(|(h, _)| *h != target.name)
-            .all(|(_, m)| m.serving());
-        let one_leader = snap
-            .zookeeper
-            .iter()
-            .filter(|(_, m)| *m == ZkMode::Leader)
-            .count()
-            == 1;
-        let a = health::assess(c, &snap);
-        if others_ok
-            && one_leader
-            && a.alive_master.is_some()
-            && a.workers_alive == a.workers_expected
-        {
-            t_leader = Some(t0.elapsed());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let target_name = target.name.as_str();
+    let kept_working = wait_until(
+        Wait::new(limit, wait::DRILL_POLL)
+            .since(t0)
+            .deadline_first(),
+        || s.probe(),
+        |snap, round| {
+            wait::ready(if cluster_kept_working(c, &snap, target_name) {
+                Verdict::Done(round.elapsed())
+            } else {
+                Verdict::Pending(())
+            })
+        },
+    )
+    .await?;
+    let t_leader = match kept_working {
+        Waited::Done(t) => Some(t),
+        Waited::Expired(_) => None,
+    };
     report.check(t_leader.is_some(), match t_leader {
         Some(t) => format!("with ZooKeeper on {} down, the others served with one leader, one ALIVE master and every worker registered ({:.1} s)", target.name, t.as_secs_f64()),
         None => format!("the cluster did not keep working within {} s of stopping ZooKeeper on {}", limit.as_secs(), target.name),
