@@ -107,12 +107,92 @@ pub fn parse_http(text: &str) -> Result<String, String> {
     Ok(body.to_string())
 }
 
+/// Declares an enum of the words Spark writes in a `/json/` field, plus
+/// `Other` for any word this version does not know (a newer Spark may add
+/// some; it is shown as is, never refused). Display, Serialize and
+/// Deserialize all use Spark's own word, so `status --json` and every
+/// message read exactly as the raw string did before these were typed.
+macro_rules! spark_words {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident => $w:literal,)* }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vm])* $v,)*
+            /// A word this version of sparkctl does not know, kept verbatim.
+            Other(String),
+        }
+
+        impl $name {
+            pub fn from_word(s: &str) -> $name {
+                match s {
+                    $($w => $name::$v,)*
+                    other => $name::Other(other.to_string()),
+                }
+            }
+            /// The word as Spark writes it.
+            pub fn word(&self) -> &str {
+                match self {
+                    $($name::$v => $w,)*
+                    $name::Other(s) => s,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                // `pad`, not `write_str`: `{:9}` in a table lines up as it
+                // did when this was a String.
+                f.pad(self.word())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.word())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                Ok($name::from_word(&String::deserialize(d)?))
+            }
+        }
+    };
+}
+
+spark_words! {
+    /// A master's `status` in its `/json/` (Spark's `RecoveryState`).
+    MasterStatus {
+        Alive => "ALIVE",
+        Standby => "STANDBY",
+        Recovering => "RECOVERING",
+        CompletingRecovery => "COMPLETING_RECOVERY",
+    }
+}
+
+spark_words! {
+    /// A worker's `state` as its master lists it (Spark's `WorkerState`).
+    WorkerState {
+        Alive => "ALIVE",
+        Dead => "DEAD",
+        Decommissioned => "DECOMMISSIONED",
+        Unknown => "UNKNOWN",
+    }
+}
+
+impl MasterStatus {
+    /// ALIVE or STANDBY: where a wait for the masters may stop.
+    pub fn settled(&self) -> bool {
+        matches!(self, MasterStatus::Alive | MasterStatus::Standby)
+    }
+}
+
 /// The fields of a master's `/json/` that health depends on.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 pub struct MasterJson {
     #[serde(default)]
     pub url: String,
-    pub status: String,
+    pub status: MasterStatus,
     #[serde(default)]
     pub workers: Vec<WorkerJson>,
     #[serde(default)]
@@ -133,7 +213,7 @@ pub struct WorkerJson {
     pub port: u16,
     pub cores: u32,
     pub memory: u64,
-    pub state: String,
+    pub state: WorkerState,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -214,11 +294,152 @@ pub enum Level {
     Down,
 }
 
+/// One thing wrong with the cluster, as `assess` finds it. Code that decides
+/// by a problem matches the variant (see [`Problem::worker`]); Display is the
+/// sentence users read (and `status --json` prints, serialized as that
+/// string), unchanged from when problems were plain strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    ZkDown {
+        host: String,
+        why: ProbeError,
+    },
+    ZkUncheckable {
+        host: String,
+        why: ProbeError,
+    },
+    ZkNotInQuorum {
+        host: String,
+    },
+    NoQuorum {
+        serving: usize,
+        total: usize,
+        leaders: usize,
+    },
+    MasterState {
+        host: String,
+        status: MasterStatus,
+    },
+    MasterNoAnswer {
+        host: String,
+        why: ProbeError,
+    },
+    MasterUncheckable {
+        host: String,
+        why: ProbeError,
+    },
+    NoAliveMaster,
+    WorkerUnregistered {
+        worker: String,
+        master: String,
+    },
+    WorkerCores {
+        worker: String,
+        offered: u32,
+        expected: u32,
+    },
+    WorkerMemory {
+        worker: String,
+        offered: u64,
+        expected: u64,
+    },
+    SplitBrain {
+        masters: Vec<String>,
+    },
+}
+
+impl Problem {
+    /// The worker (inventory name) this problem is about, if it is about one.
+    pub fn worker(&self) -> Option<&str> {
+        match self {
+            Problem::WorkerUnregistered { worker, .. }
+            | Problem::WorkerCores { worker, .. }
+            | Problem::WorkerMemory { worker, .. } => Some(worker),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::ZkDown { host, why } => write!(f, "zookeeper on {} is down: {}", host, why),
+            Problem::ZkUncheckable { host, why } => {
+                write!(f, "zookeeper on {} cannot be checked: {}", host, why)
+            }
+            Problem::ZkNotInQuorum { host } => {
+                write!(f, "zookeeper on {} is up but not in a quorum", host)
+            }
+            Problem::NoQuorum {
+                serving,
+                total,
+                leaders,
+            } => write!(
+                f,
+                "ZooKeeper has no quorum: {} of {} servers serving, {} leader(s)",
+                serving, total, leaders
+            ),
+            Problem::MasterState { host, status } => write!(f, "master on {} is {}", host, status),
+            Problem::MasterNoAnswer { host, why } => {
+                write!(f, "master on {} does not answer: {}", host, why)
+            }
+            Problem::MasterUncheckable { host, why } => {
+                write!(f, "master on {} cannot be checked: {}", host, why)
+            }
+            Problem::NoAliveMaster => f.write_str("no master is ALIVE"),
+            Problem::WorkerUnregistered { worker, master } => write!(
+                f,
+                "worker on {} is not registered with the ALIVE master ({})",
+                worker, master
+            ),
+            Problem::WorkerCores {
+                worker,
+                offered,
+                expected,
+            } => write!(
+                f,
+                "worker on {} offers {} cores, expected {}",
+                worker, offered, expected
+            ),
+            Problem::WorkerMemory {
+                worker,
+                offered,
+                expected,
+            } => write!(
+                f,
+                "worker on {} offers {} MiB, expected {}",
+                worker, offered, expected
+            ),
+            Problem::SplitBrain { masters } => write!(
+                f,
+                "{} masters are ALIVE at once ({}): they do not share one ZooKeeper URL and dir",
+                masters.len(),
+                masters.join(", ")
+            ),
+        }
+    }
+}
+
+impl Serialize for Problem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Lets tests compare problems with the sentences users see.
+impl PartialEq<&str> for Problem {
+    // For assertions only: the allocation does not matter there.
+    #[allow(clippy::cmp_owned)]
+    fn eq(&self, other: &&str) -> bool {
+        self.to_string() == *other
+    }
+}
+
 /// The verdict on a snapshot, with every reason.
 #[derive(Debug, Clone, Serialize)]
 pub struct Assessment {
     pub level: Level,
-    pub problems: Vec<String>,
+    pub problems: Vec<Problem>,
     /// Name of the ALIVE master, when exactly one is.
     pub alive_master: Option<String>,
     pub workers_alive: usize,
@@ -260,24 +481,25 @@ pub fn assess_among(
     let zk_quorum = zk_total == 0 || (serving * 2 > zk_total && leaders == 1);
     for (h, m) in snap.zookeeper.iter().filter(|(h, _)| expected(h)) {
         match m {
-            ZkMode::Down(e) if e.no_answer() => {
-                problems.push(format!("zookeeper on {} is down: {}", h, e))
-            }
-            ZkMode::Down(e) => {
-                problems.push(format!("zookeeper on {} cannot be checked: {}", h, e))
-            }
-            ZkMode::NotServing => {
-                problems.push(format!("zookeeper on {} is up but not in a quorum", h))
-            }
+            ZkMode::Down(e) if e.no_answer() => problems.push(Problem::ZkDown {
+                host: h.clone(),
+                why: e.clone(),
+            }),
+            ZkMode::Down(e) => problems.push(Problem::ZkUncheckable {
+                host: h.clone(),
+                why: e.clone(),
+            }),
+            ZkMode::NotServing => problems.push(Problem::ZkNotInQuorum { host: h.clone() }),
             _ => {}
         }
     }
     if zk_total > 0 {
         if !zk_quorum {
-            problems.push(format!(
-                "ZooKeeper has no quorum: {} of {} servers serving, {} leader(s)",
-                serving, zk_total, leaders
-            ));
+            problems.push(Problem::NoQuorum {
+                serving,
+                total: zk_total,
+                leaders,
+            });
             if cluster.ha == Ha::Zookeeper {
                 worse(Level::Down, &mut level);
             } else {
@@ -296,20 +518,23 @@ pub fn assess_among(
     let mut alive = Vec::new();
     for (h, r) in &snap.masters {
         match r {
-            Ok(m) if m.status == "ALIVE" => alive.push((h.clone(), m)),
+            Ok(m) if m.status == MasterStatus::Alive => alive.push((h.clone(), m)),
             _ if !expected(h) => {}
-            Ok(m) if m.status == "STANDBY" => {}
+            Ok(m) if m.status == MasterStatus::Standby => {}
             Ok(m) => {
-                problems.push(format!("master on {} is {}", h, m.status));
+                problems.push(Problem::MasterState {
+                    host: h.clone(),
+                    status: m.status.clone(),
+                });
                 worse(Level::Degraded, &mut level);
             }
             Err(e) => {
-                let what = if e.no_answer() {
-                    "does not answer"
+                let (host, why) = (h.clone(), e.clone());
+                problems.push(if e.no_answer() {
+                    Problem::MasterNoAnswer { host, why }
                 } else {
-                    "cannot be checked"
-                };
-                problems.push(format!("master on {} {}: {}", h, what, e));
+                    Problem::MasterUncheckable { host, why }
+                });
                 worse(Level::Degraded, &mut level);
             }
         }
@@ -318,7 +543,7 @@ pub fn assess_among(
     let mut workers_alive = 0;
     let alive_master = match alive.len() {
         0 => {
-            problems.push("no master is ALIVE".into());
+            problems.push(Problem::NoAliveMaster);
             worse(Level::Down, &mut level);
             None
         }
@@ -328,32 +553,34 @@ pub fn assess_among(
                 let reg = m
                     .workers
                     .iter()
-                    .find(|x| x.host == w.address && x.state == "ALIVE");
+                    .find(|x| x.host == w.address && x.state == WorkerState::Alive);
                 match reg {
                     None => {
-                        problems.push(format!(
-                            "worker on {} is not registered with the ALIVE master ({})",
-                            w.name, name
-                        ));
+                        problems.push(Problem::WorkerUnregistered {
+                            worker: w.name.clone(),
+                            master: name.clone(),
+                        });
                         worse(Level::Degraded, &mut level);
                     }
                     Some(x) => {
                         workers_alive += 1;
                         if let Some(c) = w.spark.worker_cores {
                             if x.cores != c {
-                                problems.push(format!(
-                                    "worker on {} offers {} cores, expected {}",
-                                    w.name, x.cores, c
-                                ));
+                                problems.push(Problem::WorkerCores {
+                                    worker: w.name.clone(),
+                                    offered: x.cores,
+                                    expected: c,
+                                });
                                 worse(Level::Degraded, &mut level);
                             }
                         }
                         if let Some(mb) = w.spark.worker_memory.as_deref().and_then(memory_mb) {
                             if x.memory != mb {
-                                problems.push(format!(
-                                    "worker on {} offers {} MiB, expected {}",
-                                    w.name, x.memory, mb
-                                ));
+                                problems.push(Problem::WorkerMemory {
+                                    worker: w.name.clone(),
+                                    offered: x.memory,
+                                    expected: mb,
+                                });
                                 worse(Level::Degraded, &mut level);
                             }
                         }
@@ -363,12 +590,9 @@ pub fn assess_among(
             Some(name.clone())
         }
         _ => {
-            let names: Vec<&str> = alive.iter().map(|(n, _)| n.as_str()).collect();
-            problems.push(format!(
-                "{} masters are ALIVE at once ({}): they do not share one ZooKeeper URL and dir",
-                names.len(),
-                names.join(", ")
-            ));
+            problems.push(Problem::SplitBrain {
+                masters: alive.iter().map(|(n, _)| n.clone()).collect(),
+            });
             worse(Level::Down, &mut level);
             None
         }

@@ -525,6 +525,48 @@ pub fn daemon_cmdline(host: &Host, d: Daemon, run_as: Option<&str>) -> String {
     )
 }
 
+/// Prints `alive` when daemon `d`'s pid file names a live process of that
+/// daemon, else nothing (a wait's check for a JVM that died after its
+/// launcher said "started"). Moved here unchanged from `Session::fail_if_exited`.
+/// Note that it reads the pid file with a plain `cat`, not [`read_pid`] as
+/// the service user: the output is only compared with `alive`, and keeping
+/// the script byte for byte was the point of the move.
+pub fn daemon_alive(host: &Host, d: Daemon) -> String {
+    format!(
+        "p=$(cat {pf} 2>/dev/null); if {ours}; then echo alive; fi",
+        pf = quote(&layout::pid_file(host, d)),
+        ours = pid_is_daemon("p", d)
+    )
+}
+
+/// List the children of `znode` with the ZooKeeper distribution under
+/// `home` (its `bin/zkCli.sh`), asking the server at `address:port`; stdout
+/// and stderr together (the caller reads zkCli's `[a, b]` line, or "Node
+/// does not exist"). `ha status` lists the election znode with it.
+pub fn zkcli_ls(home: &str, address: &str, port: u16, znode: &str) -> String {
+    format!(
+        "cd {h} && ZOOCFGDIR={h}/conf ZOO_LOG_DIR=/tmp ZK_CLIENT_HEAP=64 bin/zkCli.sh -server {a}:{p} ls {z} 2>&1",
+        h = quote(home),
+        a = quote(address),
+        p = port,
+        z = quote(znode)
+    )
+}
+
+/// The command that prints the cluster's secret from the hosts'
+/// `spark-defaults.conf` at `conf`. sparkctl never runs it: `deploy` shows
+/// it in its help for copying an existing secret to the operator's machine
+/// (`ssh HOST '<this>' > FILE`), so it is a remote script like the others
+/// and lives here to be tested with hostile paths.
+pub fn read_secret_command(conf: &str, sudo: bool) -> String {
+    let read = format!("sed -n 's/^spark.authenticate.secret //p' {}", quote(conf));
+    if sudo {
+        format!("sudo -n {}", read)
+    } else {
+        read
+    }
+}
+
 /// Print files, each preceded by its size in bytes, exactly (for dry-run
 /// diffs). Sizes, not end markers: a file may contain any line.
 pub fn read_files(paths: &[&str]) -> String {

@@ -19,7 +19,9 @@
 //!   validation allows pass `sh -n` and `bash -n`, and are actually run
 //!   against a scratch directory (uploads, unpacking, config writes, links,
 //!   daemon start and stop with stand-in scripts, log tails, the facts
-//!   probe), with every byte and argument compared.
+//!   probe, a wait's exit check, the zkCli listing of `ha status`, the
+//!   secret-reading command `deploy` suggests), with every byte and
+//!   argument compared.
 //!
 //! Every command a hostile value might smuggle in is `touch
 //! /tmp/pwned-<pid>-...`; the tests fail if any such file appears.
@@ -1374,7 +1376,11 @@ fn generated_scripts_run_exactly_with_hostile_values() {
         &work,
         "apache-zookeeper-3.8.4+a_b-bin",
         false,
-        &[("bin/zkServer.sh", recorder(&record, "zkServer", ""))],
+        &[
+            ("bin/zkServer.sh", recorder(&record, "zkServer", "")),
+            // `ha status` lists the election znode with zkCli (steps::zkcli_ls).
+            ("bin/zkCli.sh", recorder(&record, "zkCli", "")),
+        ],
     );
     let spark = local_dist(Product::Spark, &spark_tb);
     let zk = local_dist(Product::ZooKeeper, &zk_tb);
@@ -1547,7 +1553,17 @@ fn generated_scripts_run_exactly_with_hostile_values() {
             syntax_ok("kill", &steps::kill_daemon(h, d, Some("spark")));
             syntax_ok("cmdline", &steps::daemon_cmdline(h, d, Some("spark")));
             syntax_ok("log_tail", &steps::log_tail(h, d, 30, None));
+            syntax_ok("daemon_alive", &steps::daemon_alive(h, d));
         }
+        syntax_ok(
+            "zkcli_ls",
+            &steps::zkcli_ls(
+                &layout::current(&c.zookeeper.install_root),
+                &h.address,
+                h.zk.client_port,
+                &format!("{}/leader_election", c.spark.zookeeper_dir),
+            ),
+        );
         syntax_ok("facts", &facts::script(&c, h, &[&spark, &zk], &file_paths));
     }
 
@@ -1559,8 +1575,13 @@ fn generated_scripts_run_exactly_with_hostile_values() {
         let pf = layout::pid_file(h, d);
         let out = run_ok("stop", &steps::stop(h, d, None, 1), &scratch.0, None);
         assert_eq!(out.trim(), "@not-running");
+        // daemon_alive (a wait's exit check): no pid file, nothing alive.
+        let alive = run_ok("daemon_alive", &steps::daemon_alive(h, d), &scratch.0, None);
+        assert_eq!(alive, "", "{}", d.label());
         let mut child = stand_in(d, d == Daemon::Master);
         std::fs::write(&pf, format!("{}\n", child.id())).unwrap();
+        let alive = run_ok("daemon_alive", &steps::daemon_alive(h, d), &scratch.0, None);
+        assert_eq!(alive, "alive\n", "{}", d.label());
         let out = run_ok("stop", &steps::stop(h, d, None, 1), &scratch.0, None);
         // stop returns only once the process is gone (a zombie until reaped here);
         // if it is still running, kill it rather than leave it behind.
@@ -1637,6 +1658,8 @@ fn generated_scripts_run_exactly_with_hostile_values() {
             None,
         );
         assert_eq!(cmd, "", "{:?}", planted);
+        let alive = run_ok("daemon_alive", &steps::daemon_alive(h, d), &scratch.0, None);
+        assert_eq!(alive, "", "{:?}", planted);
         assert!(
             other.try_wait().unwrap().is_none(),
             "{:?} killed the other process",
@@ -1655,9 +1678,81 @@ fn generated_scripts_run_exactly_with_hostile_values() {
         None,
     );
     assert!(cmd.starts_with(d.spark_class()), "{:?}", cmd);
+    let alive = run_ok("daemon_alive", &steps::daemon_alive(h, d), &scratch.0, None);
+    assert_eq!(alive, "alive\n");
     let out = run_ok("kill", &steps::kill_daemon(h, d, None), &scratch.0, None);
     assert_eq!(out.trim(), format!("@killed {}", child.id()));
     assert!(!child.wait().unwrap().success());
+
+    // zkcli_ls: zkCli of the installed distribution, run in its directory,
+    // with exactly the server and znode given: the cluster's values, then
+    // znodes and addresses as hostile as any string.
+    let zk_home = layout::current(&c.zookeeper.install_root);
+    let zk_current = std::fs::canonicalize(&zk_home).unwrap();
+    let mut cases = vec![(
+        h.address.clone(),
+        format!("{}/leader_election", c.spark.zookeeper_dir),
+    )];
+    for v in hostile("zkcli") {
+        cases.push((v.clone(), v));
+    }
+    for (address, znode) in &cases {
+        run_ok(
+            "zkcli_ls",
+            &steps::zkcli_ls(&zk_home, address, h.zk.client_port, znode),
+            &scratch.0,
+            None,
+        );
+        assert_eq!(
+            nul_list(&record.join("zkCli.args")),
+            vec![
+                "-server".to_string(),
+                format!("{}:{}", address, h.zk.client_port),
+                "ls".to_string(),
+                znode.clone()
+            ],
+            "{:?}",
+            znode
+        );
+        assert_eq!(
+            std::fs::read_to_string(record.join("zkCli.cwd"))
+                .unwrap()
+                .trim_end(),
+            zk_current.to_str().unwrap()
+        );
+        assert_eq!(
+            nul_list(&record.join("zkCli.env")),
+            vec![format!("{}/conf", zk_home), "/tmp".to_string()]
+        );
+    }
+
+    // read_secret_command (shown in deploy's help, run by the operator over
+    // ssh): prints exactly the secret, whatever the path of the file.
+    for v in hostile("secret") {
+        let dir = scratch.0.join("secret").join(&v);
+        std::fs::create_dir_all(&dir).unwrap();
+        let conf = dir.join("spark-defaults.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "spark.x $(touch {})\nspark.authenticate.secret s3cr3t+/=\nspark.y 1\n",
+                marker("secret-content")
+            ),
+        )
+        .unwrap();
+        let conf = conf.to_str().unwrap();
+        let out = run_ok(
+            "read_secret_command",
+            &steps::read_secret_command(conf, false),
+            &scratch.0,
+            None,
+        );
+        assert_eq!(out, "s3cr3t+/=\n", "{:?}", v);
+        syntax_ok(
+            "read_secret_command with sudo",
+            &steps::read_secret_command(conf, true),
+        );
+    }
 
     // log_tail: the newest log, last lines.
     for d in Daemon::ALL {

@@ -10,7 +10,8 @@
 //!    STANDBY) -> workers (wait until all are registered);
 //! 5. summary.
 
-use super::rolling::{self, RollOptions};
+use super::rolling::RollOptions;
+use super::wait;
 use super::{resolve_dists, Global, Session};
 use crate::health;
 use crate::inventory::{Cluster, Host};
@@ -105,15 +106,7 @@ async fn deploy(
             ));
         }
         if let Some(first) = holders.first() {
-            let read = format!(
-                "sed -n 's/^spark.authenticate.secret //p' {}",
-                crate::shell::quote(&conf)
-            );
-            let read = if c.ssh.sudo {
-                format!("sudo -n {}", read)
-            } else {
-                read
-            };
+            let read = steps::read_secret_command(&conf, c.ssh.sudo);
             let file = crate::shell::quote(&l.path.display().to_string());
             problems.push(format!(
                 "{} does not exist, but host(s) {} already have the cluster's secret in {}; a new secret would cut off running applications\n    = help: copy it here (as your usual SSH user): (umask 077; ssh {} {} > {})\n      (or, to replace the secret, remove {} on every host first)",
@@ -278,7 +271,7 @@ async fn deploy(
             Some(&fps(Daemon::ZooKeeper)),
         )
         .await?;
-        s.wait_zookeeper(rolling::ZK_DEADLINE).await?;
+        s.wait_zookeeper(wait::ZK_DEADLINE).await?;
         s.roll_zookeeper(
             hosts_with(Daemon::ZooKeeper, restart_of),
             Some(&fps(Daemon::ZooKeeper)),
@@ -311,7 +304,7 @@ async fn deploy(
         Some(&fps(Daemon::Master)),
     )
     .await?;
-    s.wait_masters(rolling::MASTER_DEADLINE).await?;
+    s.wait_masters(wait::MASTER_DEADLINE).await?;
     s.start(
         Daemon::Worker,
         hosts_with(Daemon::Worker, start_of),
@@ -329,7 +322,7 @@ async fn deploy(
             s.stop(d, orphans(d)).await?;
         }
     }
-    let a = s.wait_workers(rolling::WORKER_DEADLINE).await?;
+    let a = s.wait_workers(wait::WORKER_DEADLINE).await?;
 
     print_summary(s, &plans, &a, &facts).await;
     Ok(crate::diag::exit::OK)
@@ -550,7 +543,7 @@ async fn print_summary(
                 .iter()
                 .find(|(n, _)| *n == h.name)
                 .and_then(|(_, r)| r.as_ref().ok())
-                .map(|m| m.status.clone())
+                .map(|m| m.status.to_string())
                 .unwrap_or_else(|| {
                     if s.selected(&h.name) {
                         "?"

@@ -7,13 +7,13 @@
 
 use super::deploy;
 use super::rolling::RollOptions;
+use super::wait::{self, wait_until, Verdict, Wait, Waited};
 use super::{inventory_path, load_inventory, Global, Session};
 use crate::cli::{DrillMode, HaCommand};
 use crate::diag::{exit, UsageError};
-use crate::health::{self, ZkMode};
+use crate::health::{self, MasterStatus, WorkerState, ZkMode};
 use crate::inventory::{Cluster, Ha, Host};
 use crate::layout::{self, Daemon};
-use crate::shell::quote;
 use anyhow::{anyhow, bail, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -134,27 +134,62 @@ fn desired_recovery(c: &Cluster) -> Recovery {
     }
 }
 
+/// A problem with the masters' recovery settings. Typed so that `ha status`
+/// decides its exit status by the kind (a split is DOWN), not by wording;
+/// Display is the sentence users read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecoveryProblem {
+    /// The masters disagree (each would think it leads): every master's setting.
+    Split(Vec<(String, Recovery)>),
+    /// The master on `host` runs with `running`, the inventory wants `wanted`.
+    Differs {
+        host: String,
+        running: Recovery,
+        wanted: Recovery,
+    },
+}
+
+impl std::fmt::Display for RecoveryProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecoveryProblem::Split(running) => {
+                let each: Vec<String> = running
+                    .iter()
+                    .map(|(h, r)| format!("{}: {}", h, describe(r)))
+                    .collect();
+                write!(f, "the masters do not share one recovery setting, so each may act as leader on its own: {}", each.join("; "))
+            }
+            RecoveryProblem::Differs {
+                host,
+                running,
+                wanted,
+            } => write!(
+                f,
+                "the master on {} runs with {}, but the inventory says {}: run `sparkctl deploy`",
+                host,
+                describe(running),
+                describe(wanted)
+            ),
+        }
+    }
+}
+
 /// Problems with the masters' recovery settings: disagreement between them
 /// (each would think it leads) or with the inventory.
-pub fn recovery_problems(c: &Cluster, running: &[(String, Recovery)]) -> Vec<String> {
+pub fn recovery_problems(c: &Cluster, running: &[(String, Recovery)]) -> Vec<RecoveryProblem> {
     let mut p = Vec::new();
     let want = desired_recovery(c);
     let distinct: std::collections::BTreeSet<&Recovery> = running.iter().map(|(_, r)| r).collect();
     if distinct.len() > 1 {
-        let each: Vec<String> = running
-            .iter()
-            .map(|(h, r)| format!("{}: {}", h, describe(r)))
-            .collect();
-        p.push(format!("the masters do not share one recovery setting, so each may act as leader on its own: {}", each.join("; ")));
+        p.push(RecoveryProblem::Split(running.to_vec()));
     }
     for (h, r) in running {
         if *r != want {
-            p.push(format!(
-                "the master on {} runs with {}, but the inventory says {}: run `sparkctl deploy`",
-                h,
-                describe(r),
-                describe(&want)
-            ));
+            p.push(RecoveryProblem::Differs {
+                host: h.clone(),
+                running: r.clone(),
+                wanted: want.clone(),
+            });
         }
     }
     p
@@ -218,13 +253,19 @@ async fn status(c: Cluster, global: &Global, json: bool) -> Result<i32> {
             host: name.clone(),
             status: r
                 .as_ref()
-                .map(|m| m.status.clone())
+                .map(|m| m.status.to_string())
                 .unwrap_or_else(|_| "down".into()),
             recovery: rec,
         });
     }
-    let mut problems = recovery_problems(&c, &running);
-    problems.extend(assessment.problems.iter().cloned());
+    let recovery = recovery_problems(&c, &running);
+    // A split (masters on different recovery settings) is DOWN whatever
+    // the probes say: decided here, by kind, before the problems become text.
+    let split = recovery
+        .iter()
+        .any(|p| matches!(p, RecoveryProblem::Split(_)));
+    let mut problems: Vec<String> = recovery.iter().map(ToString::to_string).collect();
+    problems.extend(assessment.problems.iter().map(ToString::to_string));
 
     let znode =
         (c.ha == Ha::Zookeeper).then(|| format!("{}/leader_election", c.spark.zookeeper_dir));
@@ -303,9 +344,6 @@ async fn status(c: Cluster, global: &Global, json: bool) -> Result<i32> {
             }
         }
     }
-    let split = problems
-        .iter()
-        .any(|p| p.starts_with("the masters do not share"));
     Ok(match (assessment.level, split) {
         (health::Level::Down, _) | (_, true) => exit::DOWN,
         (health::Level::Degraded, _) => exit::DEGRADED,
@@ -317,13 +355,7 @@ async fn status(c: Cluster, global: &Global, json: bool) -> Result<i32> {
 /// Children of the election znode, listed with the distribution's zkCli.
 async fn election_participants(s: &Session, zk: &Host, znode: &str) -> Result<Vec<String>> {
     let home = layout::current(&s.cluster.zookeeper.install_root);
-    let script = format!(
-        "cd {h} && ZOOCFGDIR={h}/conf ZOO_LOG_DIR=/tmp ZK_CLIENT_HEAP=64 bin/zkCli.sh -server {a}:{p} ls {z} 2>&1",
-        h = quote(&home),
-        a = quote(&zk.address),
-        p = zk.zk.client_port,
-        z = quote(znode)
-    );
+    let script = crate::steps::zkcli_ls(&home, &zk.address, zk.zk.client_port, znode);
     let out = s
         .conn(&zk.name)
         .run_status("list the election znode", &script)
@@ -576,12 +608,15 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
     let snap = s.probe().await;
     let a = health::assess(c, &snap);
     let Some(old) = a.alive_master.clone() else {
-        bail!("no single ALIVE master to drill: {}", a.problems.join("; "));
+        bail!(
+            "no single ALIVE master to drill: {}",
+            super::join(&a.problems, "; ")
+        );
     };
     if a.level != health::Level::Healthy {
         bail!(
             "the cluster is not healthy before the drill; fix it first: {}",
-            a.problems.join("; ")
+            super::join(&a.problems, "; ")
         );
     }
     let apps_before: Vec<String> = snap
@@ -631,21 +666,33 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
             .await?;
     }
     let candidates: Vec<&Host> = if single { vec![&old_host] } else { others };
-    let mut new_alive: Option<(String, Duration)> = None;
-    while t0.elapsed() < limit {
-        for h in &candidates {
-            if let Ok(m) = s.master(h).await {
-                if m.status == "ALIVE" {
-                    new_alive = Some((h.name.clone(), t0.elapsed()));
+    // Each round asks every candidate; the last one seen ALIVE is taken,
+    // timed when it was seen. The clock runs from the kill/stop.
+    let candidates = &candidates;
+    let new_alive = wait_until(
+        Wait::new(limit, wait::FAILOVER_POLL)
+            .since(t0)
+            .deadline_first(),
+        move || async move {
+            let mut seen = None;
+            for h in candidates {
+                if let Ok(m) = s.master(h).await {
+                    if m.status == MasterStatus::Alive {
+                        seen = Some((h.name.clone(), t0.elapsed()));
+                    }
                 }
             }
-        }
-        if new_alive.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let Some((new, t_alive)) = new_alive else {
+            seen
+        },
+        |seen, _| {
+            wait::ready(match seen {
+                Some(found) => Verdict::Done(found),
+                None => Verdict::Pending(()),
+            })
+        },
+    )
+    .await?;
+    let Waited::Done((new, t_alive)) = new_alive else {
         report.check(
             false,
             format!("no master became ALIVE within {} s", limit.as_secs()),
@@ -665,22 +712,39 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
     // ...and every worker has re-registered with it, and the apps are back.
     let nh = c.host(&new).expect("inventory master").clone();
     let expected = c.workers().count();
-    let mut t_workers = None;
+    // `apps_after` is what the new master ran when last asked (kept when
+    // it does not answer), for the report below.
     let mut apps_after: Vec<String> = Vec::new();
-    while t0.elapsed() < limit {
-        if let Ok(m) = s.master(&nh).await {
-            let alive = m.workers.iter().filter(|w| w.state == "ALIVE").count();
-            apps_after = m.activeapps.iter().map(|a| a.id.clone()).collect();
-            if m.status == "ALIVE"
-                && alive == expected
-                && apps_before.iter().all(|a| apps_after.contains(a))
-            {
-                t_workers = Some(t0.elapsed());
-                break;
+    let nh = &nh;
+    let workers = wait_until(
+        Wait::new(limit, wait::FAILOVER_POLL)
+            .since(t0)
+            .deadline_first(),
+        move || s.master(nh),
+        |r, round| {
+            let mut v = Verdict::Pending(());
+            if let Ok(m) = r {
+                let alive = m
+                    .workers
+                    .iter()
+                    .filter(|w| w.state == WorkerState::Alive)
+                    .count();
+                apps_after = m.activeapps.iter().map(|a| a.id.clone()).collect();
+                if m.status == MasterStatus::Alive
+                    && alive == expected
+                    && apps_before.iter().all(|a| apps_after.contains(a))
+                {
+                    v = Verdict::Done(round.elapsed());
+                }
             }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+            wait::ready(v)
+        },
+    )
+    .await?;
+    let t_workers = match workers {
+        Waited::Done(t) => Some(t),
+        Waited::Expired(_) => None,
+    };
     match t_workers {
         Some(t) => report.check(
             true,
@@ -721,17 +785,23 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
         // Bring the old master back: it must join as STANDBY.
         s.start(Daemon::Master, vec![old_host.clone()], None)
             .await?;
-        let mut back = None;
-        let t1 = Instant::now();
-        while t1.elapsed() < limit {
-            if let Ok(m) = s.master(&old_host).await {
-                if m.status == "STANDBY" {
-                    back = Some(t1.elapsed());
-                    break;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        // The clock runs from the restart.
+        let old_host = &old_host;
+        let back = match wait_until(
+            Wait::new(limit, wait::DRILL_POLL).deadline_first(),
+            move || s.master(old_host),
+            |r, round| {
+                wait::ready(match r {
+                    Ok(m) if m.status == MasterStatus::Standby => Verdict::Done(round.elapsed()),
+                    _ => Verdict::Pending(()),
+                })
+            },
+        )
+        .await?
+        {
+            Waited::Done(t) => Some(t),
+            Waited::Expired(_) => None,
+        };
         report.check(
             back.is_some(),
             match back {
@@ -771,6 +841,25 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
         },
         old
     )))
+}
+
+/// The ZooKeeper drill's test, with the server on `down` stopped: every
+/// other server serves, one of them leads, a master is ALIVE and every
+/// worker is registered with it.
+fn cluster_kept_working(c: &Cluster, snap: &health::Snapshot, down: &str) -> bool {
+    let others_ok = snap
+        .zookeeper
+        .iter()
+        .filter(|(h, _)| *h != down)
+        .all(|(_, m)| m.serving());
+    let one_leader = snap
+        .zookeeper
+        .iter()
+        .filter(|(_, m)| *m == ZkMode::Leader)
+        .count()
+        == 1;
+    let a = health::assess(c, snap);
+    others_ok && one_leader && a.alive_master.is_some() && a.workers_alive == a.workers_expected
 }
 
 async fn drill_zookeeper(
@@ -814,31 +903,25 @@ async fn drill_zookeeper_inner(s: &Session, host: Option<String>, limit: Duratio
     let t0 = Instant::now();
     s.stop(Daemon::ZooKeeper, vec![target.clone()]).await?;
     // The rest must elect a leader and keep the masters working.
-    let mut t_leader = None;
-    while t0.elapsed() < limit {
-        let snap = s.probe().await;
-        let others_ok = snap
-            .zookeeper
-            .iter()
-            .filter(|(h, _)| *h != target.name)
-            .all(|(_, m)| m.serving());
-        let one_leader = snap
-            .zookeeper
-            .iter()
-            .filter(|(_, m)| *m == ZkMode::Leader)
-            .count()
-            == 1;
-        let a = health::assess(c, &snap);
-        if others_ok
-            && one_leader
-            && a.alive_master.is_some()
-            && a.workers_alive == a.workers_expected
-        {
-            t_leader = Some(t0.elapsed());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let target_name = target.name.as_str();
+    let kept_working = wait_until(
+        Wait::new(limit, wait::DRILL_POLL)
+            .since(t0)
+            .deadline_first(),
+        || s.probe(),
+        |snap, round| {
+            wait::ready(if cluster_kept_working(c, &snap, target_name) {
+                Verdict::Done(round.elapsed())
+            } else {
+                Verdict::Pending(())
+            })
+        },
+    )
+    .await?;
+    let t_leader = match kept_working {
+        Waited::Done(t) => Some(t),
+        Waited::Expired(_) => None,
+    };
     report.check(t_leader.is_some(), match t_leader {
         Some(t) => format!("with ZooKeeper on {} down, the others served with one leader, one ALIVE master and every worker registered ({:.1} s)", target.name, t.as_secs_f64()),
         None => format!("the cluster did not keep working within {} s of stopping ZooKeeper on {}", limit.as_secs(), target.name),
@@ -892,11 +975,12 @@ mod tests {
         .is_empty());
         let p = recovery_problems(&c, &[("a".into(), good), ("b".into(), other)]);
         assert!(
-            p[0].starts_with("the masters do not share one recovery setting"),
+            p[0].to_string()
+                .starts_with("the masters do not share one recovery setting"),
             "{:?}",
             p
         );
-        assert!(p[1].starts_with("the master on b runs with ZOOKEEPER a:2181,b:2181,c:2181/other, but the inventory says"), "{:?}", p);
+        assert!(p[1].to_string().starts_with("the master on b runs with ZOOKEEPER a:2181,b:2181,c:2181/other, but the inventory says"), "{:?}", p);
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! stopped and waited for (see `Session::hosts`); the waits still judge the
 //! cluster whole where it matters (ZooKeeper quorum, one ALIVE master).
 
-use super::rolling::{self, RollOptions};
+use super::rolling::RollOptions;
+use super::wait;
 use super::{Global, Session};
 use crate::diag::exit;
 use crate::inventory::{Cluster, Host};
@@ -15,7 +16,6 @@ use crate::layout::{self, Daemon};
 use crate::plan;
 use anyhow::{bail, Result};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 pub async fn start(cluster: Cluster, global: &Global) -> Result<i32> {
     let s = Session::open_locked(cluster, global, "start").await?;
@@ -55,14 +55,12 @@ async fn start_all(s: &Session) -> Result<i32> {
         }
         s.start(d, hosts, None).await?;
         match d {
-            Daemon::ZooKeeper if c.has_zookeeper() => {
-                s.wait_zookeeper(Duration::from_secs(60)).await?
-            }
+            Daemon::ZooKeeper if c.has_zookeeper() => s.wait_zookeeper(wait::ZK_DEADLINE).await?,
             Daemon::Master => {
-                s.wait_masters(Duration::from_secs(90)).await?;
+                s.wait_masters(wait::START_MASTER_DEADLINE).await?;
             }
             Daemon::Worker => {
-                s.wait_workers(Duration::from_secs(120)).await?;
+                s.wait_workers(wait::WORKER_DEADLINE).await?;
             }
             _ => {}
         }
@@ -165,20 +163,20 @@ async fn restart_rolling(s: &Session, roll: &RollOptions) -> Result<i32> {
     if c.has_zookeeper() {
         s.start(Daemon::ZooKeeper, running(Daemon::ZooKeeper, false), None)
             .await?;
-        s.wait_zookeeper(rolling::ZK_DEADLINE).await?;
+        s.wait_zookeeper(wait::ZK_DEADLINE).await?;
         s.roll_zookeeper(running(Daemon::ZooKeeper, true), None)
             .await?;
     }
     s.start(Daemon::Master, running(Daemon::Master, false), None)
         .await?;
-    s.wait_masters(rolling::MASTER_DEADLINE).await?;
+    s.wait_masters(wait::MASTER_DEADLINE).await?;
     s.roll_masters(running(Daemon::Master, true), None, roll)
         .await?;
     s.start(Daemon::Worker, running(Daemon::Worker, false), None)
         .await?;
     s.roll_workers(running(Daemon::Worker, true), None, roll)
         .await?;
-    s.wait_workers(rolling::WORKER_DEADLINE).await?;
+    s.wait_workers(wait::WORKER_DEADLINE).await?;
     crate::outln!(
         "cluster {} restarted (rolling) in {:.1} s",
         c.name,

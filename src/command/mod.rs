@@ -8,12 +8,13 @@ pub mod lifecycle;
 pub mod rolling;
 pub mod select;
 pub mod status;
+pub mod wait;
 
 use crate::diag::UsageError;
 use crate::dist::{self, LocalDist, Product};
 use crate::exec::{self, Conn, ConnectOptions};
 use crate::facts::{self, HostFacts};
-use crate::health::{self, Level, ProbeError, Route, ZkMode};
+use crate::health::{self, Level, MasterStatus, ProbeError, Route, ZkMode};
 use crate::inventory::{Cluster, Host, ProbeRoute};
 use crate::layout::{self, Daemon};
 use crate::progress::{HostBar, Progress};
@@ -22,7 +23,8 @@ use anyhow::{anyhow, bail, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use wait::{wait_until, Verdict, Wait, Waited};
 
 /// Options every subcommand shares.
 #[derive(Debug, Clone)]
@@ -489,11 +491,7 @@ impl Session {
         let mut dead = Vec::new();
         // Hosts left out by --limit/--skip have no connection, and are not waited for.
         for h in hosts.iter().filter(|h| self.conns.contains_key(&h.name)) {
-            let script = format!(
-                "p=$(cat {pf} 2>/dev/null); if {ours}; then echo alive; fi",
-                pf = crate::shell::quote(&layout::pid_file(h, daemon)),
-                ours = steps::pid_is_daemon("p", daemon)
-            );
+            let script = steps::daemon_alive(h, daemon);
             if let Ok(o) = self
                 .conn(&h.name)
                 .run_status("check the process", &script)
@@ -550,10 +548,8 @@ impl Session {
     /// one leader and a majority of the whole ensemble serving (with
     /// `--skip`, the servers left out may be down: two of three are a quorum).
     pub async fn wait_zookeeper(&self, deadline: Duration) -> Result<()> {
-        let t0 = Instant::now();
-        let mut next_check = EXIT_CHECK;
-        loop {
-            let snap = self.probe().await;
+        let w = Wait::new(deadline, wait::ZK_POLL).exit_checks(wait::EXIT_CHECK);
+        let judge = move |snap: health::Snapshot, round: wait::Round| async move {
             let leaders = snap
                 .zookeeper
                 .iter()
@@ -573,13 +569,12 @@ impl Session {
                     .collect();
                 self.progress.line(&format!(
                     "ZooKeeper quorum in {:.1} s: {}",
-                    t0.elapsed().as_secs_f64(),
+                    round.elapsed().as_secs_f64(),
                     modes.join(", ")
                 ));
-                return Ok(());
+                return Ok(Verdict::Done(()));
             }
-            if t0.elapsed() > next_check {
-                next_check += EXIT_CHECK;
+            if round.check_exits {
                 let bad: Vec<&Host> = snap
                     .zookeeper
                     .iter()
@@ -589,27 +584,29 @@ impl Session {
                 self.fail_if_exited(Daemon::ZooKeeper, &bad).await?;
                 self.fail_if_blocked(&snap).await?;
             }
-            if t0.elapsed() > deadline {
-                let bad: Vec<&Host> = snap
-                    .zookeeper
-                    .iter()
-                    .filter(|(h, m)| !m.serving() && self.selected(h))
-                    .filter_map(|(h, _)| self.cluster.host(h))
-                    .collect();
-                let states: Vec<String> = snap
-                    .zookeeper
-                    .iter()
-                    .map(|(h, m)| format!("{}: {}", h, m.label()))
-                    .collect();
-                bail!(
-                    "ZooKeeper did not form a quorum within {} s ({})\n{}",
-                    deadline.as_secs(),
-                    states.join(", "),
-                    self.log_tails(Daemon::ZooKeeper, &bad).await
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(300)).await;
-        }
+            Ok(Verdict::Pending(snap))
+        };
+        let snap = match wait_until(w, || self.probe(), judge).await? {
+            Waited::Done(()) => return Ok(()),
+            Waited::Expired(snap) => snap.expect("a probe-first wait judges at least once"),
+        };
+        let bad: Vec<&Host> = snap
+            .zookeeper
+            .iter()
+            .filter(|(h, m)| !m.serving() && self.selected(h))
+            .filter_map(|(h, _)| self.cluster.host(h))
+            .collect();
+        let states: Vec<String> = snap
+            .zookeeper
+            .iter()
+            .map(|(h, m)| format!("{}: {}", h, m.label()))
+            .collect();
+        bail!(
+            "ZooKeeper did not form a quorum within {} s ({})\n{}",
+            deadline.as_secs(),
+            states.join(", "),
+            self.log_tails(Daemon::ZooKeeper, &bad).await
+        );
     }
 
     /// Wait until exactly one master is ALIVE and every other is STANDBY
@@ -626,70 +623,79 @@ impl Session {
         only: Option<&[String]>,
         deadline: Duration,
     ) -> Result<String> {
-        let t0 = Instant::now();
-        let mut next_check = EXIT_CHECK;
-        loop {
-            let snap = self.probe().await;
-            let states: Vec<(String, String)> = snap
-                .masters
+        // Decided by the typed status; `said` is only for the messages.
+        type Seen<'a> = Result<MasterStatus, &'a ProbeError>;
+        fn states<'s>(
+            snap: &'s health::Snapshot,
+            only: Option<&[String]>,
+        ) -> Vec<(String, Seen<'s>)> {
+            snap.masters
                 .iter()
                 .filter(|(h, _)| only.is_none_or(|o| o.contains(h)))
-                .map(|(h, r)| {
-                    (
-                        h.clone(),
-                        r.as_ref()
-                            .map(|m| m.status.clone())
-                            .unwrap_or_else(|e| format!("no answer ({})", e)),
-                    )
-                })
-                .collect();
+                .map(|(h, r)| (h.clone(), r.as_ref().map(|m| m.status.clone())))
+                .collect()
+        }
+        fn said(s: &Seen) -> String {
+            match s {
+                Ok(st) => st.to_string(),
+                Err(e) => format!("no answer ({})", e),
+            }
+        }
+        fn settled(s: &Seen) -> bool {
+            s.as_ref().is_ok_and(|s| s.settled())
+        }
+        let w = Wait::new(deadline, wait::MASTER_POLL).exit_checks(wait::EXIT_CHECK);
+        let judge = move |snap: health::Snapshot, round: wait::Round| async move {
+            let states = states(&snap, only);
             let alive: Vec<&String> = states
                 .iter()
-                .filter(|(_, s)| s == "ALIVE")
+                .filter(|(_, s)| matches!(s, Ok(MasterStatus::Alive)))
                 .map(|(h, _)| h)
                 .collect();
-            let settled = states
-                .iter()
-                .all(|(h, s)| s == "ALIVE" || s == "STANDBY" || !self.selected(h));
-            if alive.len() == 1 && settled {
-                let desc: Vec<String> =
-                    states.iter().map(|(h, s)| format!("{} {}", h, s)).collect();
+            let all_settled = states.iter().all(|(h, s)| settled(s) || !self.selected(h));
+            if alive.len() == 1 && all_settled {
+                let desc: Vec<String> = states
+                    .iter()
+                    .map(|(h, s)| format!("{} {}", h, said(s)))
+                    .collect();
                 self.progress.line(&format!(
                     "masters settled in {:.1} s: {}",
-                    t0.elapsed().as_secs_f64(),
+                    round.elapsed().as_secs_f64(),
                     desc.join(", ")
                 ));
-                return Ok(alive[0].clone());
+                return Ok(Verdict::Done(alive[0].clone()));
             }
-            if t0.elapsed() > next_check {
-                next_check += EXIT_CHECK;
+            if round.check_exits {
                 let bad: Vec<&Host> = states
                     .iter()
-                    .filter(|(_, s)| s.starts_with("no answer"))
+                    .filter(|(_, s)| s.is_err())
                     .filter_map(|(h, _)| self.cluster.host(h))
                     .collect();
                 self.fail_if_exited(Daemon::Master, &bad).await?;
                 self.fail_if_blocked(&snap).await?;
             }
-            if t0.elapsed() > deadline {
-                let bad: Vec<&Host> = states
-                    .iter()
-                    .filter(|(h, s)| s != "ALIVE" && s != "STANDBY" && self.selected(h))
-                    .filter_map(|(h, _)| self.cluster.host(h))
-                    .collect();
-                let desc: Vec<String> = states
-                    .iter()
-                    .map(|(h, s)| format!("{}: {}", h, s))
-                    .collect();
-                bail!(
-                    "the masters did not settle (one ALIVE, the rest STANDBY) within {} s: {}\n{}",
-                    deadline.as_secs(),
-                    desc.join(", "),
-                    self.log_tails(Daemon::Master, &bad).await
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(300)).await;
-        }
+            Ok(Verdict::Pending(snap))
+        };
+        let snap = match wait_until(w, || self.probe(), judge).await? {
+            Waited::Done(alive) => return Ok(alive),
+            Waited::Expired(snap) => snap.expect("a probe-first wait judges at least once"),
+        };
+        let states = states(&snap, only);
+        let bad: Vec<&Host> = states
+            .iter()
+            .filter(|(h, s)| !settled(s) && self.selected(h))
+            .filter_map(|(h, _)| self.cluster.host(h))
+            .collect();
+        let desc: Vec<String> = states
+            .iter()
+            .map(|(h, s)| format!("{}: {}", h, said(s)))
+            .collect();
+        bail!(
+            "the masters did not settle (one ALIVE, the rest STANDBY) within {} s: {}\n{}",
+            deadline.as_secs(),
+            desc.join(", "),
+            self.log_tails(Daemon::Master, &bad).await
+        );
     }
 
     /// Wait until the ALIVE master lists every inventory worker ALIVE with
@@ -707,20 +713,26 @@ impl Session {
         only: Option<&[String]>,
         deadline: Duration,
     ) -> Result<health::Assessment> {
-        let t0 = Instant::now();
-        let mut next_check = EXIT_CHECK;
-        loop {
-            let snap = self.probe().await;
+        // The workers waited for that have a problem (by the problem's
+        // worker, not its wording).
+        let missing = |a: &health::Assessment| -> Vec<&Host> {
+            self.cluster
+                .workers()
+                .filter(|w| only.is_none_or(|o| o.contains(&w.name)) && self.selected(&w.name))
+                .filter(|w| a.problems.iter().any(|p| p.worker() == Some(&w.name)))
+                .collect()
+        };
+        let w = Wait::new(deadline, wait::WORKER_POLL).exit_checks(wait::EXIT_CHECK);
+        let judge = move |snap: health::Snapshot, round: wait::Round| async move {
             let a = health::assess_among(&self.cluster, &snap, &|h| self.selected(h));
             let done = match only {
                 None => a.level == Level::Healthy,
                 Some(names) => {
                     a.alive_master.is_some()
-                        && !a.problems.iter().any(|p| {
-                            names
-                                .iter()
-                                .any(|n| p.starts_with(&format!("worker on {} ", n)))
-                        })
+                        && !a
+                            .problems
+                            .iter()
+                            .any(|p| p.worker().is_some_and(|w| names.iter().any(|n| n == w)))
                 }
             };
             if done {
@@ -728,39 +740,37 @@ impl Session {
                     "{} of {} workers registered in {:.1} s",
                     a.workers_alive,
                     a.workers_expected,
-                    t0.elapsed().as_secs_f64()
+                    round.elapsed().as_secs_f64()
                 ));
-                return Ok(a);
+                return Ok(Verdict::Done(a));
             }
-            let missing: Vec<&Host> = self
-                .cluster
-                .workers()
-                .filter(|w| only.is_none_or(|o| o.contains(&w.name)) && self.selected(&w.name))
-                .filter(|w| {
-                    a.problems
-                        .iter()
-                        .any(|p| p.starts_with(&format!("worker on {} ", w.name)))
-                })
-                .collect();
-            if t0.elapsed() > next_check {
-                next_check += EXIT_CHECK;
-                self.fail_if_exited(Daemon::Worker, &missing).await?;
+            if round.check_exits {
+                self.fail_if_exited(Daemon::Worker, &missing(&a)).await?;
             }
-            if t0.elapsed() > deadline {
-                bail!(
-                    "the cluster is not healthy after {} s:\n  - {}\n{}",
-                    deadline.as_secs(),
-                    a.problems.join("\n  - "),
-                    self.log_tails(Daemon::Worker, &missing).await
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
+            Ok(Verdict::Pending(a))
+        };
+        let a = match wait_until(w, || self.probe(), judge).await? {
+            Waited::Done(a) => return Ok(a),
+            Waited::Expired(a) => a.expect("a probe-first wait judges at least once"),
+        };
+        bail!(
+            "the cluster is not healthy after {} s:\n  - {}\n{}",
+            deadline.as_secs(),
+            join(&a.problems, "\n  - "),
+            self.log_tails(Daemon::Worker, &missing(&a)).await
+        );
     }
 }
 
-/// How often a wait checks whether the daemons it waits for still run.
-const EXIT_CHECK: Duration = Duration::from_secs(3);
+/// `items` as text, separated by `sep` (`join` for anything Display, such
+/// as typed problems).
+pub fn join<T: std::fmt::Display>(items: &[T], sep: &str) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(sep)
+}
 
 pub fn indent(text: &str) -> String {
     text.lines().map(|l| format!("    | {}\n", l)).collect()

@@ -9,13 +9,16 @@
 //! their executors. So before restarting such a master that has running
 //! applications we wait for them to finish ("drain"), unless told not to.
 
+use super::wait::{
+    self, wait_until, Verdict, Wait, Waited, MASTER_DEADLINE, WORKER_DEADLINE, ZK_DEADLINE,
+};
 use super::Session;
 use crate::health;
 use crate::inventory::{Ha, Host};
 use crate::layout::Daemon;
 use anyhow::{bail, Result};
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct RollOptions {
@@ -39,16 +42,10 @@ impl Default for RollOptions {
     fn default() -> Self {
         RollOptions {
             batch: 1,
-            drain: Some(Duration::from_secs(600)),
+            drain: Some(wait::DRAIN_DEADLINE),
         }
     }
 }
-
-pub const ZK_DEADLINE: Duration = Duration::from_secs(60);
-/// A restarted ALIVE master is replaced after one ZooKeeper session timeout
-/// (up to 40 s with ZooKeeper's defaults), then recovers: allow for both.
-pub const MASTER_DEADLINE: Duration = Duration::from_secs(120);
-pub const WORKER_DEADLINE: Duration = Duration::from_secs(120);
 
 impl Session {
     /// Restart ZooKeeper servers one at a time, waiting for each to rejoin.
@@ -147,7 +144,7 @@ impl Session {
             return Ok(());
         }
         // The exit follows the suspension by a moment: let it happen first.
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        tokio::time::sleep(wait::SUSPENSION_EXIT_PAUSE).await;
         let facts = self.facts(None, None, &BTreeMap::new()).await?;
         let dead: Vec<Host> = self
             .cluster
@@ -186,7 +183,10 @@ impl Session {
         let alive: Vec<String> = snap
             .masters
             .iter()
-            .filter(|(_, r)| r.as_ref().is_ok_and(|m| m.status == "ALIVE"))
+            .filter(|(_, r)| {
+                r.as_ref()
+                    .is_ok_and(|m| m.status == health::MasterStatus::Alive)
+            })
             .map(|(h, _)| h.clone())
             .collect();
         // Wait only for masters that run now (plus the restarted one): new
@@ -256,40 +256,50 @@ impl Session {
         let Some(limit) = opts.drain else {
             return Ok(());
         };
-        let t0 = Instant::now();
         let mut said = false;
-        loop {
-            let apps = match self.master(h).await {
-                Ok(m) => m.activeapps,
-                Err(_) => return Ok(()),
-            };
-            if apps.is_empty() {
-                if said {
-                    self.progress.line(&format!(
-                        "applications finished after {:.0} s; restarting the master",
-                        t0.elapsed().as_secs_f64()
-                    ));
+        // Pending: how many applications still run. A master that does
+        // not answer ends the wait (nothing to drain from it).
+        let drained = wait_until(
+            Wait::new(limit, wait::DRAIN_POLL),
+            || self.master(h),
+            |r, round| {
+                let apps = match r {
+                    Ok(m) => m.activeapps,
+                    Err(_) => return wait::ready(Verdict::Done(())),
+                };
+                if apps.is_empty() {
+                    if said {
+                        self.progress.line(&format!(
+                            "applications finished after {:.0} s; restarting the master",
+                            round.elapsed().as_secs_f64()
+                        ));
+                    }
+                    return wait::ready(Verdict::Done(()));
                 }
-                return Ok(());
+                if !said {
+                    let names: Vec<String> = apps
+                        .iter()
+                        .map(|a| format!("{} ({})", a.id, a.name))
+                        .collect();
+                    self.progress.line(&format!(
+                        "the master on {} has {} running application(s) ({}) and cannot carry them across this restart (its recovery mode changes or is off: Spark would forget them and kill their executors); waiting up to {} s for them to finish (--no-drain to restart at once)",
+                        h.name,
+                        apps.len(),
+                        names.join(", "),
+                        limit.as_secs()
+                    ));
+                    said = true;
+                }
+                wait::ready(Verdict::Pending(apps.len()))
+            },
+        )
+        .await?;
+        match drained {
+            Waited::Done(()) => Ok(()),
+            Waited::Expired(n) => {
+                let n = n.expect("a probe-first wait judges at least once");
+                bail!("{} application(s) still running on the master on {} after {} s; nothing was restarted. Wait, raise --drain-timeout, or use --no-drain", n, h.name, limit.as_secs());
             }
-            if !said {
-                let names: Vec<String> = apps
-                    .iter()
-                    .map(|a| format!("{} ({})", a.id, a.name))
-                    .collect();
-                self.progress.line(&format!(
-                    "the master on {} has {} running application(s) ({}) and cannot carry them across this restart (its recovery mode changes or is off: Spark would forget them and kill their executors); waiting up to {} s for them to finish (--no-drain to restart at once)",
-                    h.name,
-                    apps.len(),
-                    names.join(", "),
-                    limit.as_secs()
-                ));
-                said = true;
-            }
-            if t0.elapsed() > limit {
-                bail!("{} application(s) still running on the master on {} after {} s; nothing was restarted. Wait, raise --drain-timeout, or use --no-drain", apps.len(), h.name, limit.as_secs());
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
 }

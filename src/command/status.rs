@@ -16,7 +16,7 @@
 use super::select::Selection;
 use crate::diag::exit;
 use crate::exec::{self, ConnectOptions};
-use crate::health::{self, Level, ProbeError, Route};
+use crate::health::{self, Level, MasterStatus, ProbeError, Route, WorkerState};
 use crate::inventory::{Cluster, Host, ProbeRoute};
 use anyhow::Result;
 use serde::Serialize;
@@ -134,24 +134,27 @@ pub async fn run(
     let alive = snap
         .masters
         .iter()
-        .find_map(|(_, r)| r.as_ref().ok().filter(|m| m.status == "ALIVE"));
+        .find_map(|(_, r)| r.as_ref().ok().filter(|m| m.status == MasterStatus::Alive));
     for (name, r) in &snap.masters {
         let h = cluster
             .host(name)
             .expect("probe names come from the inventory");
         let (state, detail) = match r {
-            Ok(m) if m.status == "ALIVE" => (
-                m.status.clone(),
+            Ok(m) if m.status == MasterStatus::Alive => (
+                m.status.to_string(),
                 format!(
                     "{} workers, {} cores, {} MiB, {} running apps",
-                    m.workers.iter().filter(|w| w.state == "ALIVE").count(),
+                    m.workers
+                        .iter()
+                        .filter(|w| w.state == WorkerState::Alive)
+                        .count(),
                     m.cores,
                     m.memory,
                     m.activeapps.len()
                 ),
             ),
             Ok(m) => (
-                m.status.clone(),
+                m.status.to_string(),
                 format!("http://{}:{}", h.address, h.spark.master_webui_port),
             ),
             Err(e) => (e.state().into(), e.to_string()),
@@ -172,11 +175,11 @@ pub async fn run(
         let reg = alive.and_then(|m| {
             m.workers
                 .iter()
-                .find(|w| w.host == h.address && w.state == "ALIVE")
+                .find(|w| w.host == h.address && w.state == WorkerState::Alive)
         });
         let (state, detail) = match (reg, up) {
             (Some(w), _) => (
-                "ALIVE".to_string(),
+                WorkerState::Alive.to_string(),
                 format!("{} cores, {} MiB", w.cores, w.memory),
             ),
             (None, Ok(())) => (
@@ -240,7 +243,7 @@ pub async fn run(
         workers_expected: a.workers_expected,
         zookeeper_quorum: a.zk_quorum,
         daemons: rows,
-        problems: a.problems.clone(),
+        problems: a.problems.iter().map(ToString::to_string).collect(),
         skipped: sel.left_out().iter().map(|s| s.to_string()).collect(),
     };
     if json {

@@ -98,9 +98,9 @@ fn one_zookeeper_down_is_degraded_two_is_down() {
     let a = assess(&cluster(), &s);
     assert_eq!(a.level, Level::Down);
     assert!(
-        a.problems
-            .iter()
-            .any(|p| p.starts_with("ZooKeeper has no quorum: 1 of 3 servers serving")),
+        a.problems.iter().any(|p| p
+            .to_string()
+            .starts_with("ZooKeeper has no quorum: 1 of 3 servers serving")),
         "{:?}",
         a.problems
     );
@@ -113,7 +113,9 @@ fn two_alive_masters_is_split_brain() {
     let a = assess(&cluster(), &s);
     assert_eq!(a.level, Level::Down);
     assert!(
-        a.problems[0].starts_with("2 masters are ALIVE at once (a, b)"),
+        a.problems[0]
+            .to_string()
+            .starts_with("2 masters are ALIVE at once (a, b)"),
         "{:?}",
         a.problems
     );
@@ -154,9 +156,9 @@ fn a_skipped_zookeeper_not_probed_counts_as_not_serving() {
     assert!(!a.zk_quorum);
     assert_eq!(a.level, Level::Down);
     assert!(
-        a.problems
-            .iter()
-            .any(|p| p.starts_with("ZooKeeper has no quorum: 1 of 3 servers serving")),
+        a.problems.iter().any(|p| p
+            .to_string()
+            .starts_with("ZooKeeper has no quorum: 1 of 3 servers serving")),
         "{:?}",
         a.problems
     );
@@ -199,15 +201,41 @@ fn an_unreachable_host_is_not_a_down_daemon() {
     s.masters[1].1 = Err(why());
     let a = assess(&c, &s);
     assert_eq!(a.level, Level::Degraded);
-    assert!(a.problems.contains(
-        &"zookeeper on c cannot be checked: host unreachable: cannot connect to c over SSH: No route to host".to_string()
+    assert!(a.problems.iter().any(|p| *p ==
+        "zookeeper on c cannot be checked: host unreachable: cannot connect to c over SSH: No route to host"
     ), "{:?}", a.problems);
     assert!(
-        a.problems
-            .iter()
-            .any(|p| p.starts_with("master on b cannot be checked: host unreachable")),
+        a.problems.iter().any(|p| p
+            .to_string()
+            .starts_with("master on b cannot be checked: host unreachable")),
         "{:?}",
         a.problems
     );
     assert_eq!(s.zookeeper[2].1.label(), "unreachable");
+}
+
+/// The typed statuses read and write Spark's words: `status --json` prints
+/// them as before, and words this version does not know are kept verbatim.
+#[test]
+fn master_and_worker_words_round_trip() {
+    let m = master_json("COMPLETING_RECOVERY", &[("a", "DECOMMISSIONED")]);
+    assert_eq!(m.status, MasterStatus::CompletingRecovery);
+    assert_eq!(m.workers[0].state, WorkerState::Decommissioned);
+    let m = master_json("SOMETHING_NEW", &[]);
+    assert_eq!(m.status, MasterStatus::Other("SOMETHING_NEW".into()));
+    assert_eq!(m.status.to_string(), "SOMETHING_NEW");
+    assert_eq!(format!("{:9}|", MasterStatus::Alive), "ALIVE    |");
+    for w in ["ALIVE", "STANDBY", "RECOVERING", "COMPLETING_RECOVERY", "X"] {
+        let json = serde_json::to_string(&MasterStatus::from_word(w)).unwrap();
+        assert_eq!(json, format!("\"{}\"", w));
+    }
+    let p = Problem::WorkerUnregistered {
+        worker: "c".into(),
+        master: "a".into(),
+    };
+    assert_eq!(p.worker(), Some("c"));
+    assert_eq!(
+        serde_json::to_string(&p).unwrap(),
+        "\"worker on c is not registered with the ALIVE master (a)\""
+    );
 }
