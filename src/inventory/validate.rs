@@ -75,12 +75,12 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
     // would inject lines into spark-env.sh, so keep it to a safe set; and
     // the hosts' lock directory `sparkctl.<name>.lock` must fit in a file
     // name (255 bytes), so keep it short.
+    let at = if raw.cluster.name.is_some() {
+        path!["cluster", "name"]
+    } else {
+        vec![]
+    };
     if name.len() > MAX_CLUSTER_NAME {
-        let at = if raw.cluster.name.is_some() {
-            path!["cluster", "name"]
-        } else {
-            vec![]
-        };
         e.help(
             at,
             format!(
@@ -95,11 +95,6 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
     {
-        let at = if raw.cluster.name.is_some() {
-            path!["cluster", "name"]
-        } else {
-            vec![]
-        };
         e.help(
             at,
             format!("invalid cluster name `{}`", name.escape_debug()),
