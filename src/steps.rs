@@ -17,7 +17,7 @@ use crate::shell::{heredoc_delimiter, quote};
 const SUM256: &str = "sum256() { if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r | cut -c1-64; else sha256sum | cut -c1-64; fi; }\n";
 
 /// A sh condition: the pid in shell variable `var` is a live process of
-/// daemon `d` (its command line names the daemon's class). It checks a pid,
+/// daemon `d` (a JVM with the daemon's main class as an argument). It checks a pid,
 /// not a pid file, so a caller can keep watching a process whose pid file
 /// its stop script removes; and the class check guards against pids reused
 /// after a host crash.
@@ -27,8 +27,17 @@ const SUM256: &str = "sum256() { if command -v openssl >/dev/null 2>&1; then ope
 /// (the process group) or `self/root/home/spark/x` (which makes
 /// `/proc/$p/cmdline` any file the user links there) never pass.
 pub fn pid_is_daemon(var: &str, d: Daemon) -> String {
+    // Three checks, each closing a door a pid file the service user writes
+    // could open: the value is a plain positive number (not `-1`, `0` or a
+    // path under /proc); the process is a JVM (its executable is `.../java`,
+    // or `.../java (deleted)` after a JDK update under a running daemon),
+    // so a root `tail -f` of the daemon's log or an `exec -a <class>` decoy
+    // does not count; and one of its arguments is exactly the daemon's main
+    // class, not merely a string that contains it (a log file's name does).
+    // The owner is not checked: a daemon started before `run_as` was set
+    // runs as root and must still be found to be stopped.
     format!(
-        "{{ case \"${v}\" in ''|0*|*[!0-9]*) false;; esac && [ -r /proc/${v}/cmdline ] && tr '\\0' ' ' < /proc/${v}/cmdline | grep -q {cls}; }}",
+        "{{ case \"${v}\" in ''|0*|*[!0-9]*) false;; esac && [ -r /proc/${v}/cmdline ] && case \"$(readlink /proc/${v}/exe 2>/dev/null)\" in */java|*'/java (deleted)') true;; *) false;; esac && tr '\\0' '\\n' < /proc/${v}/cmdline | grep -qxF {cls}; }}",
         v = var,
         cls = quote(d.spark_class())
     )
@@ -751,13 +760,30 @@ mod tests {
     #[test]
     fn pid_check_matches_only_the_daemon() {
         let cond = pid_is_daemon("p", Daemon::ZooKeeper);
-        // A stand-in process whose command line names the daemon's class.
+        let class = Daemon::ZooKeeper.spark_class();
+        let d = tmpdir("pid");
+        std::fs::create_dir_all(&d).unwrap();
+        // The daemon: a JVM with the class as an argument (Java's
+        // source-file mode, so no build step), ready once it prints.
+        let src = format!("{}/Stand.java", d);
+        std::fs::write(
+            &src,
+            "public class Stand { public static void main(String[] a) throws Exception { System.out.println(\"up\"); Thread.sleep(20000); } }",
+        )
+        .unwrap();
+        // Decoys that name the class without being the daemon: a shell with
+        // the class as an argument, `exec -a <class>` (argv[0]), and a
+        // process whose argument merely contains it (a log file's name).
         let script = format!(
-            "sh -c 'sleep 5' org.apache.zookeeper.server.quorum.QuorumPeerMain >/dev/null 2>&1 & q=$!; p=$q; sleep 0.2; {c} && echo ours; p=1; {c} || echo other; p=; {c} || echo empty; kill $q",
+            "mkfifo {d}/up; java -Xmx16m {src} {cls} > {d}/up & j=$!; read x < {d}/up; sh -c 'sleep 5' {cls} >/dev/null 2>&1 & a=$!; bash -c 'exec -a {cls} sleep 5' & b=$!; sleep 5 /x/{cls}.out & c=$!; sleep 0.2; for p in $j $a $b $c 1 ''; do {c} && echo ours || echo other; done; kill $j $a $b $c",
+            d = d,
+            src = src,
+            cls = class,
             c = cond
         );
         let out = String::from_utf8_lossy(&run(&script).stdout).into_owned();
-        assert_eq!(out, "ours\nother\nempty\n");
+        std::fs::remove_dir_all(&d).unwrap();
+        assert_eq!(out, "ours\nother\nother\nother\nother\nother\n");
     }
 
     #[test]

@@ -8,9 +8,10 @@
 //!     contents appear nowhere in the output;
 //! (b) `.spark_test` in every Spark log dir -> a new file under /etc, then
 //!     `stop`: the file is not created;
-//! (a) the pid of a root decoy (`sleep 600`) in the ALIVE master's pid
-//!     file, then `ha drill --mode kill`: the drill refuses, the decoy
-//!     survives.
+//! (a) the pid of a root decoy in the ALIVE master's pid file (a plain
+//!     `sleep`, one named after the master's class with `exec -a`, a
+//!     `tail -f` of a file whose name holds the class), then
+//!     `ha drill --mode kill`: the drill refuses, the decoy survives.
 //!
 //! Needs root and the lab's `spark` and `sparkops` users. Never skips.
 
@@ -116,41 +117,61 @@ fn planted_files_do_not_steer_root() {
     }
 
     // (a) a root decoy's pid in the ALIVE master's pid file; the drill
-    //     refuses and kills nothing.
+    //     refuses and kills nothing. Three decoys: a plain root process, one
+    //     whose argv[0] is the master's class (`exec -a`), and one whose
+    //     argument contains it (a root `tail -f` of a file named after the
+    //     daemon, as an operator watching the log runs).
     let alive = HOSTS[..2]
         .iter()
         .find(|(_, a)| master_json(a).is_some_and(|j| j["status"] == "ALIVE"))
         .expect("an ALIVE master")
         .0;
-    let o = ssh(alive, "nohup sleep 600 >/dev/null 2>&1 & echo $!");
-    let decoy = text(&o.stdout).trim().to_string();
-    assert!(!decoy.is_empty());
     let pf = "/opt/spark/run/spark-sparkctl-org.apache.spark.deploy.master.Master-1.pid";
     let real = text(&as_spark(alive, &format!("cat {}", pf)).stdout)
         .trim()
         .to_string();
-    as_spark(alive, &format!("echo {} > {}", decoy, pf));
-    let out = sparkctl(&["ha", "drill", &inv, "--mode", "kill"]);
-    assert_ne!(out.status.code(), Some(0), "the drill went ahead");
-    assert!(
-        text(&out.stderr).contains("does not name a running master"),
-        "{}",
-        text(&out.stderr)
-    );
-    assert!(
-        ssh(alive, &format!("kill -0 {}", decoy)).status.success(),
-        "the root decoy was killed"
-    );
-    assert!(
-        jvms(alive)
-            .iter()
-            .any(|(p, c)| c == "deploy.master.Master" && p.to_string() == real),
-        "the master was killed"
-    );
+    for decoy_cmd in [
+        "sleep 600".to_string(),
+        "bash -c 'exec -a org.apache.spark.deploy.master.Master sleep 600'".to_string(),
+        format!("tail -f {}", pf),
+    ] {
+        let o = ssh(
+            alive,
+            &format!("nohup {} >/dev/null 2>&1 & echo $!", decoy_cmd),
+        );
+        let decoy = text(&o.stdout).trim().to_string();
+        assert!(!decoy.is_empty());
+        as_spark(alive, &format!("echo {} > {}", decoy, pf));
+        let out = sparkctl(&["ha", "drill", &inv, "--mode", "kill"]);
+        assert_ne!(
+            out.status.code(),
+            Some(0),
+            "the drill went ahead with {}",
+            decoy_cmd
+        );
+        assert!(
+            text(&out.stderr).contains("does not name a running master"),
+            "{}: {}",
+            decoy_cmd,
+            text(&out.stderr)
+        );
+        assert!(
+            ssh(alive, &format!("kill -0 {}", decoy)).status.success(),
+            "the root decoy {} was killed",
+            decoy_cmd
+        );
+        assert!(
+            jvms(alive)
+                .iter()
+                .any(|(p, c)| c == "deploy.master.Master" && p.to_string() == real),
+            "the master was killed ({})",
+            decoy_cmd
+        );
+        ssh(alive, &format!("kill {}", decoy));
+    }
     // Put the pid file back (the planted value is the test's own doing),
     // then a plain deploy converges.
     as_spark(alive, &format!("echo {} > {}", real, pf));
-    ssh(alive, &format!("kill {}", decoy));
     let out = sparkctl(&["deploy", &inv]);
     assert_eq!(out.status.code(), Some(0), "deploy after (a) failed");
     assert_healthy_ha();
