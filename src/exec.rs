@@ -61,6 +61,9 @@ pub struct Conn {
     /// Local sockets forwarded through this connection, by remote port
     /// (see `dial`). Shared by every clone: one forward per port per run.
     forwards: Arc<tokio::sync::Mutex<std::collections::HashMap<(String, u16), std::path::PathBuf>>>,
+    /// The master is kept for the next run (`[ssh] control_persist`):
+    /// closing this connection leaves it running.
+    keep: bool,
 }
 
 /// Options that come from the command line rather than the inventory.
@@ -72,8 +75,34 @@ pub struct ConnectOptions {
 
 pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> Result<Conn> {
     let s = &cluster.ssh;
-    let mut b = SessionBuilder::default();
     let accept = s.accept_new_host_keys || opts.accept_new_host_keys;
+    // Reuse needs both a private directory and a key.
+    let (keep, key) = match keep_dir(s.control_persist) {
+        Some(dir) => match reuse_key(cluster, host, accept).await {
+            Some(key) => (Some(dir), key),
+            None => (None, String::new()),
+        },
+        None => (None, String::new()),
+    };
+    let conn = |session: Session, keep: bool| Conn {
+        host: host.name.clone(),
+        session: Arc::new(session),
+        timeout: Duration::from_secs(s.command_timeout),
+        sudo: s.sudo,
+        forwards: Default::default(),
+        keep,
+    };
+    if let Some(dir) = &keep {
+        if let Some(socket) = crate::mux::lookup(dir, &key) {
+            let session = Session::resume_mux(socket.clone().into_boxed_path(), None);
+            if alive(&session, s.connect_timeout).await {
+                register_master(session.control_socket());
+                return Ok(conn(session, true));
+            }
+            crate::mux::forget(dir, &key, &socket);
+        }
+    }
+    let mut b = SessionBuilder::default();
     b.known_hosts_check(if accept {
         KnownHosts::Add
     } else {
@@ -81,11 +110,18 @@ pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> R
     });
     b.connect_timeout(Duration::from_secs(s.connect_timeout));
     b.server_alive_interval(Duration::from_secs(5));
-    // A master left behind by a killed sparkctl exits on its own once idle.
+    // Kept: the master outlives this run by `control_persist` idle
+    // seconds, for the next run to find. Not kept: a master left behind by
+    // a killed sparkctl still exits on its own once idle.
+    let idle = if keep.is_some() {
+        s.control_persist
+    } else {
+        300
+    };
     b.control_persist(openssh::ControlPersist::IdleFor(
-        std::num::NonZeroUsize::new(300).unwrap(),
+        std::num::NonZeroUsize::new(idle as usize).unwrap_or(std::num::NonZeroUsize::MIN),
     ));
-    b.control_directory(std::env::temp_dir());
+    b.control_directory(keep.clone().unwrap_or_else(std::env::temp_dir));
     if let Some(u) = host.ssh_user.as_ref().or(s.user.as_ref()) {
         b.user(u.clone());
     }
@@ -115,13 +151,120 @@ pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> R
         }
     };
     register_master(session.control_socket());
-    Ok(Conn {
-        host: host.name.clone(),
-        session: Arc::new(session),
-        timeout: Duration::from_secs(s.command_timeout),
-        sudo: s.sudo,
-        forwards: Default::default(),
+    if let Some(dir) = &keep {
+        crate::mux::remember(dir, &key, session.control_socket());
+    }
+    Ok(conn(session, keep.is_some()))
+}
+
+/// The directory to keep masters in between runs, or None: persistence
+/// is off (`control_persist = 0`) or the directory is not private (said
+/// once per run: the run goes on, one connection per host as before).
+fn keep_dir(control_persist: u64) -> Option<std::path::PathBuf> {
+    if control_persist == 0 {
+        return None;
+    }
+    static DIR: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| match crate::mux::private_dir() {
+        Ok(d) => {
+            crate::mux::sweep(&d);
+            Some(d)
+        }
+        Err(why) => {
+            eprintln!(
+                "warning: not keeping SSH connections open between runs: {}",
+                why
+            );
+            None
+        }
     })
+    .clone()
+}
+
+/// Everything that decides where, as whom and after which checks ssh
+/// connects to `host`, as a pointer name: a kept master is reused only
+/// when all of it is unchanged. It is what `ssh -G` resolves with the
+/// options `connect` passes (so the ssh config's Host blocks, ProxyJump
+/// and defaults count), the contents of the known_hosts files it names
+/// (a removed or changed host key is honoured by the next run, not
+/// ControlPersist minutes later), the host-key policy, and the network
+/// namespace (a master made where the ports are open is not lent to a
+/// run behind a firewall). None when `ssh -G` fails: no reuse.
+async fn reuse_key(cluster: &Cluster, host: &Host, accept: bool) -> Option<String> {
+    let s = &cluster.ssh;
+    let mut cmd = tokio::process::Command::new("ssh");
+    cmd.arg("-G");
+    if let Some(c) = &s.config_file {
+        cmd.arg("-F").arg(c);
+    }
+    if let Some(p) = host.ssh_port.or(s.port) {
+        cmd.arg("-p").arg(p.to_string());
+    }
+    if let Some(u) = host.ssh_user.as_ref().or(s.user.as_ref()) {
+        cmd.arg("-l").arg(u);
+    }
+    if let Some(k) = host.identity_file.as_ref().or(s.identity_file.as_ref()) {
+        cmd.arg("-i").arg(k);
+    }
+    if let Some(k) = &s.known_hosts_file {
+        cmd.arg("-o")
+            .arg(format!("UserKnownHostsFile={}", k.display()));
+    }
+    cmd.arg("--").arg(&host.address);
+    let out = cmd
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .await
+        .ok()
+        .filter(|o| o.status.success())?;
+    let resolved = String::from_utf8_lossy(&out.stdout).into_owned();
+    let home = std::env::var("HOME").unwrap_or_default();
+    let mut known = String::new();
+    for line in resolved.lines() {
+        let files = line
+            .strip_prefix("userknownhostsfile ")
+            .or_else(|| line.strip_prefix("globalknownhostsfile "));
+        for f in files.into_iter().flat_map(str::split_whitespace) {
+            let f = match f.strip_prefix("~/") {
+                Some(rest) => format!("{}/{}", home, rest),
+                None => f.to_string(),
+            };
+            known.push_str(&f);
+            known.push('\n');
+            known.push_str(&String::from_utf8_lossy(
+                &std::fs::read(&f).unwrap_or_default(),
+            ));
+        }
+    }
+    let netns = std::fs::read_link("/proc/self/ns/net")
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    Some(crate::mux::key(&[
+        &resolved,
+        &known,
+        if accept { "accept-new" } else { "strict" },
+        &netns,
+    ]))
+}
+
+/// A kept master is used only once a command has gone through it: its
+/// socket answers even when the link behind it is dead (until
+/// ServerAliveInterval x 3 ends it), and a command there would hang.
+async fn alive(session: &Session, connect_timeout: u64) -> bool {
+    let wait = Duration::from_secs(connect_timeout.clamp(1, 3));
+    let probe = async {
+        session.check().await.is_ok()
+            && session
+                .raw_command("true")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .await
+                .is_ok_and(|st| st.success())
+    };
+    tokio::time::timeout(wait, probe).await.unwrap_or(false)
 }
 
 /// `connect` for a host that is only probed, never changed: an error is
@@ -449,7 +592,8 @@ impl Conn {
     /// forward: set up once per port (one mux round trip), after which
     /// each probe is a local connect plus one channel open on the existing
     /// connection. The socket lives in the master's own private (0700)
-    /// directory, removed with it.
+    /// directory; a kept master (`control_persist`) keeps its forwards
+    /// for the next run too.
     ///
     /// Errors here mean the SSH connection cannot carry the probe (gone,
     /// or forwarding refused by the host's sshd), never that the daemon is
@@ -466,7 +610,21 @@ impl Conn {
                         .control_socket()
                         .parent()
                         .ok_or("the SSH connection has no control directory")?;
-                    let path = dir.join(format!("probe-{}-{}", fw.len(), port));
+                    // Named for the target: a kept master still has the
+                    // forwards earlier runs asked it for, and a socket
+                    // that answers is one of them (a master's directory
+                    // is its own; it holds nothing else of that name).
+                    let path = dir.join(format!(
+                        "probe-{}",
+                        crate::mux::key(&[addr, &port.to_string()])
+                    ));
+                    if self.keep {
+                        if let Ok(stream) = tokio::net::UnixStream::connect(&path).await {
+                            fw.insert(key, path);
+                            return Ok(stream);
+                        }
+                        let _ = std::fs::remove_file(&path);
+                    }
                     self.session
                         .request_port_forward(
                             openssh::ForwardType::Local,
@@ -498,7 +656,13 @@ impl Conn {
     pub async fn close(self) {
         if let Ok(s) = Arc::try_unwrap(self.session) {
             unregister_master(s.control_socket());
-            let _ = s.close().await;
+            if self.keep {
+                // Neither close (which ends the master) nor drop (which
+                // does too, for a master this run started).
+                let _ = s.detach();
+            } else {
+                let _ = s.close().await;
+            }
         }
     }
 }

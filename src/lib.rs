@@ -17,6 +17,7 @@ pub mod health;
 pub mod inventory;
 pub mod layout;
 pub mod lock;
+pub mod mux;
 pub mod out;
 pub mod ownership;
 pub mod plan;

@@ -138,6 +138,8 @@ pub struct SshOptions {
     pub sudo: bool,
     /// How health probes reach the daemons' ports.
     pub probe: ProbeRoute,
+    /// Seconds an idle SSH master is kept for the next run (0: not kept).
+    pub control_persist: u64,
 }
 
 /// `[ssh] probe`: how health probes (ZooKeeper `srvr`, the masters' and

@@ -50,6 +50,9 @@ pub struct RawSsh {
     pub sudo: Option<bool>,
     /// "ssh" (default) | "direct": how health probes reach the daemons.
     pub probe: Option<String>,
+    /// Seconds an idle SSH master outlives a run, for the next run to reuse
+    /// (default 300; 0: every run opens and closes its own).
+    pub control_persist: Option<u64>,
 }
 
 /// `[spark]` and `[host.spark]`: distribution keys are only valid cluster-wide.

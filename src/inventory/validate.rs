@@ -284,6 +284,10 @@ fn resolve_ssh(e: &mut Errors, base: &Path, raw: &RawInventory) -> SshOptions {
             ProbeRoute::Ssh
         }
     };
+    // A master that never exits is a standing login on every host.
+    if let Some(secs) = s.control_persist.filter(|&n| n > 86_400) {
+        e.help(path!["ssh", "control_persist"], format!("control_persist = {} is more than a day", secs), "expected the seconds an idle SSH connection stays open for the next run, at most 86400 (the default is 300; 0 closes every connection when its run ends)");
+    }
     let file = |p: &Option<String>| p.as_ref().map(|p| base.join(expand_home(p)));
     SshOptions {
         probe,
@@ -296,6 +300,7 @@ fn resolve_ssh(e: &mut Errors, base: &Path, raw: &RawInventory) -> SshOptions {
         connect_timeout: s.connect_timeout.unwrap_or(10),
         command_timeout: s.command_timeout.unwrap_or(600),
         sudo: s.sudo.unwrap_or(false),
+        control_persist: s.control_persist.unwrap_or(300),
     }
 }
 
