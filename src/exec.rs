@@ -76,14 +76,8 @@ pub struct ConnectOptions {
 pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> Result<Conn> {
     let s = &cluster.ssh;
     let accept = s.accept_new_host_keys || opts.accept_new_host_keys;
-    // Reuse needs both a private directory and a key.
-    let (keep, key) = match keep_dir(s.control_persist) {
-        Some(dir) => match reuse_key(cluster, host, accept).await {
-            Some(key) => (Some(dir), key),
-            None => (None, String::new()),
-        },
-        None => (None, String::new()),
-    };
+    let keep = keep_dir(s.control_persist);
+    let key = pointer_key(cluster, host, accept);
     let conn = |session: Session, keep: bool| Conn {
         host: host.name.clone(),
         session: Arc::new(session),
@@ -93,9 +87,14 @@ pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> R
         keep,
     };
     if let Some(dir) = &keep {
-        if let Some(socket) = crate::mux::lookup(dir, &key) {
+        if let Some((socket, made_for)) = crate::mux::lookup(dir, &key) {
             let session = Session::resume_mux(socket.clone().into_boxed_path(), None);
-            if alive(&session, s.connect_timeout).await {
+            // Both at once: `ssh -G` and the round trip cost about the same.
+            let (now, ok) = tokio::join!(
+                fingerprint(cluster, host, accept),
+                alive(&session, s.connect_timeout)
+            );
+            if ok && now.as_deref() == Some(made_for.as_str()) {
                 register_master(session.control_socket());
                 return Ok(conn(session, true));
             }
@@ -138,7 +137,14 @@ pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> R
         b.user_known_hosts_file(k);
     }
     let budget = Duration::from_secs(s.connect_timeout + 5);
-    let session = match tokio::time::timeout(budget, b.connect_mux(&host.address)).await {
+    let connecting = tokio::time::timeout(budget, b.connect_mux(&host.address));
+    let (connected, made_for) = match &keep {
+        // The fingerprint is needed only to keep the master: taken while
+        // the handshake runs, so it costs no time.
+        Some(_) => tokio::join!(connecting, fingerprint(cluster, host, accept)),
+        None => (connecting.await, None),
+    };
+    let session = match connected {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => return Err(connect_error(cluster, host, &error_chain(&e), accept)),
         Err(_) => {
@@ -151,10 +157,15 @@ pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> R
         }
     };
     register_master(session.control_socket());
-    if let Some(dir) = &keep {
-        crate::mux::remember(dir, &key, session.control_socket());
-    }
-    Ok(conn(session, keep.is_some()))
+    // Without a fingerprint (`ssh -G` failed) the master is not kept.
+    let keep = match (&keep, made_for) {
+        (Some(dir), Some(fp)) => {
+            crate::mux::remember(dir, &key, session.control_socket(), &fp);
+            true
+        }
+        _ => false,
+    };
+    Ok(conn(session, keep))
 }
 
 /// The directory to keep masters in between runs, or None: persistence
@@ -181,16 +192,54 @@ fn keep_dir(control_persist: u64) -> Option<std::path::PathBuf> {
     .clone()
 }
 
+/// The pointer file's name for `host`: the inventory's own settings for
+/// the connection (cheap; `fingerprint` decides whether the master found
+/// there may be used).
+fn pointer_key(cluster: &Cluster, host: &Host, accept: bool) -> String {
+    let s = &cluster.ssh;
+    let path =
+        |p: Option<&std::path::PathBuf>| p.map(|p| p.display().to_string()).unwrap_or_default();
+    let user = host
+        .ssh_user
+        .as_ref()
+        .or(s.user.as_ref())
+        .cloned()
+        .unwrap_or_default();
+    let port = host
+        .ssh_port
+        .or(s.port)
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    crate::mux::key(&[
+        &host.address,
+        &user,
+        &port,
+        &path(host.identity_file.as_ref().or(s.identity_file.as_ref())),
+        &path(s.config_file.as_ref()),
+        &path(s.known_hosts_file.as_ref()),
+        if accept { "accept-new" } else { "strict" },
+        &netns(),
+    ])
+}
+
+/// This process's network namespace ("net:[4026531840]"): a master made
+/// where the ports are open is not lent to a run behind a firewall.
+fn netns() -> String {
+    std::fs::read_link("/proc/self/ns/net")
+        .map(|p| p.display().to_string())
+        .unwrap_or_default()
+}
+
 /// Everything that decides where, as whom and after which checks ssh
-/// connects to `host`, as a pointer name: a kept master is reused only
-/// when all of it is unchanged. It is what `ssh -G` resolves with the
+/// connects to `host`, as a digest: a kept master is reused only when all
+/// of it is unchanged. It is what `ssh -G` resolves with the
 /// options `connect` passes (so the ssh config's Host blocks, ProxyJump
 /// and defaults count), the contents of the known_hosts files it names
 /// (a removed or changed host key is honoured by the next run, not
 /// ControlPersist minutes later), the host-key policy, and the network
 /// namespace (a master made where the ports are open is not lent to a
 /// run behind a firewall). None when `ssh -G` fails: no reuse.
-async fn reuse_key(cluster: &Cluster, host: &Host, accept: bool) -> Option<String> {
+async fn fingerprint(cluster: &Cluster, host: &Host, accept: bool) -> Option<String> {
     let s = &cluster.ssh;
     let mut cmd = tokio::process::Command::new("ssh");
     cmd.arg("-G");
@@ -237,14 +286,11 @@ async fn reuse_key(cluster: &Cluster, host: &Host, accept: bool) -> Option<Strin
             ));
         }
     }
-    let netns = std::fs::read_link("/proc/self/ns/net")
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
     Some(crate::mux::key(&[
         &resolved,
         &known,
         if accept { "accept-new" } else { "strict" },
-        &netns,
+        &netns(),
     ]))
 }
 

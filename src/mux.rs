@@ -5,9 +5,10 @@
 //! master lives in one private directory (`$TMPDIR/sparkctl-<uid>`, 0700,
 //! owned by this user, checked before each use: another local user who
 //! could plant a socket there would receive every script we send,
-//! secrets included), and a pointer file named after everything that
-//! decides where and as whom ssh connects says which master serves which
-//! host. A master found there is used only after a command has gone
+//! secrets included), and a pointer file per host (named after the
+//! inventory's settings for it) says which master serves it and for which
+//! resolved connection (a fingerprint of everything that decides where,
+//! as whom and after which checks ssh connects). A master found there is used only after a command has gone
 //! through it (`alive`): a master whose link died still answers on its
 //! socket for up to ServerAliveInterval x 3.
 
@@ -63,21 +64,24 @@ fn pointer(dir: &Path, key: &str) -> PathBuf {
     dir.join(format!("host-{}", key))
 }
 
-/// The control socket a previous run left for `key`, if it still exists.
-pub fn lookup(dir: &Path, key: &str) -> Option<PathBuf> {
-    let socket = PathBuf::from(std::fs::read_to_string(pointer(dir, key)).ok()?.trim_end());
+/// The control socket a previous run left for `key`, if it still exists,
+/// and the fingerprint of the connection it was made for.
+pub fn lookup(dir: &Path, key: &str) -> Option<(PathBuf, String)> {
+    let text = std::fs::read_to_string(pointer(dir, key)).ok()?;
+    let (socket, fingerprint) = text.split_once('\n')?;
+    let socket = PathBuf::from(socket);
     // Only sockets inside the private directory: the pointer is ours, but
     // a stale one must not send us anywhere else.
-    (socket.starts_with(dir) && socket.exists()).then_some(socket)
+    (socket.starts_with(dir) && socket.exists()).then(|| (socket, fingerprint.to_string()))
 }
 
-/// Record `socket` as the master for `key` (write, then rename: a
-/// concurrent run reads the old pointer or the new one, never half).
-pub fn remember(dir: &Path, key: &str, socket: &Path) {
+/// Record `socket` as the master for `key`, made for the connection whose
+/// fingerprint is `fingerprint` (write, then rename: a concurrent run
+/// reads the old pointer or the new one, never half).
+pub fn remember(dir: &Path, key: &str, socket: &Path, fingerprint: &str) {
     let tmp = dir.join(format!(".host-{}.{}", key, std::process::id()));
-    if std::fs::write(&tmp, socket.as_os_str().as_encoded_bytes()).is_ok()
-        && std::fs::rename(&tmp, pointer(dir, key)).is_err()
-    {
+    let text = format!("{}\n{}", socket.display(), fingerprint);
+    if std::fs::write(&tmp, text).is_ok() && std::fs::rename(&tmp, pointer(dir, key)).is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
 }
@@ -139,13 +143,13 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let sock = dir.join("master");
         std::fs::write(&sock, "").unwrap();
-        remember(&dir, "k", &sock);
-        assert_eq!(lookup(&dir, "k"), Some(sock.clone()));
+        remember(&dir, "k", &sock, "fp");
+        assert_eq!(lookup(&dir, "k"), Some((sock.clone(), "fp".to_string())));
         // Gone: no master.
         std::fs::remove_file(&sock).unwrap();
         assert_eq!(lookup(&dir, "k"), None);
         // Outside the directory: ignored even though it exists.
-        remember(&dir, "k", Path::new("/etc/passwd"));
+        remember(&dir, "k", Path::new("/etc/passwd"), "fp");
         assert_eq!(lookup(&dir, "k"), None);
         assert_eq!(lookup(&dir, "none"), None);
         std::fs::remove_dir_all(&dir).unwrap();

@@ -33,7 +33,9 @@ fn masters() -> BTreeSet<u32> {
             .split(|b| *b == 0)
             .map(|a| String::from_utf8_lossy(a).into_owned())
             .collect();
-        if args.first().is_some_and(|a| a == "ssh" || a.ends_with("/ssh"))
+        if args
+            .first()
+            .is_some_and(|a| a == "ssh" || a.ends_with("/ssh"))
             && args.iter().any(|a| a == "-M")
             && args.iter().any(|a| a.starts_with(&dir))
         {
@@ -73,7 +75,10 @@ fn masters_are_kept_reused_checked_and_replaced() {
     // Second run: not one new master.
     let t0 = std::time::Instant::now();
     let (c2, out, err) = status(inv);
-    measured("status on 3 hosts, kept SSH masters", t0.elapsed().as_secs_f64());
+    measured(
+        "status on 3 hosts, kept SSH masters",
+        t0.elapsed().as_secs_f64(),
+    );
     assert_eq!(c2, code, "{}{}", out, err);
     assert_eq!(out, first);
     assert_eq!(masters(), kept, "the second run opened new connections");
@@ -119,7 +124,8 @@ fn masters_are_kept_reused_checked_and_replaced() {
         out
     );
     assert!(
-        eventually(10, || masters().len() < live.len() || !live.is_subset(&masters())),
+        eventually(10, || masters().len() < live.len()
+            || !live.is_subset(&masters())),
         "the master over the dead link was not told to exit: {:?}",
         masters()
     );
