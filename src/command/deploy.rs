@@ -10,14 +10,15 @@
 //!    STANDBY) -> workers (wait until all are registered);
 //! 5. summary.
 
-use super::rolling::RollOptions;
-use super::wait;
-use super::{resolve_dists, Global, Session};
+use super::{resolve_dists, Global};
 use crate::health;
 use crate::inventory::{Cluster, Host};
 use crate::layout::Daemon;
 use crate::plan::{self, HostPlan};
 use crate::render::{ConfigFile, Dists, Renderer};
+use crate::session::rolling::RollOptions;
+use crate::session::wait;
+use crate::session::Session;
 use crate::steps;
 use anyhow::{bail, Result};
 use std::collections::BTreeMap;

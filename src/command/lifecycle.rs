@@ -7,13 +7,14 @@
 //! stopped and waited for (see `Session::hosts`); the waits still judge the
 //! cluster whole where it matters (ZooKeeper quorum, one ALIVE master).
 
-use super::rolling::RollOptions;
-use super::wait;
-use super::{Global, Session};
+use super::Global;
 use crate::diag::exit;
 use crate::inventory::{Cluster, Host};
 use crate::layout::{self, Daemon};
-use crate::plan;
+use crate::session::converge::{stop_order, START_ORDER};
+use crate::session::rolling::RollOptions;
+use crate::session::wait;
+use crate::session::Session;
 use anyhow::{bail, Result};
 use std::collections::BTreeMap;
 
@@ -47,7 +48,7 @@ async fn start_all(s: &Session) -> Result<i32> {
             .filter(|h| d.runs_on(h) && !facts[&h.name].running.contains_key(&d))
             .collect()
     };
-    for d in plan::start_order() {
+    for d in START_ORDER {
         let hosts = not_running(d);
         if !hosts.is_empty() {
             s.progress
@@ -84,7 +85,7 @@ pub async fn stop(cluster: Cluster, global: &Global) -> Result<i32> {
 
 async fn stop_all(s: &Session) -> Result<i32> {
     let c = &s.cluster;
-    for d in plan::stop_order() {
+    for d in stop_order() {
         let hosts: Vec<Host> = s.hosts().into_iter().filter(|h| d.runs_on(h)).collect();
         if hosts.is_empty() {
             continue;

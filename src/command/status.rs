@@ -13,11 +13,11 @@
 //! hosts checked, with ZooKeeper's quorum still counted against the whole
 //! ensemble (a server not probed counts as not serving).
 
-use super::select::Selection;
 use crate::diag::exit;
 use crate::exec::{self, ConnectOptions};
 use crate::health::{self, Level, MasterStatus, ProbeError, Route, WorkerState};
 use crate::inventory::{Cluster, Host, ProbeRoute};
+use crate::session::select::Selection;
 use anyhow::Result;
 use serde::Serialize;
 use std::collections::BTreeMap;

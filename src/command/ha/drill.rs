@@ -3,12 +3,13 @@
 //! and recovers.
 
 use crate::cli::DrillMode;
-use crate::command::wait::{self, wait_until, Verdict, Wait, Waited};
-use crate::command::{Global, Session};
+use crate::command::Global;
 use crate::diag::{exit, UsageError};
 use crate::health::{self, MasterStatus, WorkerState, ZkMode};
 use crate::inventory::{Cluster, Ha, Host};
 use crate::layout::Daemon;
+use crate::session::wait::{self, wait_until, Verdict, Wait, Waited};
+use crate::session::Session;
 use anyhow::{anyhow, bail, Result};
 use std::time::{Duration, Instant};
 
@@ -60,13 +61,13 @@ async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Re
     let Some(old) = a.alive_master.clone() else {
         bail!(
             "no single ALIVE master to drill: {}",
-            crate::command::join(&a.problems, "; ")
+            crate::session::join(&a.problems, "; ")
         );
     };
     if a.level != health::Level::Healthy {
         bail!(
             "the cluster is not healthy before the drill; fix it first: {}",
-            crate::command::join(&a.problems, "; ")
+            crate::session::join(&a.problems, "; ")
         );
     }
     let apps_before: Vec<String> = snap

@@ -4,10 +4,10 @@
 //! whose rolling restarts put things in the right order (see `rolling.rs`).
 
 use crate::command::deploy;
-use crate::command::rolling::RollOptions;
 use crate::command::Global;
 use crate::diag::{exit, UsageError};
 use crate::inventory::edit::{self, Change};
+use crate::session::rolling::RollOptions;
 use anyhow::Result;
 use std::path::Path;
 

@@ -14,9 +14,9 @@ mod status;
 pub use crate::inventory::edit::{edit_inventory, Change};
 pub use status::{parse_recovery, parse_zkcli_ls, recovery_problems, Recovery, RecoveryProblem};
 
-use super::rolling::RollOptions;
 use super::{inventory_path, load_inventory, Global};
 use crate::cli::HaCommand;
+use crate::session::rolling::RollOptions;
 use anyhow::Result;
 use std::time::Duration;
 

@@ -2,11 +2,12 @@
 //! started with, checked against each other and the inventory, and the
 //! participants of the ZooKeeper election znode (listed with zkCli).
 
-use crate::command::{Global, Session};
+use crate::command::Global;
 use crate::diag::exit;
 use crate::health;
 use crate::inventory::{Cluster, Ha, Host};
 use crate::layout::{self, Daemon};
+use crate::session::Session;
 use anyhow::{anyhow, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
