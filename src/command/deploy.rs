@@ -16,6 +16,7 @@ use crate::inventory::{Cluster, Host};
 use crate::layout::Daemon;
 use crate::plan::{self, HostPlan};
 use crate::render::{ConfigFile, Dists, Renderer};
+use crate::session::converge::{stop_order, START_ORDER};
 use crate::session::rolling::RollOptions;
 use crate::session::wait;
 use crate::session::Session;
@@ -263,22 +264,6 @@ async fn deploy(
     };
 
     let roll = &args.roll;
-    if c.has_zookeeper() {
-        // Servers that are down first (a quorum needs them), then changed
-        // ones one at a time so the quorum is never lost.
-        s.start(
-            Daemon::ZooKeeper,
-            hosts_with(Daemon::ZooKeeper, start_of),
-            Some(&fps(Daemon::ZooKeeper)),
-        )
-        .await?;
-        s.wait_zookeeper(wait::ZK_DEADLINE).await?;
-        s.roll_zookeeper(
-            hosts_with(Daemon::ZooKeeper, restart_of),
-            Some(&fps(Daemon::ZooKeeper)),
-        )
-        .await?;
-    }
     let orphans = |d: Daemon| -> Vec<Host> {
         hosts
             .iter()
@@ -286,39 +271,43 @@ async fn deploy(
             .cloned()
             .collect()
     };
-    // Masters whose role was removed go first: a leftover master in the
-    // election would keep the others STANDBY or be a second ALIVE one.
-    if !orphans(Daemon::Master).is_empty() {
-        s.stop(Daemon::Master, orphans(Daemon::Master)).await?;
+    // The start order is `converge::START_ORDER`; what each daemon's phase
+    // does differs (ZooKeeper starts before it rolls, masters roll before
+    // new ones start), so each has its own arm.
+    for d in START_ORDER {
+        match d {
+            Daemon::ZooKeeper if c.has_zookeeper() => {
+                // Servers that are down first (a quorum needs them), then changed
+                // ones one at a time so the quorum is never lost.
+                s.start(d, hosts_with(d, start_of), Some(&fps(d))).await?;
+                s.wait_zookeeper(wait::ZK_DEADLINE).await?;
+                s.roll_zookeeper(hosts_with(d, restart_of), Some(&fps(d)))
+                    .await?;
+            }
+            Daemon::ZooKeeper => {}
+            Daemon::Master => {
+                // Masters whose role was removed go first: a leftover master in the
+                // election would keep the others STANDBY or be a second ALIVE one.
+                if !orphans(d).is_empty() {
+                    s.stop(d, orphans(d)).await?;
+                }
+                // Masters: changed ones first (standbys before the ALIVE one), then new
+                // ones, which join as STANDBY.
+                s.roll_masters(hosts_with(d, restart_of), Some(&fps(d)), roll)
+                    .await?;
+                s.start(d, hosts_with(d, start_of), Some(&fps(d))).await?;
+                s.wait_masters(wait::MASTER_DEADLINE).await?;
+            }
+            Daemon::Worker => {
+                s.start(d, hosts_with(d, start_of), Some(&fps(d))).await?;
+                s.roll_workers(hosts_with(d, restart_of), Some(&fps(d)), roll)
+                    .await?;
+            }
+        }
     }
-    // Masters: changed ones first (standbys before the ALIVE one), then new
-    // ones, which join as STANDBY.
-    s.roll_masters(
-        hosts_with(Daemon::Master, restart_of),
-        Some(&fps(Daemon::Master)),
-        roll,
-    )
-    .await?;
-    s.start(
-        Daemon::Master,
-        hosts_with(Daemon::Master, start_of),
-        Some(&fps(Daemon::Master)),
-    )
-    .await?;
-    s.wait_masters(wait::MASTER_DEADLINE).await?;
-    s.start(
-        Daemon::Worker,
-        hosts_with(Daemon::Worker, start_of),
-        Some(&fps(Daemon::Worker)),
-    )
-    .await?;
-    s.roll_workers(
-        hosts_with(Daemon::Worker, restart_of),
-        Some(&fps(Daemon::Worker)),
-        roll,
-    )
-    .await?;
-    for d in [Daemon::Worker, Daemon::ZooKeeper] {
+    // The other daemons whose role was removed, in the stop order (the
+    // masters' went before the masters' phase, above).
+    for d in stop_order().into_iter().filter(|d| *d != Daemon::Master) {
         if !orphans(d).is_empty() {
             s.stop(d, orphans(d)).await?;
         }

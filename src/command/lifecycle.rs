@@ -161,22 +161,25 @@ async fn restart_rolling(s: &Session, roll: &RollOptions) -> Result<i32> {
             .collect()
     };
     // What is down is started first: a rolling restart needs a healthy cluster to roll.
-    if c.has_zookeeper() {
-        s.start(Daemon::ZooKeeper, running(Daemon::ZooKeeper, false), None)
-            .await?;
-        s.wait_zookeeper(wait::ZK_DEADLINE).await?;
-        s.roll_zookeeper(running(Daemon::ZooKeeper, true), None)
-            .await?;
+    for d in START_ORDER {
+        match d {
+            Daemon::ZooKeeper if c.has_zookeeper() => {
+                s.start(d, running(d, false), None).await?;
+                s.wait_zookeeper(wait::ZK_DEADLINE).await?;
+                s.roll_zookeeper(running(d, true), None).await?;
+            }
+            Daemon::ZooKeeper => {}
+            Daemon::Master => {
+                s.start(d, running(d, false), None).await?;
+                s.wait_masters(wait::MASTER_DEADLINE).await?;
+                s.roll_masters(running(d, true), None, roll).await?;
+            }
+            Daemon::Worker => {
+                s.start(d, running(d, false), None).await?;
+                s.roll_workers(running(d, true), None, roll).await?;
+            }
+        }
     }
-    s.start(Daemon::Master, running(Daemon::Master, false), None)
-        .await?;
-    s.wait_masters(wait::MASTER_DEADLINE).await?;
-    s.roll_masters(running(Daemon::Master, true), None, roll)
-        .await?;
-    s.start(Daemon::Worker, running(Daemon::Worker, false), None)
-        .await?;
-    s.roll_workers(running(Daemon::Worker, true), None, roll)
-        .await?;
     s.wait_workers(wait::WORKER_DEADLINE).await?;
     crate::outln!(
         "cluster {} restarted (rolling) in {:.1} s",
