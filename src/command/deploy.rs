@@ -227,13 +227,7 @@ async fn deploy(
             } else {
                 format!("; to (re)start on the next deploy: {}", pending.join(", "))
             };
-            crate::outln!(
-                "  {:w$}  {}{}",
-                h.name,
-                files,
-                pending,
-                w = c.hosts.iter().map(|h| h.name.len()).max().unwrap_or(4)
-            );
+            crate::outln!("  {:w$}  {}{}", h.name, files, pending, w = name_width(c));
         }
         for n in s.global.select.notices("its files and daemons") {
             crate::outln!("Not done:    {}", n);
@@ -321,8 +315,10 @@ async fn deploy(
 /// What the summary and the dry run say for a host left out by --limit/--skip.
 const LEFT_OUT: &str = "left out (--limit/--skip): not checked, not changed";
 
+/// The host column of the dry run and the summary: every inventory host,
+/// selected or not (hosts left out get a line too).
 fn name_width(c: &Cluster) -> usize {
-    c.hosts.iter().map(|h| h.name.len()).max().unwrap_or(4)
+    crate::out::host_width(c.hosts.iter().map(|h| h.name.as_str()))
 }
 
 /// One line: what the plan does on a host.
@@ -436,12 +432,7 @@ fn print_dry_run(
             crate::outln!("  {:w$}  {}", h.name, LEFT_OUT, w = name_width(c));
             continue;
         };
-        crate::outln!(
-            "  {:w$}  {}",
-            h.name,
-            describe(p),
-            w = c.hosts.iter().map(|h| h.name.len()).max().unwrap_or(4)
-        );
+        crate::outln!("  {:w$}  {}", h.name, describe(p), w = name_width(c));
         for f in &p.writes {
             if f.secret {
                 // Neither side of the diff: the old secret is never read back.
@@ -503,7 +494,7 @@ async fn print_summary(
     facts: &BTreeMap<String, crate::facts::HostFacts>,
 ) {
     let c = &s.cluster;
-    let w = c.hosts.iter().map(|h| h.name.len()).max().unwrap_or(4);
+    let w = name_width(c);
     crate::outln!(
         "Deployed cluster {} in {:.1} s",
         c.name,

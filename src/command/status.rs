@@ -358,13 +358,8 @@ fn print_table(r: &Report) {
             }
         );
     }
-    let wh = r
-        .daemons
-        .iter()
-        .map(|d| d.host.len())
-        .max()
-        .unwrap_or(4)
-        .max(4);
+    // At least as wide as its heading, "HOST".
+    let wh = crate::out::host_width(r.daemons.iter().map(|d| d.host.as_str())).max(4);
     let ws = r
         .daemons
         .iter()
