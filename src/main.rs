@@ -105,9 +105,9 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             global.select = select(&c, &hosts)?;
             command::lifecycle::stop(c, &global).await
         }
-        Command::Check { inventory } => command::check(&command::inventory_path(inventory)),
+        Command::Check { inventory } => command::check::run(&command::inventory_path(inventory)),
         Command::RestToken { inventory, ttl } => {
-            command::rest_token(&command::inventory_path(inventory), ttl)
+            command::rest_token::run(&command::inventory_path(inventory), ttl)
         }
     }
 }
