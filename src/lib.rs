@@ -25,5 +25,6 @@ pub mod progress;
 pub mod render;
 pub mod rest;
 pub mod secret;
+pub mod session;
 pub mod shell;
 pub mod steps;

@@ -3,9 +3,9 @@
 
 use clap::Parser;
 use sparkctl::cli::{Cli, Command, HostArgs};
-use sparkctl::command::select::Selection;
 use sparkctl::command::{self, Global};
 use sparkctl::diag::{exit, Diagnostics, UsageError};
+use sparkctl::session::select::Selection;
 
 fn main() {
     // SIGPIPE stays ignored (Rust's default): commands write stdout through
@@ -64,7 +64,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 &command::deploy::Args {
                     dry_run,
                     files_only,
-                    roll: sparkctl::command::rolling::RollOptions::from(&roll),
+                    roll: sparkctl::session::rolling::RollOptions::from(&roll),
                 },
             )
             .await
@@ -81,7 +81,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 c,
                 &global,
                 rolling,
-                &sparkctl::command::rolling::RollOptions::from(&roll),
+                &sparkctl::session::rolling::RollOptions::from(&roll),
             )
             .await
         }
@@ -105,9 +105,9 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             global.select = select(&c, &hosts)?;
             command::lifecycle::stop(c, &global).await
         }
-        Command::Check { inventory } => command::check(&command::inventory_path(inventory)),
+        Command::Check { inventory } => command::check::run(&command::inventory_path(inventory)),
         Command::RestToken { inventory, ttl } => {
-            command::rest_token(&command::inventory_path(inventory), ttl)
+            command::rest_token::run(&command::inventory_path(inventory), ttl)
         }
     }
 }

@@ -19,6 +19,9 @@
 //!
 //! Every line a command prints for its user goes through [`outln!`] or
 //! [`out!`]; progress and errors go to stderr as before.
+//!
+//! [`host_width`] is here too: the one rule for how wide the host-name
+//! column is, in the summaries on stdout and the progress lines on stderr.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,6 +45,13 @@ pub fn write(text: &str) {
     }
 }
 
+/// The width of a column of host names: the longest name, or 4 when there
+/// are none. Every table and progress line that starts with a host name
+/// pads it to this, so their columns line up with one another.
+pub fn host_width<'a>(names: impl IntoIterator<Item = &'a str>) -> usize {
+    names.into_iter().map(str::len).max().unwrap_or(4)
+}
+
 /// `println!` to stdout through [`write`].
 #[macro_export]
 macro_rules! outln {
@@ -57,4 +67,16 @@ macro_rules! outln {
 #[macro_export]
 macro_rules! out {
     ($($arg:tt)*) => { $crate::out::write(&format!($($arg)*)) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_width_is_the_longest_name_or_four() {
+        assert_eq!(host_width(["a", "worker-10", "b"]), 9);
+        assert_eq!(host_width(["a"]), 1);
+        assert_eq!(host_width([]), 4);
+    }
 }

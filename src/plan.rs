@@ -396,14 +396,5 @@ pub fn fingerprint(
         .collect()
 }
 
-/// The order daemons start in: ZooKeeper quorum, then masters, then workers.
-/// Stopping is the reverse.
-pub fn start_order() -> [Daemon; 3] {
-    [Daemon::ZooKeeper, Daemon::Master, Daemon::Worker]
-}
-pub fn stop_order() -> [Daemon; 3] {
-    [Daemon::Worker, Daemon::Master, Daemon::ZooKeeper]
-}
-
 #[cfg(test)]
 mod tests;

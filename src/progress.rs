@@ -63,7 +63,7 @@ impl Progress {
         Arc::new(Progress {
             multi,
             start: Instant::now(),
-            width: hosts.iter().map(|h| h.len()).max().unwrap_or(4),
+            width: crate::out::host_width(hosts.iter().copied()),
         })
     }
 

@@ -10,14 +10,16 @@
 //!    STANDBY) -> workers (wait until all are registered);
 //! 5. summary.
 
-use super::rolling::RollOptions;
-use super::wait;
-use super::{resolve_dists, Global, Session};
+use super::{resolve_dists, Global};
 use crate::health;
 use crate::inventory::{Cluster, Host};
 use crate::layout::Daemon;
 use crate::plan::{self, HostPlan};
 use crate::render::{ConfigFile, Dists, Renderer};
+use crate::session::converge::{stop_order, START_ORDER};
+use crate::session::rolling::RollOptions;
+use crate::session::wait;
+use crate::session::Session;
 use crate::steps;
 use anyhow::{bail, Result};
 use std::collections::BTreeMap;
@@ -225,13 +227,7 @@ async fn deploy(
             } else {
                 format!("; to (re)start on the next deploy: {}", pending.join(", "))
             };
-            crate::outln!(
-                "  {:w$}  {}{}",
-                h.name,
-                files,
-                pending,
-                w = c.hosts.iter().map(|h| h.name.len()).max().unwrap_or(4)
-            );
+            crate::outln!("  {:w$}  {}{}", h.name, files, pending, w = name_width(c));
         }
         for n in s.global.select.notices("its files and daemons") {
             crate::outln!("Not done:    {}", n);
@@ -262,22 +258,6 @@ async fn deploy(
     };
 
     let roll = &args.roll;
-    if c.has_zookeeper() {
-        // Servers that are down first (a quorum needs them), then changed
-        // ones one at a time so the quorum is never lost.
-        s.start(
-            Daemon::ZooKeeper,
-            hosts_with(Daemon::ZooKeeper, start_of),
-            Some(&fps(Daemon::ZooKeeper)),
-        )
-        .await?;
-        s.wait_zookeeper(wait::ZK_DEADLINE).await?;
-        s.roll_zookeeper(
-            hosts_with(Daemon::ZooKeeper, restart_of),
-            Some(&fps(Daemon::ZooKeeper)),
-        )
-        .await?;
-    }
     let orphans = |d: Daemon| -> Vec<Host> {
         hosts
             .iter()
@@ -285,39 +265,43 @@ async fn deploy(
             .cloned()
             .collect()
     };
-    // Masters whose role was removed go first: a leftover master in the
-    // election would keep the others STANDBY or be a second ALIVE one.
-    if !orphans(Daemon::Master).is_empty() {
-        s.stop(Daemon::Master, orphans(Daemon::Master)).await?;
+    // The start order is `converge::START_ORDER`; what each daemon's phase
+    // does differs (ZooKeeper starts before it rolls, masters roll before
+    // new ones start), so each has its own arm.
+    for d in START_ORDER {
+        match d {
+            Daemon::ZooKeeper if c.has_zookeeper() => {
+                // Servers that are down first (a quorum needs them), then changed
+                // ones one at a time so the quorum is never lost.
+                s.start(d, hosts_with(d, start_of), Some(&fps(d))).await?;
+                s.wait_zookeeper(wait::ZK_DEADLINE).await?;
+                s.roll_zookeeper(hosts_with(d, restart_of), Some(&fps(d)))
+                    .await?;
+            }
+            Daemon::ZooKeeper => {}
+            Daemon::Master => {
+                // Masters whose role was removed go first: a leftover master in the
+                // election would keep the others STANDBY or be a second ALIVE one.
+                if !orphans(d).is_empty() {
+                    s.stop(d, orphans(d)).await?;
+                }
+                // Masters: changed ones first (standbys before the ALIVE one), then new
+                // ones, which join as STANDBY.
+                s.roll_masters(hosts_with(d, restart_of), Some(&fps(d)), roll)
+                    .await?;
+                s.start(d, hosts_with(d, start_of), Some(&fps(d))).await?;
+                s.wait_masters(wait::MASTER_DEADLINE).await?;
+            }
+            Daemon::Worker => {
+                s.start(d, hosts_with(d, start_of), Some(&fps(d))).await?;
+                s.roll_workers(hosts_with(d, restart_of), Some(&fps(d)), roll)
+                    .await?;
+            }
+        }
     }
-    // Masters: changed ones first (standbys before the ALIVE one), then new
-    // ones, which join as STANDBY.
-    s.roll_masters(
-        hosts_with(Daemon::Master, restart_of),
-        Some(&fps(Daemon::Master)),
-        roll,
-    )
-    .await?;
-    s.start(
-        Daemon::Master,
-        hosts_with(Daemon::Master, start_of),
-        Some(&fps(Daemon::Master)),
-    )
-    .await?;
-    s.wait_masters(wait::MASTER_DEADLINE).await?;
-    s.start(
-        Daemon::Worker,
-        hosts_with(Daemon::Worker, start_of),
-        Some(&fps(Daemon::Worker)),
-    )
-    .await?;
-    s.roll_workers(
-        hosts_with(Daemon::Worker, restart_of),
-        Some(&fps(Daemon::Worker)),
-        roll,
-    )
-    .await?;
-    for d in [Daemon::Worker, Daemon::ZooKeeper] {
+    // The other daemons whose role was removed, in the stop order (the
+    // masters' went before the masters' phase, above).
+    for d in stop_order().into_iter().filter(|d| *d != Daemon::Master) {
         if !orphans(d).is_empty() {
             s.stop(d, orphans(d)).await?;
         }
@@ -331,8 +315,10 @@ async fn deploy(
 /// What the summary and the dry run say for a host left out by --limit/--skip.
 const LEFT_OUT: &str = "left out (--limit/--skip): not checked, not changed";
 
+/// The host column of the dry run and the summary: every inventory host,
+/// selected or not (hosts left out get a line too).
 fn name_width(c: &Cluster) -> usize {
-    c.hosts.iter().map(|h| h.name.len()).max().unwrap_or(4)
+    crate::out::host_width(c.hosts.iter().map(|h| h.name.as_str()))
 }
 
 /// One line: what the plan does on a host.
@@ -446,12 +432,7 @@ fn print_dry_run(
             crate::outln!("  {:w$}  {}", h.name, LEFT_OUT, w = name_width(c));
             continue;
         };
-        crate::outln!(
-            "  {:w$}  {}",
-            h.name,
-            describe(p),
-            w = c.hosts.iter().map(|h| h.name.len()).max().unwrap_or(4)
-        );
+        crate::outln!("  {:w$}  {}", h.name, describe(p), w = name_width(c));
         for f in &p.writes {
             if f.secret {
                 // Neither side of the diff: the old secret is never read back.
@@ -513,7 +494,7 @@ async fn print_summary(
     facts: &BTreeMap<String, crate::facts::HostFacts>,
 ) {
     let c = &s.cluster;
-    let w = c.hosts.iter().map(|h| h.name.len()).max().unwrap_or(4);
+    let w = name_width(c);
     crate::outln!(
         "Deployed cluster {} in {:.1} s",
         c.name,

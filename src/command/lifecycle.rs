@@ -7,13 +7,14 @@
 //! stopped and waited for (see `Session::hosts`); the waits still judge the
 //! cluster whole where it matters (ZooKeeper quorum, one ALIVE master).
 
-use super::rolling::RollOptions;
-use super::wait;
-use super::{Global, Session};
+use super::Global;
 use crate::diag::exit;
 use crate::inventory::{Cluster, Host};
 use crate::layout::{self, Daemon};
-use crate::plan;
+use crate::session::converge::{stop_order, START_ORDER};
+use crate::session::rolling::RollOptions;
+use crate::session::wait;
+use crate::session::Session;
 use anyhow::{bail, Result};
 use std::collections::BTreeMap;
 
@@ -47,7 +48,7 @@ async fn start_all(s: &Session) -> Result<i32> {
             .filter(|h| d.runs_on(h) && !facts[&h.name].running.contains_key(&d))
             .collect()
     };
-    for d in plan::start_order() {
+    for d in START_ORDER {
         let hosts = not_running(d);
         if !hosts.is_empty() {
             s.progress
@@ -84,7 +85,7 @@ pub async fn stop(cluster: Cluster, global: &Global) -> Result<i32> {
 
 async fn stop_all(s: &Session) -> Result<i32> {
     let c = &s.cluster;
-    for d in plan::stop_order() {
+    for d in stop_order() {
         let hosts: Vec<Host> = s.hosts().into_iter().filter(|h| d.runs_on(h)).collect();
         if hosts.is_empty() {
             continue;
@@ -160,22 +161,25 @@ async fn restart_rolling(s: &Session, roll: &RollOptions) -> Result<i32> {
             .collect()
     };
     // What is down is started first: a rolling restart needs a healthy cluster to roll.
-    if c.has_zookeeper() {
-        s.start(Daemon::ZooKeeper, running(Daemon::ZooKeeper, false), None)
-            .await?;
-        s.wait_zookeeper(wait::ZK_DEADLINE).await?;
-        s.roll_zookeeper(running(Daemon::ZooKeeper, true), None)
-            .await?;
+    for d in START_ORDER {
+        match d {
+            Daemon::ZooKeeper if c.has_zookeeper() => {
+                s.start(d, running(d, false), None).await?;
+                s.wait_zookeeper(wait::ZK_DEADLINE).await?;
+                s.roll_zookeeper(running(d, true), None).await?;
+            }
+            Daemon::ZooKeeper => {}
+            Daemon::Master => {
+                s.start(d, running(d, false), None).await?;
+                s.wait_masters(wait::MASTER_DEADLINE).await?;
+                s.roll_masters(running(d, true), None, roll).await?;
+            }
+            Daemon::Worker => {
+                s.start(d, running(d, false), None).await?;
+                s.roll_workers(running(d, true), None, roll).await?;
+            }
+        }
     }
-    s.start(Daemon::Master, running(Daemon::Master, false), None)
-        .await?;
-    s.wait_masters(wait::MASTER_DEADLINE).await?;
-    s.roll_masters(running(Daemon::Master, true), None, roll)
-        .await?;
-    s.start(Daemon::Worker, running(Daemon::Worker, false), None)
-        .await?;
-    s.roll_workers(running(Daemon::Worker, true), None, roll)
-        .await?;
     s.wait_workers(wait::WORKER_DEADLINE).await?;
     crate::outln!(
         "cluster {} restarted (rolling) in {:.1} s",

@@ -13,11 +13,11 @@
 //! hosts checked, with ZooKeeper's quorum still counted against the whole
 //! ensemble (a server not probed counts as not serving).
 
-use super::select::Selection;
 use crate::diag::exit;
 use crate::exec::{self, ConnectOptions};
 use crate::health::{self, Level, MasterStatus, ProbeError, Route, WorkerState};
 use crate::inventory::{Cluster, Host, ProbeRoute};
+use crate::session::select::Selection;
 use anyhow::Result;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -358,13 +358,8 @@ fn print_table(r: &Report) {
             }
         );
     }
-    let wh = r
-        .daemons
-        .iter()
-        .map(|d| d.host.len())
-        .max()
-        .unwrap_or(4)
-        .max(4);
+    // At least as wide as its heading, "HOST".
+    let wh = crate::out::host_width(r.daemons.iter().map(|d| d.host.as_str())).max(4);
     let ws = r
         .daemons
         .iter()

@@ -6,6 +6,7 @@
 //! Everything downstream (plan, render, health) works on `Cluster` only and
 //! never re-reads the file.
 
+pub mod edit;
 pub mod locate;
 pub mod raw;
 mod validate;

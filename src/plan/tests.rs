@@ -246,13 +246,6 @@ fn java_ranges_by_spark_version() {
 }
 
 #[test]
-fn stop_is_the_reverse_of_start() {
-    let mut s = start_order().to_vec();
-    s.reverse();
-    assert_eq!(s, stop_order().to_vec());
-}
-
-#[test]
 fn a_daemon_whose_role_was_removed_is_stopped() {
     let (c, s, z) = setup();
     let h = &c.hosts[2]; // hostc: zookeeper + worker

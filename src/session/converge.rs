@@ -1,0 +1,33 @@
+//! The order daemons start and stop in, defined once: ZooKeeper's quorum
+//! first (the masters elect their leader through it), then the masters,
+//! then the workers (they register with the ALIVE master). Stopping is the
+//! reverse, so nothing is left talking to a daemon already gone.
+//!
+//! `start`/`stop`/`restart` walk it directly; `deploy` and the rolling
+//! restart walk it too, each with its own steps per daemon.
+
+use crate::layout::Daemon;
+
+/// The order daemons start in: ZooKeeper quorum, then masters, then workers.
+pub const START_ORDER: [Daemon; 3] = [Daemon::ZooKeeper, Daemon::Master, Daemon::Worker];
+
+/// The order daemons stop in: [`START_ORDER`] reversed (derived, so the two
+/// cannot drift apart).
+pub fn stop_order() -> [Daemon; 3] {
+    let mut order = START_ORDER;
+    order.reverse();
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_is_the_reverse_of_start() {
+        assert_eq!(
+            stop_order(),
+            [Daemon::Worker, Daemon::Master, Daemon::ZooKeeper]
+        );
+    }
+}
