@@ -16,6 +16,19 @@ use crate::shell::{heredoc_delimiter, quote};
 /// VM: 0.4 vs 1.5-2 CPU-s for 408 MiB), so prefer it when present.
 const SUM256: &str = "sum256() { if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r | cut -c1-64; else sha256sum | cut -c1-64; fi; }\n";
 
+/// Traps that remove `paths` (shell words) however the script ends. A
+/// signal only runs the EXIT trap when it is trapped itself, so each one
+/// that can end a step is turned into an exit: HUP, INT, TERM, and PIPE,
+/// which is how a step dies when its SSH connection goes (Ctrl-C ends the
+/// masters): its next write to the closed stderr. Without PIPE here an
+/// upload cut that way left its `.part` file behind (tests/faults.rs).
+fn remove_on_exit(paths: &str) -> String {
+    format!(
+        "trap 'rm -rf {}' EXIT\ntrap 'exit 129' HUP\ntrap 'exit 130' INT\ntrap 'exit 141' PIPE\ntrap 'exit 143' TERM\n",
+        paths
+    )
+}
+
 /// A sh condition: the pid in shell variable `var` is a live process of
 /// daemon `d` (a JVM with the daemon's main class as an argument). It checks a pid,
 /// not a pid file, so a caller can keep watching a process whose pid file
@@ -66,17 +79,17 @@ umask 022
 # Leftovers of runs that died mid-upload (the host lock makes this safe).
 rm -f {dest}.part.*
 part={dest}.part.$$
-trap 'rm -f "$part"' EXIT INT TERM HUP
-cat > "$part"
+{cleanup_part}cat > "$part"
 got=$(sum256 < "$part")
 if [ "$got" != {sha} ]; then
   echo "the uploaded copy of {name} is corrupt: sha256 $got, expected {sha} (transfer cut short or disk full?)" >&2
   exit 3
 fi
 mv -f "$part" {dest}
-trap - EXIT INT TERM HUP
+trap - EXIT INT TERM HUP PIPE
 "#,
         sum256 = SUM256,
+        cleanup_part = remove_on_exit(r#""$part""#),
         dir = quote(&format!("{}/dist", layout::state_dir(root))),
         dest = quote(&dest),
         sha = d.sha256,
@@ -119,8 +132,7 @@ umask 022
 rm -f {dest}.part.* {dir}/Fetch.*.java
 part={dest}.part.$$
 jf={dir}/Fetch.$$.java
-trap 'rm -f "$part" "$jf"' EXIT INT TERM HUP
-url={url}
+{cleanup_part_jf}url={url}
 if command -v curl >/dev/null 2>&1; then
   curl -fsSL --retry 3 --connect-timeout 20 -o "$part" "$url" || {{ echo "curl could not download $url" >&2; exit 5; }}
 elif command -v wget >/dev/null 2>&1; then
@@ -146,9 +158,10 @@ if [ "$got" != {want} ]; then
   exit 3
 fi
 mv -f "$part" {dest}
-trap - EXIT INT TERM HUP
+trap - EXIT INT TERM HUP PIPE
 "#,
         sum_fn = sum_fn,
+        cleanup_part_jf = remove_on_exit(r#""$part" "$jf""#),
         sum = sum,
         want = want,
         algo = f.checksum.algo.name(),
@@ -185,8 +198,7 @@ umask 022
 tb={tb}
 rm -rf {state}/stage-{dir}.*
 stage={state}/stage-{dir}.$$
-trap 'rm -rf "$stage"' EXIT INT TERM HUP
-{sum_fn}got={check}
+{cleanup_stage}{sum_fn}got={check}
 if [ "$got" != {want} ]; then
   rm -f "$tb"
   echo "the uploaded tarball $tb is corrupt ({algo} $got, expected {want}); it was removed: run again to upload it anew" >&2
@@ -202,11 +214,12 @@ mkdir -p "$stage/conf"
 echo {sha} > "$stage/{stamp}"
 if [ -e {tree} ]; then rm -rf {tree}.old.$$; mv {tree} {tree}.old.$$; fi
 mv "$stage" {tree}
-trap - EXIT INT TERM HUP
+trap - EXIT INT TERM HUP PIPE
 rm -rf {tree}.old.$$
 "#,
         tb = quote(&tb),
         sum_fn = sum_fn,
+        cleanup_stage = remove_on_exit(r#""$stage""#),
         algo = algo,
         want = want,
         check = if just_verified {
