@@ -14,8 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 const GOLDEN: &str = "tests/golden_k8s";
-/// The Kubernetes version the manifests are validated against.
-const KUBERNETES_VERSION: &str = "1.34.0";
+/// The Kubernetes versions the manifests are validated against: the pinned
+/// target, and the oldest that kubernetes-validate 1.37.0 bundles.
+const KUBERNETES_VERSIONS: [&str; 2] = ["1.34.0", "1.25.0"];
 
 fn example() -> PathBuf {
     root().join("inventories/k8s.toml")
@@ -152,12 +153,15 @@ fn schema_valid_with_kubernetes_validate() {
         .replace("zookeeper_image = \"zookeeper:3.9.3\"\n", "");
     let (d2, f2) = rendered_dir("schema-single", &single);
     variants.push((d2.join("out"), f2.len()));
-    for (out, n) in variants {
+    for ((out, n), version) in variants
+        .iter()
+        .flat_map(|v| KUBERNETES_VERSIONS.iter().map(move |k| (v.clone(), *k)))
+    {
         let mut args: Vec<String> = vec![
             "--strict".into(),
             "--quiet".into(),
             "-k".into(),
-            KUBERNETES_VERSION.into(),
+            version.into(),
         ];
         let mut names: Vec<String> = std::fs::read_dir(&out)
             .unwrap()
@@ -172,7 +176,8 @@ fn schema_valid_with_kubernetes_validate() {
             .expect("kubernetes-validate is not installed: run scripts/setup-debian.sh (pip install kubernetes-validate)");
         assert!(
             o.status.success(),
-            "kubernetes-validate failed:\n{}{}",
+            "kubernetes-validate -k {} failed:\n{}{}",
+            version,
             text(&o.stdout),
             text(&o.stderr)
         );
@@ -185,7 +190,7 @@ fn schema_valid_with_kubernetes_validate() {
     )
     .unwrap();
     let o = std::process::Command::new("kubernetes-validate")
-        .args(["--strict", "--quiet", "-k", KUBERNETES_VERSION])
+        .args(["--strict", "--quiet", "-k", KUBERNETES_VERSIONS[0]])
         .arg(&bad)
         .output()
         .unwrap();

@@ -395,6 +395,17 @@ pub fn parse(path: &Path, text: &str) -> Result<K8sCluster, Diagnostics> {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "spark".into())
     });
+    // The name is every object's `app.kubernetes.io/instance` label value.
+    let label_ok = name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if !label_ok {
+        e.help(
+            if raw.cluster.name.is_some() { path!["cluster", "name"] } else { path![] },
+            format!("cluster name `{}` cannot be a Kubernetes label value", name.escape_debug()),
+            "with [kubernetes], use at most 63 letters, digits, `.`, `_` and `-`, starting and ending with a letter or digit (without [cluster] name, the file name is used)",
+        );
+    }
     let namespace = k.namespace.clone().unwrap_or_else(|| name.clone());
     if !dns_label(&namespace) {
         let at = if k.namespace.is_some() {

@@ -356,7 +356,7 @@ pub fn render(k: &K8sCluster, renderer: &Renderer) -> Result<Vec<Manifest>> {
             z.client_port
         );
         let start = format!(
-            "set -eu\nord=\"${{HOSTNAME##*-}}\"\nconf={run}\ncp \"{m}/{zk}-$ord.zoo.cfg\" \"$conf/zoo.cfg\"\ncp \"{m}/{zk}-$ord.java.env\" \"$conf/java.env\"\necho \"$((ord + 1))\" > {data}/myid\nexport ZOOCFGDIR=\"$conf\"\nexec zkServer.sh start-foreground \"$conf/zoo.cfg\"\n",
+            "set -eu\nord=\"${{HOSTNAME##*-}}\"\nconf={run}\ncp \"{m}/{zk}-$ord.zoo.cfg\" \"$conf/zoo.cfg\"\ncp \"{m}/{zk}-$ord.java.env\" \"$conf/java.env\"\ncp \"$(dirname \"$(command -v zkServer.sh)\")/../conf/logback.xml\" \"$conf/\" 2>/dev/null || true\necho \"$((ord + 1))\" > {data}/myid\nexport ZOOCFGDIR=\"$conf\"\nexec zkServer.sh start-foreground \"$conf/zoo.cfg\"\n",
             run = RUN_CONF,
             m = ZK_CONF_MOUNT,
             zk = ZK,

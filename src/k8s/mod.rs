@@ -133,7 +133,11 @@ pub fn render_command(path: &Path, out_dir: Option<&Path>, print_submit: bool) -
         }
     }
     if print_submit {
-        eprint!("{}", submit_text(&r.cluster));
+        // stdout carries the manifests when there is no -o DIR.
+        match out_dir {
+            Some(_) => crate::out::write(&submit_text(&r.cluster)),
+            None => eprint!("{}", submit_text(&r.cluster)),
+        }
     }
     Ok(crate::diag::exit::OK)
 }
