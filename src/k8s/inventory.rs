@@ -260,6 +260,18 @@ fn image_version(image: &str) -> Result<Version, String> {
 
 pub fn parse(path: &Path, text: &str) -> Result<K8sCluster, Diagnostics> {
     let source: Arc<str> = text.into();
+    if text
+        .parse::<toml::Table>()
+        .is_ok_and(|t| !t.contains_key("kubernetes"))
+    {
+        return Err(Diagnostics(vec![Diagnostic::new(
+            "the inventory has no [kubernetes] section",
+        )
+        .in_file(path, source.clone(), None)
+        .with_help(
+            "`k8s render` needs [kubernetes] with at least `spark_image` (see README \"Kubernetes\"); an inventory with [[host]] tables is deployed over SSH with `sparkctl deploy`",
+        )]));
+    }
     let raw: RawK8sInventory = toml::from_str(text).map_err(|e| {
         let (message, help) = crate::inventory::explain_toml_error(e.message());
         let mut d = Diagnostic::new(message).in_file(path, source.clone(), e.span());
@@ -327,10 +339,9 @@ pub fn parse(path: &Path, text: &str) -> Result<K8sCluster, Diagnostics> {
             );
         }
     }
-    for (key, v) in s.defaults.iter().flatten() {
+    for key in s.defaults.iter().flat_map(|d| d.keys()) {
         // spark.authenticate* has its own message from `validate`.
         if secret_bearing(key) && !key.starts_with("spark.authenticate") {
-            let _ = v;
             e.help(
                 path!["spark", "defaults", key.as_str()],
                 format!("`{}` looks like a credential and would be stored in a ConfigMap", key),
@@ -698,10 +709,7 @@ pub fn parse(path: &Path, text: &str) -> Result<K8sCluster, Diagnostics> {
         Ha::Zookeeper if zookeeper_replicas < 3 || zookeeper_replicas.is_multiple_of(2) => 3,
         _ => zookeeper_replicas,
     };
-    let ha_written = match (&ha, raw.cluster.ha.is_some()) {
-        (Ha::Zookeeper, _) => Some("zookeeper".to_string()),
-        (_, _) => Some("none".to_string()),
-    };
+    let ha_written = Some(ha.name().to_string());
     let view = K8sNames {
         namespace: &namespace,
         domain: &cluster_domain,
@@ -859,5 +867,44 @@ impl K8sNames<'_> {
             "{}-{}.{}.{}.svc.{}",
             ZK, i, ZK_HEADLESS, self.namespace, self.domain
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_tags_carry_versions() {
+        let v = |s: &str| image_version(s).map(|v| v.to_string());
+        assert_eq!(v("apache/spark:4.0.1").as_deref(), Ok("4.0.1"));
+        assert_eq!(
+            v("registry:5000/team/spark:3.5.3-java17").as_deref(),
+            Ok("3.5.3")
+        );
+        assert_eq!(v("zookeeper:3.9.3@sha256:abc").as_deref(), Ok("3.9.3"));
+        assert_eq!(
+            v("apache/spark").unwrap_err(),
+            "image `apache/spark` has no tag"
+        );
+        assert_eq!(
+            v("apache/spark:latest").unwrap_err(),
+            "cannot read a version from the tag of image `apache/spark:latest`"
+        );
+        assert!(v("spark:4.0.1 --x").is_err());
+    }
+
+    #[test]
+    fn names_and_quantities() {
+        assert!(dns_label("spark") && dns_label("a-1"));
+        assert!(!dns_label("Spark") && !dns_label("-a") && !dns_label("a_b") && !dns_label(""));
+        assert!(dns_subdomain("cluster.local") && !dns_subdomain("cluster..local"));
+        assert!(quantity_ok("10Gi") && quantity_ok("500M") && quantity_ok("1024"));
+        assert!(!quantity_ok("10GB") && !quantity_ok("Gi") && !quantity_ok("1.5Gi"));
+        assert!(
+            secret_bearing("spark.ssl.keyPassword")
+                && secret_bearing("spark.hadoop.fs.s3a.access.key")
+        );
+        assert!(!secret_bearing("spark.eventLog.dir"));
     }
 }
