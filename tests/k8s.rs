@@ -688,3 +688,50 @@ fn unknown_keys_are_refused() {
         "error: the inventory has no [kubernetes] section\n  --> INV\n  = help: `k8s render` needs [kubernetes] with at least `spark_image` (see README \"Kubernetes\"); an inventory with [[host]] tables is deployed over SSH with `sparkctl deploy`\n"
     );
 }
+
+#[test]
+fn rest_and_history_ports_agree() {
+    let inv = example_text().replace("authenticate = true", "rest = true\nrest_port = 6067");
+    let (_, files) = rendered_dir("rest", &inv);
+    let objs = parse_all(&files);
+    let sts = find(&objs, "StatefulSet", "master");
+    let cports = &sts["spec"]["template"]["spec"]["containers"][0]["ports"];
+    assert_eq!(port(cports, "rest", "containerPort"), 6067);
+    for i in 0..3 {
+        let svc = find(&objs, "Service", &format!("master-{}", i));
+        assert_eq!(port(&svc["spec"]["ports"], "rest", "port"), 6067);
+    }
+    let cm = find(&objs, "ConfigMap", "spark-conf");
+    let defaults = cm["data"]["spark-defaults.conf"].as_str().unwrap();
+    assert!(
+        defaults.contains("\nspark.master.rest.enabled true\nspark.master.rest.port 6067\n"),
+        "{}",
+        defaults
+    );
+    // The history server reads where applications write, on the port its Service exposes.
+    let h = find(&objs, "Deployment", "history");
+    let c = &h["spec"]["template"]["spec"]["containers"][0];
+    let script = c["command"][2].as_str().unwrap();
+    assert!(script.contains(
+        "-Dspark.history.fs.logDirectory=file:/spark-events -Dspark.history.ui.port=18080"
+    ));
+    assert!(defaults.contains("\nspark.eventLog.dir file:/spark-events\n"));
+    assert_eq!(port(&c["ports"], "webui", "containerPort"), 18080);
+    let svc = find(&objs, "Service", "history");
+    assert_eq!(port(&svc["spec"]["ports"], "webui", "port"), 18080);
+    let pvc = find(&objs, "PersistentVolumeClaim", "spark-events");
+    assert_eq!(pvc["spec"]["accessModes"][0], "ReadWriteMany");
+    let w = find(&objs, "Deployment", "worker");
+    for pod in [h, w] {
+        let mounts = pod["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+            .as_array()
+            .unwrap();
+        assert!(
+            mounts
+                .iter()
+                .any(|m| m["name"] == "events" && m["mountPath"] == "/spark-events"),
+            "{}",
+            pod["metadata"]["name"]
+        );
+    }
+}
