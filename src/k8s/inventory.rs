@@ -790,9 +790,8 @@ pub fn parse(path: &Path, text: &str) -> Result<K8sCluster, Diagnostics> {
         cluster: RawCluster {
             name: raw.cluster.name.clone(),
             ha: ha_written,
-            recovery_dir: None,
             templates: raw.cluster.templates.clone(),
-            run_as: None,
+            ..RawCluster::default()
         },
         ssh: Default::default(),
         spark,
