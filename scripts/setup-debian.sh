@@ -3,7 +3,8 @@
 # root: ssh client and server (the lab's hosts run their own sshd), iproute2
 # (network namespaces), Java 17 (Spark 4), python3 (PySpark jobs), ZooKeeper
 # (its jars become the lab's ZooKeeper tarball), sudo (the `[ssh] sudo` test),
-# nftables (the lab's SSH-only operator namespace),
+# nftables (the lab's SSH-only operator namespace), kubernetes-validate from
+# PyPI (tests/k8s.rs validates the rendered Kubernetes manifests with it),
 # and the Rust toolchain's
 # rustfmt/clippy if rustup is there. Idempotent; safe to run every time.
 set -euo pipefail
@@ -17,6 +18,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Pinned: tests/k8s.rs validates against a Kubernetes version this release bundles.
+kv=1.37.0
+if ! kubernetes-validate --version 2>/dev/null | grep -qx "$kv"; then
+  echo "setup: installing kubernetes-validate $kv (PyPI)" >&2
+  # Debian 12's pip refuses system-wide installs without the flag (PEP 668).
+  python3 -m pip install --quiet "kubernetes-validate==$kv" 2>/dev/null ||
+    python3 -m pip install --quiet --break-system-packages "kubernetes-validate==$kv"
 fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: cargo not found; install Rust (rustup) first" >&2

@@ -122,6 +122,28 @@ pub enum Command {
         #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
         ttl: u64,
     },
+    /// Kubernetes: render the same HA cluster as manifests (see README "Kubernetes").
+    #[command(subcommand)]
+    K8s(K8sCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum K8sCommand {
+    /// Write one YAML file per object to DIR (or one stream to stdout, without the Secret) from an inventory with [kubernetes].
+    ///
+    /// Contacts nothing. With `authenticate = true` the secret is generated
+    /// once into the inventory's secret file and reused by every render; it
+    /// is written only into DIR (mode 0600), never printed.
+    Render {
+        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
+        inventory: Option<PathBuf>,
+        /// Directory to write the manifests to (created if missing).
+        #[arg(short = 'o', long = "out", value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Also print the spark-submit master URLs (client and cluster mode) on stderr.
+        #[arg(long)]
+        print_submit: bool,
+    },
 }
 
 /// Which inventory hosts a run works on. The cluster definition stays whole

@@ -15,6 +15,7 @@ pub mod exec;
 pub mod facts;
 pub mod health;
 pub mod inventory;
+pub mod k8s;
 pub mod layout;
 pub mod lock;
 pub mod mux;

@@ -2,7 +2,7 @@
 //! (see `diag::exit`). All logic lives in the library.
 
 use clap::Parser;
-use sparkctl::cli::{Cli, Command, HostArgs};
+use sparkctl::cli::{Cli, Command, HostArgs, K8sCommand};
 use sparkctl::command::{self, Global};
 use sparkctl::diag::{exit, Diagnostics, UsageError};
 use sparkctl::session::select::Selection;
@@ -105,7 +105,19 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             global.select = select(&c, &hosts)?;
             command::lifecycle::stop(c, &global).await
         }
-        Command::Check { inventory } => command::check::run(&command::inventory_path(inventory)),
+        Command::Check { inventory } => match command::inventory_path(inventory) {
+            p if sparkctl::k8s::is_k8s_inventory(&p) => sparkctl::k8s::check(&p),
+            p => command::check::run(&p),
+        },
+        Command::K8s(K8sCommand::Render {
+            inventory,
+            out,
+            print_submit,
+        }) => sparkctl::k8s::render_command(
+            &command::inventory_path(inventory),
+            out.as_deref(),
+            print_submit,
+        ),
         Command::RestToken { inventory, ttl } => {
             command::rest_token::run(&command::inventory_path(inventory), ttl)
         }

@@ -43,6 +43,8 @@ fn example_inventories_render_as_golden() {
     for inv in entries
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        // Kubernetes inventories have their own golden manifests (tests/k8s.rs).
+        .filter(|p| !sparkctl::k8s::is_k8s_inventory(p))
     {
         let cluster =
             sparkctl::inventory::load(inv).unwrap_or_else(|e| panic!("{}: {}", inv.display(), e));

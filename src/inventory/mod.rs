@@ -46,7 +46,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Cluster, Diagnostics> {
 }
 
 /// toml's messages are good; unknown-field ones get a "did you mean".
-fn explain_toml_error(msg: &str) -> (String, Option<String>) {
+pub(crate) fn explain_toml_error(msg: &str) -> (String, Option<String>) {
     let msg = msg.trim().to_string();
     if let Some(rest) = msg.strip_prefix("unknown field `") {
         if let Some((name, expected)) = rest.split_once('`') {
