@@ -56,7 +56,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             hosts,
             roll,
         } => {
-            let c = command::load_inventory(&command::inventory_path(inventory))?;
+            let c = command::load_inventory(&inventory.path)?;
             global.select = select(&c, &hosts)?;
             command::deploy::run(
                 c,
@@ -75,7 +75,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             hosts,
             roll,
         } => {
-            let c = command::load_inventory(&command::inventory_path(inventory))?;
+            let c = command::load_inventory(&inventory.path)?;
             global.select = select(&c, &hosts)?;
             command::lifecycle::restart(
                 c,
@@ -91,24 +91,25 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             json,
             hosts,
         } => {
-            let c = command::load_inventory(&command::inventory_path(inventory))?;
+            let c = command::load_inventory(&inventory.path)?;
             let sel = select(&c, &hosts)?;
             command::status::run(&c, json, &sel, &global.connect).await
         }
         Command::Start { inventory, hosts } => {
-            let c = command::load_inventory(&command::inventory_path(inventory))?;
+            let c = command::load_inventory(&inventory.path)?;
             global.select = select(&c, &hosts)?;
             command::lifecycle::start(c, &global).await
         }
         Command::Stop { inventory, hosts } => {
-            let c = command::load_inventory(&command::inventory_path(inventory))?;
+            let c = command::load_inventory(&inventory.path)?;
             global.select = select(&c, &hosts)?;
             command::lifecycle::stop(c, &global).await
         }
-        Command::Check { inventory } => command::check::run(&command::inventory_path(inventory)),
-        Command::RestToken { inventory, ttl } => {
-            command::rest_token::run(&command::inventory_path(inventory), ttl)
-        }
+        Command::Check { inventory } => command::check::run(&inventory.path),
+        Command::RestToken { inventory, ttl } => command::rest_token::run(&inventory.path, ttl),
+        Command::Completions { shell } => command::completions::run(shell),
+        Command::Man => command::man::run(),
+        Command::Version { json } => command::version::run(json),
     }
 }
 
