@@ -9,7 +9,12 @@ use std::path::PathBuf;
 /// Exit status: 0 ok; 1 a host or step failed; 2 bad usage, inventory,
 /// template or tarball (nothing was changed); status only: 3 degraded, 4 down.
 #[derive(Debug, Parser)]
-#[command(name = "sparkctl", version, propagate_version = true)]
+#[command(
+    name = "sparkctl",
+    version = crate::command::version::short(),
+    long_version = crate::command::version::long(),
+    propagate_version = true
+)]
 pub struct Cli {
     /// How many hosts to work on at once.
     #[arg(long, global = true, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=512))]
@@ -42,8 +47,8 @@ pub enum Command {
     /// cluster is healthy (one ALIVE master, the others STANDBY, every
     /// worker registered, ZooKeeper with a leader).
     Deploy {
-        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
-        inventory: Option<PathBuf>,
+        #[command(flatten)]
+        inventory: Inventory,
         /// Show what would change on each host, with a diff of every config file, and change nothing.
         #[arg(long)]
         dry_run: bool,
@@ -61,8 +66,8 @@ pub enum Command {
     /// Exit status 0 when healthy, 3 when degraded (a standby, worker or
     /// ZooKeeper server missing), 4 when down (no ALIVE master or no quorum).
     Status {
-        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
-        inventory: Option<PathBuf>,
+        #[command(flatten)]
+        inventory: Inventory,
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
@@ -71,15 +76,15 @@ pub enum Command {
     },
     /// Start every daemon that is not running: ZooKeeper, masters, workers.
     Start {
-        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
-        inventory: Option<PathBuf>,
+        #[command(flatten)]
+        inventory: Inventory,
         #[command(flatten)]
         hosts: HostArgs,
     },
     /// Stop every daemon: workers, masters, ZooKeeper; wait until each has exited.
     Stop {
-        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
-        inventory: Option<PathBuf>,
+        #[command(flatten)]
+        inventory: Inventory,
         #[command(flatten)]
         hosts: HostArgs,
     },
@@ -90,8 +95,8 @@ pub enum Command {
     /// workers in batches of --batch. Without --rolling: stop everything
     /// (workers, masters, ZooKeeper), then start everything.
     Restart {
-        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
-        inventory: Option<PathBuf>,
+        #[command(flatten)]
+        inventory: Inventory,
         /// Keep the cluster serving while restarting.
         #[arg(long)]
         rolling: bool,
@@ -105,8 +110,8 @@ pub enum Command {
     Ha(HaCommand),
     /// Check an inventory and render its files without connecting to any host.
     Check {
-        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
-        inventory: Option<PathBuf>,
+        #[command(flatten)]
+        inventory: Inventory,
     },
     /// Print a bearer token for the masters' REST submission server.
     ///
@@ -116,8 +121,8 @@ pub enum Command {
     /// No host is contacted. Example:
     /// curl -H "Authorization: Bearer $(sparkctl rest-token)" http://m1:6066/v1/submissions/status/ID
     RestToken {
-        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
-        inventory: Option<PathBuf>,
+        #[command(flatten)]
+        inventory: Inventory,
         /// How long the token is valid, in seconds.
         #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
         ttl: u64,
@@ -125,6 +130,24 @@ pub enum Command {
     /// Kubernetes: render the same HA cluster as manifests (see README "Kubernetes").
     #[command(subcommand)]
     K8s(K8sCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    ///
+    /// bash: `sparkctl completions bash > ~/.local/share/bash-completion/completions/sparkctl`;
+    /// zsh: `sparkctl completions zsh > ~/.zfunc/_sparkctl` (a directory in $fpath);
+    /// fish: `sparkctl completions fish > ~/.config/fish/completions/sparkctl.fish`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `sparkctl man | man -l -`.
+    Man,
+    /// Print the version, the git commit it was built from, and the Spark and ZooKeeper versions supported.
+    Version {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -135,8 +158,8 @@ pub enum K8sCommand {
     /// once into the inventory's secret file and reused by every render; it
     /// is written only into DIR (mode 0600), never printed.
     Render {
-        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
-        inventory: Option<PathBuf>,
+        #[command(flatten)]
+        inventory: Inventory,
         /// Directory to write the manifests to (created if missing).
         #[arg(short = 'o', long = "out", value_name = "DIR")]
         out: Option<PathBuf>,
@@ -144,6 +167,19 @@ pub enum K8sCommand {
         #[arg(long)]
         print_submit: bool,
     },
+}
+
+/// The inventory file, the same positional argument for every subcommand
+/// that reads one.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Inventory {
+    /// Inventory file.
+    #[arg(
+        value_name = "INVENTORY",
+        env = "SPARKCTL_INVENTORY",
+        default_value = "inventory.toml"
+    )]
+    pub path: PathBuf,
 }
 
 /// Which inventory hosts a run works on. The cluster definition stays whole
@@ -182,8 +218,8 @@ pub struct RollArgs {
 pub enum HaCommand {
     /// Which master is ALIVE, ZooKeeper's leader, the election znode, and whether every master agrees on its recovery settings.
     Status {
-        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
-        inventory: Option<PathBuf>,
+        #[command(flatten)]
+        inventory: Inventory,
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
@@ -197,8 +233,8 @@ pub enum HaCommand {
     /// election, starts the standby masters, then restarts workers with the
     /// full master list. --filesystem DIR: FILESYSTEM recovery, one master.
     Enable {
-        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
-        inventory: Option<PathBuf>,
+        #[command(flatten)]
+        inventory: Inventory,
         /// ZooKeeper-based HA.
         #[arg(
             long,
@@ -226,8 +262,8 @@ pub enum HaCommand {
     },
     /// Turn HA off (ha = "none"); the inventory must then have one master.
     Disable {
-        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
-        inventory: Option<PathBuf>,
+        #[command(flatten)]
+        inventory: Inventory,
         /// Do not ask for confirmation.
         #[arg(long, short)]
         yes: bool,
@@ -242,8 +278,8 @@ pub enum HaCommand {
     /// checks the cluster keeps working, then brings it back. Exits non-zero
     /// if any check fails.
     Drill {
-        /// Inventory file (default: $SPARKCTL_INVENTORY, else ./inventory.toml).
-        inventory: Option<PathBuf>,
+        #[command(flatten)]
+        inventory: Inventory,
         /// kill: SIGKILL the master's JVM (a crash); stop: a graceful stop.
         #[arg(long, value_enum, default_value = "kill")]
         mode: DrillMode,

@@ -56,7 +56,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             hosts,
             roll,
         } => {
-            let c = command::load_inventory(&command::inventory_path(inventory))?;
+            let c = command::load_inventory(&inventory.path)?;
             global.select = select(&c, &hosts)?;
             command::deploy::run(
                 c,
@@ -75,7 +75,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             hosts,
             roll,
         } => {
-            let c = command::load_inventory(&command::inventory_path(inventory))?;
+            let c = command::load_inventory(&inventory.path)?;
             global.select = select(&c, &hosts)?;
             command::lifecycle::restart(
                 c,
@@ -91,21 +91,21 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             json,
             hosts,
         } => {
-            let c = command::load_inventory(&command::inventory_path(inventory))?;
+            let c = command::load_inventory(&inventory.path)?;
             let sel = select(&c, &hosts)?;
             command::status::run(&c, json, &sel, &global.connect).await
         }
         Command::Start { inventory, hosts } => {
-            let c = command::load_inventory(&command::inventory_path(inventory))?;
+            let c = command::load_inventory(&inventory.path)?;
             global.select = select(&c, &hosts)?;
             command::lifecycle::start(c, &global).await
         }
         Command::Stop { inventory, hosts } => {
-            let c = command::load_inventory(&command::inventory_path(inventory))?;
+            let c = command::load_inventory(&inventory.path)?;
             global.select = select(&c, &hosts)?;
             command::lifecycle::stop(c, &global).await
         }
-        Command::Check { inventory } => match command::inventory_path(inventory) {
+        Command::Check { inventory } => match inventory.path {
             p if sparkctl::k8s::is_k8s_inventory(&p) => sparkctl::k8s::check(&p),
             p => command::check::run(&p),
         },
@@ -113,14 +113,11 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             inventory,
             out,
             print_submit,
-        }) => sparkctl::k8s::render_command(
-            &command::inventory_path(inventory),
-            out.as_deref(),
-            print_submit,
-        ),
-        Command::RestToken { inventory, ttl } => {
-            command::rest_token::run(&command::inventory_path(inventory), ttl)
-        }
+        }) => sparkctl::k8s::render_command(&inventory.path, out.as_deref(), print_submit),
+        Command::RestToken { inventory, ttl } => command::rest_token::run(&inventory.path, ttl),
+        Command::Completions { shell } => command::completions::run(shell),
+        Command::Man => command::man::run(),
+        Command::Version { json } => command::version::run(json),
     }
 }
 

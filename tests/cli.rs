@@ -345,3 +345,126 @@ fn bad_input_is_refused_by_check_with_exit_2() {
         }
     }
 }
+
+fn sparkctl_env(args: &[&str], inventory: Option<&str>) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_sparkctl"));
+    c.args(args).env("SPARKCTL_PLAIN", "1");
+    match inventory {
+        Some(p) => c.env("SPARKCTL_INVENTORY", p),
+        None => c.env_remove("SPARKCTL_INVENTORY"),
+    };
+    c.output().unwrap()
+}
+
+/// `sparkctl completions SHELL`: each script starts as that shell expects.
+#[test]
+fn completions_for_each_shell() {
+    for (shell, first) in [
+        ("bash", "_sparkctl() {"),
+        ("zsh", "#compdef sparkctl"),
+        (
+            "fish",
+            "# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.",
+        ),
+    ] {
+        let out = sparkctl(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{}", shell);
+        assert_eq!(text(&out.stderr), "", "{}", shell);
+        let script = text(&out.stdout);
+        assert_eq!(script.lines().next(), Some(first), "{}", shell);
+        assert!(script.contains("rest-token"), "{}", shell);
+    }
+    let out = sparkctl(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `sparkctl man`: a roff page titled sparkctl, listing the subcommands.
+#[test]
+fn man_page_is_roff() {
+    let out = sparkctl(&["man"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stderr), "");
+    let page = text(&out.stdout);
+    assert!(page.contains("\n.TH sparkctl 1 "), "{}", page);
+    for sub in ["deploy", "status", "ha", "check", "completions", "version"] {
+        assert!(page.contains(sub), "{}: {}", sub, page);
+    }
+}
+
+/// `--version`, `-V` and `sparkctl version`: the version, the commit and the
+/// supported ranges; `version` prints exactly what `--version` does.
+#[test]
+fn version_text() {
+    let long = text(&sparkctl(&["--version"]).stdout);
+    let head = format!("sparkctl {} (commit ", env!("CARGO_PKG_VERSION"));
+    assert!(long.starts_with(&head), "{}", long);
+    let lines: Vec<&str> = long.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", long);
+    assert!(lines[0].ends_with(')'), "{}", long);
+    assert_eq!(lines[1], "Spark:     2.4 and newer (tested: 4.3.0)");
+    assert_eq!(lines[2], "ZooKeeper: 3.5 and newer (tested: 3.8.0)");
+    let out = sparkctl(&["version"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), long);
+    let short = text(&sparkctl(&["-V"]).stdout);
+    assert_eq!(short, format!("{}\n", lines[0]));
+}
+
+/// `sparkctl version --json`: the shape the README documents.
+#[test]
+fn version_json() {
+    let out = sparkctl(&["version", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+    let commit = v["commit"].as_str().unwrap();
+    assert!(!commit.is_empty());
+    let long = text(&sparkctl(&["--version"]).stdout);
+    assert!(long.contains(&format!("(commit {})", commit)), "{}", long);
+    assert_eq!(
+        v["spark"],
+        serde_json::json!({"min": "2.4", "max": null, "tested": "4.3.0"})
+    );
+    assert_eq!(
+        v["zookeeper"],
+        serde_json::json!({"min": "3.5", "max": null, "tested": "3.8.0"})
+    );
+    assert_eq!(v.as_object().unwrap().len(), 4);
+}
+
+/// `SPARKCTL_INVENTORY` is the inventory when no argument is given; an
+/// argument wins over it; without either, ./inventory.toml.
+#[test]
+fn inventory_from_environment() {
+    let abc = root().join("inventories/abc.toml");
+    let abc = abc.to_str().unwrap();
+    let ok = format!("{}: ok (3 hosts, HA zookeeper, 2 masters, 3 workers, 3 ZooKeeper servers, 17 files rendered)\n", abc);
+    let out = sparkctl_env(&["check"], Some(abc));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), ok);
+    let out = sparkctl_env(&["check", abc], Some("/nonexistent/env.toml"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), ok);
+    let out = sparkctl_env(&["check"], Some("/nonexistent/env.toml"));
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: cannot read inventory /nonexistent/env.toml: No such file or directory (os error 2)\n"
+    );
+    let dir = write_temp("env-default.keep", "")
+        .parent()
+        .unwrap()
+        .join("env-default");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sparkctl"))
+        .arg("check")
+        .current_dir(&dir)
+        .env_remove("SPARKCTL_INVENTORY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: cannot read inventory inventory.toml: No such file or directory (os error 2)\n"
+    );
+}

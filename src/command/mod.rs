@@ -4,18 +4,21 @@
 //! it works) is `crate::session`.
 
 pub mod check;
+pub mod completions;
 pub mod deploy;
 pub mod ha;
 pub mod lifecycle;
+pub mod man;
 pub mod rest_token;
 pub mod status;
+pub mod version;
 
 use crate::dist::{self, LocalDist, Product};
 use crate::exec::ConnectOptions;
 use crate::inventory::Cluster;
 use crate::session::select;
 use anyhow::Result;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Options every subcommand shares.
 #[derive(Debug, Clone)]
@@ -55,10 +58,4 @@ pub async fn resolve_dists(cluster: &Cluster) -> Result<(LocalDist, Option<Local
         Ok((spark, zk))
     })
     .await?
-}
-
-/// The inventory path: the argument, else $SPARKCTL_INVENTORY, else ./inventory.toml.
-pub fn inventory_path(arg: Option<PathBuf>) -> PathBuf {
-    arg.or_else(|| std::env::var_os("SPARKCTL_INVENTORY").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("inventory.toml"))
 }

@@ -14,7 +14,7 @@ mod status;
 pub use crate::inventory::edit::{edit_inventory, Change};
 pub use status::{parse_recovery, parse_zkcli_ls, recovery_problems, Recovery, RecoveryProblem};
 
-use super::{inventory_path, load_inventory, Global};
+use super::{load_inventory, Global};
 use crate::cli::HaCommand;
 use crate::session::rolling::RollOptions;
 use anyhow::Result;
@@ -23,7 +23,7 @@ use std::time::Duration;
 pub async fn run(cmd: HaCommand, global: &Global) -> Result<i32> {
     match cmd {
         HaCommand::Status { inventory, json } => {
-            status::status(load_inventory(&inventory_path(inventory))?, global, json).await
+            status::status(load_inventory(&inventory.path)?, global, json).await
         }
         HaCommand::Enable {
             inventory,
@@ -35,7 +35,7 @@ pub async fn run(cmd: HaCommand, global: &Global) -> Result<i32> {
             yes,
             roll,
         } => {
-            let path = inventory_path(inventory);
+            let path = inventory.path;
             let change = if zk {
                 Change::Zookeeper {
                     zk_hosts,
@@ -55,7 +55,7 @@ pub async fn run(cmd: HaCommand, global: &Global) -> Result<i32> {
             roll,
         } => {
             enable::edit_and_deploy(
-                &inventory_path(inventory),
+                &inventory.path,
                 Change::Disable,
                 yes,
                 global,
@@ -70,7 +70,7 @@ pub async fn run(cmd: HaCommand, global: &Global) -> Result<i32> {
             host,
             timeout,
         } => {
-            let c = load_inventory(&inventory_path(inventory))?;
+            let c = load_inventory(&inventory.path)?;
             let d = Duration::from_secs(timeout);
             if zk {
                 drill::drill_zookeeper(c, global, host, d).await
