@@ -30,6 +30,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub break_lock: bool,
 
+    /// Hash every tarball given with a checksum again, even one unchanged
+    /// (path, size, inode, mtime, ctime) since it was verified.
+    #[arg(long, global = true)]
+    pub verify: bool,
+
     /// Print only errors and the final summary.
     #[arg(long, short, global = true)]
     pub quiet: bool,

@@ -40,6 +40,11 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         },
         quiet: cli.quiet,
         break_lock: cli.break_lock,
+        reverify: if cli.verify {
+            sparkctl::dist::Reverify::Yes
+        } else {
+            sparkctl::dist::Reverify::No
+        },
         select: Selection::all(),
     };
     // --limit/--skip are checked against the inventory right after it is

@@ -33,7 +33,7 @@ pub struct Args {
 
 pub async fn run(cluster: Cluster, global: &Global, args: &Args) -> Result<i32> {
     let renderer = Renderer::new(&cluster)?;
-    let (spark, zk) = resolve_dists(&cluster).await?;
+    let (spark, zk) = resolve_dists(&cluster, global.reverify).await?;
     let dists = Dists {
         spark: &spark,
         zookeeper: zk.as_ref(),

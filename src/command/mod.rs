@@ -30,6 +30,9 @@ pub struct Global {
     pub break_lock: bool,
     /// `--limit` / `--skip`: the hosts this run works on (default: all).
     pub select: select::Selection,
+    /// `--verify`: hash the tarballs again even when unchanged since they
+    /// were verified.
+    pub reverify: dist::Reverify,
 }
 
 /// Load the inventory; errors are user errors (exit 2).
@@ -38,20 +41,25 @@ pub fn load_inventory(path: &Path) -> Result<Cluster> {
 }
 
 /// Resolve both distributions before touching any host.
-pub async fn resolve_dists(cluster: &Cluster) -> Result<(LocalDist, Option<LocalDist>)> {
+pub async fn resolve_dists(
+    cluster: &Cluster,
+    reverify: dist::Reverify,
+) -> Result<(LocalDist, Option<LocalDist>)> {
     let c = cluster.clone();
     tokio::task::spawn_blocking(move || {
         let file = c.file.display().to_string();
-        let spark = dist::resolve(
+        let spark = dist::resolve_with(
             Product::Spark,
             &c.spark.source,
             &format!("[spark] in {}", file),
+            reverify,
         )?;
         let zk = match (&c.zookeeper.source, c.has_zookeeper()) {
-            (Some(s), true) => Some(dist::resolve(
+            (Some(s), true) => Some(dist::resolve_with(
                 Product::ZooKeeper,
                 s,
                 &format!("[zookeeper] in {}", file),
+                reverify,
             )?),
             _ => None,
         };

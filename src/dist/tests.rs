@@ -3,6 +3,10 @@
 
 use super::*;
 
+/// Tests that read or move the cache (one process: `SPARKCTL_CACHE` is
+/// process-wide) take this lock.
+static CACHE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn versions_from_names() {
     let v = |s| Version::find_in(s).map(|v| v.to_string());
@@ -29,6 +33,7 @@ fn tarball_names() {
 
 #[test]
 fn checksum_mismatch_is_refused() {
+    let _cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     let dir = std::env::temp_dir().join(format!("sparkctl-dist-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let f = dir.join("spark-4.3.0-bin-x.tgz");
@@ -67,6 +72,7 @@ fn checksum_mismatch_is_refused() {
 
 #[test]
 fn url_is_downloaded_once_verified_and_cached() {
+    let _cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     let dir = std::env::temp_dir().join(format!("sparkctl-url-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::env::set_var("SPARKCTL_CACHE", dir.join("cache"));
@@ -108,6 +114,7 @@ fn url_is_downloaded_once_verified_and_cached() {
 
 #[test]
 fn missing_tarball_names_the_key() {
+    let _cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     let src = Source::Path {
         path: "/nonexistent/spark.tgz".into(),
         checksum: None,
@@ -131,6 +138,7 @@ fn missing_tarball_names_the_key() {
 
 #[test]
 fn host_fetch_touches_nothing_on_the_operator() {
+    let _cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     let c512 = Checksum {
         algo: HashAlgo::Sha512,
         hex: "e".repeat(128),
@@ -223,4 +231,53 @@ fn tarball_name_rules() {
         (z.dir_name.as_str(), z.version.map(|v| v.to_string())),
         ("apache-zookeeper-3.8.4-bin", Some("3.8.4".into()))
     );
+}
+
+/// A file verified against the inventory's checksum is trusted by its
+/// identity afterwards, for that checksum only, and hashed again as soon as
+/// its bytes may have changed: even rewritten in place with the same size
+/// and its mtime put back (ctime moves), which then fails the checksum.
+#[test]
+fn verified_files_are_trusted_until_they_change() {
+    let _cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::env::temp_dir().join(format!("sparkctl-verified-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("spark-4.3.0-bin-x.tar");
+    std::fs::write(&f, b"the release bytes").unwrap();
+    let sha = sha256_file(&f).unwrap();
+    let c = Checksum {
+        algo: HashAlgo::Sha256,
+        hex: sha.clone(),
+    };
+    let src = Source::Path {
+        path: f.clone(),
+        checksum: Some(c.clone()),
+    };
+    assert_eq!(verified_before(&f, &c), None);
+    assert_eq!(resolve(Product::Spark, &src, "x").unwrap().sha256, sha);
+    assert_eq!(verified_before(&f, &c), Some(sha.clone()));
+    // Another checksum is not covered by this record.
+    let other = Checksum {
+        algo: HashAlgo::Sha256,
+        hex: "1".repeat(64),
+    };
+    assert_eq!(verified_before(&f, &other), None);
+    // --verify reads the bytes again (and they still match).
+    let d = resolve_with(Product::Spark, &src, "x", Reverify::Yes).unwrap();
+    assert_eq!(d.sha256, sha);
+    // Same size, mtime restored: still not trusted, and the bytes fail.
+    let mtime = std::fs::metadata(&f).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&f, b"THE RELEASE BYTES").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&f)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    assert_eq!(std::fs::metadata(&f).unwrap().modified().unwrap(), mtime);
+    assert_eq!(verified_before(&f, &c), None);
+    let err = resolve(Product::Spark, &src, "x").unwrap_err();
+    assert!(format!("{}", err).contains("checksum mismatch"), "{}", err);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
