@@ -117,6 +117,9 @@ pub enum Command {
     Check {
         #[command(flatten)]
         inventory: Inventory,
+        /// Print the files deploy would write on HOST (all, or the one named FILE: a path or a file name); secrets are not shown.
+        #[arg(long, value_name = "HOST[:FILE]")]
+        show: Option<String>,
     },
     /// Print a bearer token for the masters' REST submission server.
     ///

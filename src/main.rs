@@ -110,9 +110,9 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             global.select = select(&c, &hosts)?;
             command::lifecycle::stop(c, &global).await
         }
-        Command::Check { inventory } => match inventory.path {
+        Command::Check { inventory, show } => match inventory.path {
             p if sparkctl::k8s::is_k8s_inventory(&p) => sparkctl::k8s::check(&p),
-            p => command::check::run(&p),
+            p => command::check::run(&p, show.as_deref()),
         },
         Command::K8s(K8sCommand::Render {
             inventory,

@@ -468,3 +468,24 @@ fn inventory_from_environment() {
         "error: cannot read inventory inventory.toml: No such file or directory (os error 2)\n"
     );
 }
+
+#[test]
+fn check_show_prints_rendered_files() {
+    let abc = root().join("inventories/abc.toml");
+    let abc = abc.to_str().unwrap();
+    let out = sparkctl(&["check", abc, "--show", "a:myid"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "==> /var/lib/zookeeper/myid <==\n1\n");
+    let out = sparkctl(&["check", abc, "--show", "zz"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: --show zz: no host `zz` in the inventory\n  = help: expected HOST or HOST:FILE, with HOST one of: a, b, c\n"
+    );
+    let out = sparkctl(&["check", abc, "--show", "a:nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: --show a:nope: host a has no rendered file `nope`\n  = help: its files are: spark-env.sh, spark-defaults.conf, workers, zoo.cfg, java.env, myid\n"
+    );
+}
