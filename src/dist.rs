@@ -402,6 +402,16 @@ fn verify(path: &Path, want: &Checksum, key: &str) -> Result<String> {
     Ok(sha256)
 }
 
+/// Replace a cache file's lines, write then rename (best effort: a cache
+/// that cannot be written only costs a re-hash next time).
+fn write_cache_lines(file: &Path, lines: &[String]) {
+    let _ = std::fs::create_dir_all(cache_dir());
+    let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+    if std::fs::write(&tmp, lines.join("\n") + "\n").is_ok() {
+        let _ = std::fs::rename(&tmp, file);
+    }
+}
+
 /// Where the records of verified files live (next to the sha256 cache).
 fn verified_file() -> PathBuf {
     cache_dir().join("verified.tsv")
@@ -460,11 +470,7 @@ fn remember_verified(path: &Path, want: &Checksum, sha256: &str) {
         want.hex,
         sha256
     ));
-    let _ = std::fs::create_dir_all(cache_dir());
-    let tmp = file.with_extension(format!("tmp{}", std::process::id()));
-    if std::fs::write(&tmp, lines.join("\n") + "\n").is_ok() {
-        let _ = std::fs::rename(&tmp, &file);
-    }
+    write_cache_lines(&file, &lines);
 }
 
 /// sha256 and sha512 of a file in one read.
@@ -543,11 +549,7 @@ fn remember(path: &Path, sha256: &str) {
         .map(str::to_string)
         .collect();
     lines.push(format!("{}\t{}", key, sha256));
-    let _ = std::fs::create_dir_all(cache_dir());
-    let tmp = file.with_extension(format!("tmp{}", std::process::id()));
-    if std::fs::write(&tmp, lines.join("\n") + "\n").is_ok() {
-        let _ = std::fs::rename(&tmp, &file);
-    }
+    write_cache_lines(&file, &lines);
 }
 
 /// Download `url` into the cache unless a verified copy is there already.
