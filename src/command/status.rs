@@ -14,9 +14,10 @@
 //! ensemble (a server not probed counts as not serving).
 
 use crate::diag::exit;
-use crate::exec::{self, ConnectOptions};
-use crate::health::{self, Level, MasterStatus, ProbeError, Route, WorkerState};
+use crate::exec::ConnectOptions;
+use crate::health::{self, Level, MasterStatus, ProbeError, WorkerState};
 use crate::inventory::{Cluster, Host, ProbeRoute};
+use crate::session::probes;
 use crate::session::select::Selection;
 use anyhow::Result;
 use serde::Serialize;
@@ -67,27 +68,21 @@ pub async fn run(
     // are the cluster's, and judging them from a subset would call a
     // healthy cluster down. Only their rows and problems are left out.
     let probed = |h: &Host| sel.includes(&h.name) || h.roles.zookeeper || h.roles.master;
-    let route = match cluster.ssh.probe {
-        ProbeRoute::Direct => Route::Direct,
-        ProbeRoute::Ssh => {
-            let pending = cluster
-                .hosts
-                .iter()
-                .filter(|h| probed(h))
-                .map(|h| {
-                    // A host left out by --limit/--skip (often: because it
-                    // is unreachable) costs at most one probe timeout.
-                    let wait = if sel.includes(&h.name) {
-                        connect_budget(cluster)
-                    } else {
-                        health::PROBE_TIMEOUT
-                    };
-                    (h.name.clone(), spawn_connect(cluster, h, connect), wait)
-                })
-                .collect();
-            Route::over_ssh([], pending)
+    // A host left out by --limit/--skip (often: because it is
+    // unreachable) costs at most one probe timeout.
+    let wait = |h: &Host| {
+        if sel.includes(&h.name) {
+            connect_budget(cluster)
+        } else {
+            health::PROBE_TIMEOUT
         }
     };
+    let to_probe = cluster
+        .hosts
+        .iter()
+        .filter(|h| probed(h))
+        .map(|h| (h, wait(h)));
+    let route = probes::route(cluster, connect, [], to_probe);
     let worker_hosts: Vec<Host> = cluster
         .workers()
         .filter(|h| sel.includes(&h.name))
@@ -258,16 +253,6 @@ pub async fn run(
     })
 }
 
-/// A connection attempt for probing only: its failure is a row's reason.
-fn spawn_connect(
-    cluster: &Cluster,
-    h: &Host,
-    connect: &ConnectOptions,
-) -> tokio::task::JoinHandle<Result<crate::exec::Conn, String>> {
-    let (c, h, o) = (cluster.clone(), h.clone(), connect.clone());
-    tokio::spawn(async move { exec::connect_for_probes(&c, &h, &o).await })
-}
-
 /// How long a probe may wait for its host's SSH connection: `connect`
 /// gives up by itself after connect_timeout + 5 s.
 fn connect_budget(cluster: &Cluster) -> Duration {
@@ -306,7 +291,12 @@ async fn explain_direct(
     let tasks: Vec<_> = silent
         .iter()
         .filter_map(|n| cluster.host(n))
-        .map(|h| (h.name.clone(), spawn_connect(cluster, h, connect)))
+        .map(|h| {
+            (
+                h.name.clone(),
+                probes::connect_for_probes(cluster, h, connect),
+            )
+        })
         .collect();
     let mut conns = BTreeMap::new();
     for (n, t) in tasks {

@@ -3,7 +3,8 @@
 //! every daemon: what differs between ZooKeeper, masters and workers is in
 //! `steps.rs` (the scripts), not here.
 
-use super::{indent, Session};
+use super::{indent, Probes, Session};
+use crate::exec::Remote;
 use crate::inventory::Host;
 use crate::layout::{self, Daemon};
 use crate::steps;
@@ -11,7 +12,7 @@ use anyhow::{anyhow, bail, Result};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-impl Session {
+impl<R: Remote, P: Probes<R>> Session<R, P> {
     /// Start `daemon` on `hosts` in parallel. `fingerprints` (host -> hash)
     /// are recorded on each host after a successful start.
     pub async fn start(

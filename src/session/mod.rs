@@ -7,36 +7,44 @@
 //! * `wait.rs`: wait (with deadlines) until the cluster proves it works;
 //! * `rolling.rs`: restarts that keep the cluster serving;
 //! * `converge.rs`: the order daemons start and stop in;
-//! * `select.rs`: which hosts a partial run (`--limit`/`--skip`) covers.
+//! * `select.rs`: which hosts a partial run (`--limit`/`--skip`) covers;
+//! * `probes.rs`: how the daemons are asked (the probe route).
+//!
+//! The session is generic over its hosts ([`Remote`]) and its probes
+//! ([`Probes`]), defaulting to the real ones (SSH connections and the
+//! probe route), so that unit tests drive this code with fake hosts
+//! (`fake.rs`) that record the scripts and answer as the cluster would.
 //!
 //! Subcommands (`command::*`) decide *what* to do; this module is *how*, so
 //! that every daemon goes through the same start, stop and wait code.
 
 pub mod converge;
 mod daemons;
+pub mod probes;
 pub mod rolling;
 pub mod select;
 pub mod wait;
 
 use crate::command::Global;
 use crate::dist::LocalDist;
-use crate::exec::{self, Conn};
+use crate::exec::{self, Conn, Remote};
 use crate::facts::{self, HostFacts};
 use crate::health::{self, ProbeError, Route, ZkMode};
-use crate::inventory::{Cluster, Host, ProbeRoute};
+use crate::inventory::{Cluster, Host};
 use crate::progress::{HostBar, Progress};
 use anyhow::{bail, Result};
+pub use probes::Probes;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A connected cluster: the inventory, one connection per host, progress.
-pub struct Session {
+pub struct Session<R = Conn, P = Route> {
     pub cluster: Cluster,
-    pub conns: BTreeMap<String, Conn>,
+    pub conns: BTreeMap<String, R>,
     pub progress: Arc<Progress>,
     pub global: Global,
     /// How health probes reach the daemons (`[ssh] probe`).
-    pub route: Route,
+    pub route: P,
     /// Set while this run holds the lock on every host.
     lock: Option<crate::lock::Owner>,
     /// Hosts left out by --limit/--skip whose probes timed out: not probed
@@ -64,42 +72,19 @@ impl Session {
         let conns = exec::connect_all(&cluster, &hosts, &global.connect, global.parallel).await?;
         let conns: BTreeMap<String, Conn> =
             conns.into_iter().map(|c| (c.host.clone(), c)).collect();
-        let route = match cluster.ssh.probe {
-            ProbeRoute::Direct => Route::Direct,
-            ProbeRoute::Ssh => {
-                // A wait also probes the masters and ZooKeeper servers of
-                // hosts left out by --limit/--skip (the quorum or the ALIVE
-                // master may be there): connect to those for probing only,
-                // in the background, so an unreachable one (often why it
-                // was left out) delays nothing; its probes fail at once
-                // while it is still connecting.
-                let pending = cluster
-                    .hosts
-                    .iter()
-                    .filter(|h| !global.select.includes(&h.name))
-                    .filter(|h| h.roles.zookeeper || h.roles.master)
-                    .map(|h| {
-                        let (c, h, o) = (cluster.clone(), h.clone(), global.connect.clone());
-                        let name = h.name.clone();
-                        (
-                            name,
-                            tokio::spawn(async move { exec::connect_for_probes(&c, &h, &o).await }),
-                            health::PROBE_TIMEOUT,
-                        )
-                    })
-                    .collect();
-                Route::over_ssh(conns.values().cloned(), pending)
-            }
-        };
-        Ok(Session {
-            cluster,
-            conns,
-            progress,
-            global: global.clone(),
-            route,
-            lock: None,
-            unanswered: Default::default(),
-        })
+        // A wait also probes the masters and ZooKeeper servers of hosts
+        // left out by --limit/--skip (the quorum or the ALIVE master may be
+        // there): connect to those for probing only, in the background, so
+        // an unreachable one (often why it was left out) delays nothing;
+        // its probes fail at once while it is still connecting.
+        let left_out = cluster
+            .hosts
+            .iter()
+            .filter(|h| !global.select.includes(&h.name))
+            .filter(|h| h.roles.zookeeper || h.roles.master)
+            .map(|h| (h, health::PROBE_TIMEOUT));
+        let route = probes::route(&cluster, &global.connect, conns.values().cloned(), left_out);
+        Ok(Session::from_parts(cluster, conns, progress, global, route))
     }
 
     /// Connect and take the cluster's lock on every host (for commands that
@@ -112,6 +97,27 @@ impl Session {
                 s.close().await;
                 Err(e)
             }
+        }
+    }
+}
+
+impl<R: Remote, P: Probes<R>> Session<R, P> {
+    /// A session over hosts already connected, and its probes.
+    fn from_parts(
+        cluster: Cluster,
+        conns: BTreeMap<String, R>,
+        progress: Arc<Progress>,
+        global: &Global,
+        route: P,
+    ) -> Session<R, P> {
+        Session {
+            cluster,
+            conns,
+            progress,
+            global: global.clone(),
+            route,
+            lock: None,
+            unanswered: Default::default(),
         }
     }
 
@@ -190,7 +196,7 @@ impl Session {
         }
     }
 
-    pub fn conn(&self, host: &str) -> &Conn {
+    pub fn conn(&self, host: &str) -> &R {
         &self.conns[host]
     }
 
@@ -221,8 +227,10 @@ impl Session {
             .lock()
             .map(|g| g.clone())
             .unwrap_or_default();
-        let mut snap =
-            health::probe_among(&self.route, &self.cluster, &|h| !gone.contains(h)).await;
+        let mut snap = self
+            .route
+            .snapshot(&self.cluster, &|h| !gone.contains(h))
+            .await;
         if let Ok(mut g) = self.unanswered.lock() {
             for (h, m) in &snap.zookeeper {
                 if matches!(m, ZkMode::Down(e) if e.slow()) && !self.selected(h) {
@@ -256,19 +264,18 @@ impl Session {
 
     /// One master's `/json/`, by the run's probe route.
     pub async fn master(&self, h: &Host) -> Result<health::MasterJson, ProbeError> {
-        health::master(&self.route, h).await
+        self.route.master(h).await
     }
 
     pub async fn close(mut self) {
         self.release_lock().await;
+        let Session { route, conns, .. } = self;
         // The route's own connections first: a connection closes only when
         // no clone of it is left, and the route holds clones of ours.
-        std::mem::replace(&mut self.route, Route::Direct)
-            .close()
-            .await;
+        route.close().await;
         // Closing waits for each SSH master to exit: do it for all at once.
         let mut set = tokio::task::JoinSet::new();
-        for (_, c) in std::mem::take(&mut self.conns) {
+        for c in conns.into_values() {
             set.spawn(c.close());
         }
         while set.join_next().await.is_some() {}
@@ -278,7 +285,7 @@ impl Session {
     pub async fn each_host<T, F, Fut>(&self, hosts: Vec<Host>, f: F) -> Result<Vec<(String, T)>>
     where
         T: Send + 'static,
-        F: Fn(Conn, Host, HostBar) -> Fut,
+        F: Fn(R, Host, HostBar) -> Fut,
         Fut: std::future::Future<Output = Result<T>> + Send + 'static,
     {
         let sem = Arc::new(tokio::sync::Semaphore::new(self.global.parallel.max(1)));

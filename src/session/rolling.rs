@@ -12,7 +12,8 @@
 use super::wait::{
     self, wait_until, Verdict, Wait, Waited, MASTER_DEADLINE, WORKER_DEADLINE, ZK_DEADLINE,
 };
-use super::Session;
+use super::{Probes, Session};
+use crate::exec::Remote;
 use crate::health;
 use crate::inventory::{Ha, Host};
 use crate::layout::Daemon;
@@ -47,7 +48,7 @@ impl Default for RollOptions {
     }
 }
 
-impl Session {
+impl<R: Remote, P: Probes<R>> Session<R, P> {
     /// Restart ZooKeeper servers one at a time, waiting for each to rejoin.
     pub async fn roll_zookeeper(
         &self,

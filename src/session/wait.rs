@@ -12,7 +12,8 @@
 //! workers registered) are below the helper: they are its main users, and
 //! kept beside it so that a wait's probe, judge and timing read together.
 
-use super::{join, Session};
+use super::{join, Probes, Session};
+use crate::exec::Remote;
 use crate::health::{self, Level, MasterStatus, ProbeError, ZkMode};
 use crate::inventory::Host;
 use crate::layout::Daemon;
@@ -205,7 +206,7 @@ pub fn ready<T, L>(v: Verdict<T, L>) -> std::future::Ready<Result<Verdict<T, L>>
 // Each is a probe (`Session::probe`) and a judge for `wait_until`; the
 // judges also fail early, with evidence, when a daemon has exited or
 // cannot be reached from here, rather than waiting out the deadline.
-impl Session {
+impl<R: Remote, P: Probes<R>> Session<R, P> {
     /// `probe = "direct"`: fail at once, saying why, when daemons that do
     /// not answer from this machine are listening on their hosts (a
     /// firewall in between), instead of waiting out the deadline and then
@@ -215,7 +216,9 @@ impl Session {
             return Ok(());
         }
         let mut snap = snap.clone();
-        health::route::explain_direct(&mut snap, &self.cluster, &self.conns).await;
+        self.route
+            .explain_direct(&mut snap, &self.cluster, &self.conns)
+            .await;
         let mut blocked = Vec::new();
         for (h, m) in &snap.zookeeper {
             if let ZkMode::Down(e @ ProbeError::Blocked { .. }) = m {

@@ -1,15 +1,19 @@
 //! `sparkctl ha drill`: break a daemon on purpose (the ALIVE master, or a
 //! ZooKeeper server) and check, with timings, that the cluster carries on
 //! and recovers.
+//!
+//! The drills run on any [`Session`] (generic over its hosts and probes),
+//! so their logic is unit-tested with fake hosts (`session::fake`).
 
 use crate::cli::DrillMode;
 use crate::command::Global;
 use crate::diag::{exit, UsageError};
+use crate::exec::Remote;
 use crate::health::{self, MasterStatus, WorkerState, ZkMode};
 use crate::inventory::{Cluster, Ha, Host};
 use crate::layout::Daemon;
 use crate::session::wait::{self, wait_until, Verdict, Wait, Waited};
-use crate::session::Session;
+use crate::session::{Probes, Session};
 use anyhow::{anyhow, bail, Result};
 use std::time::{Duration, Instant};
 
@@ -54,7 +58,11 @@ pub(super) async fn drill_master(
     r
 }
 
-async fn drill_master_inner(s: &Session, mode: DrillMode, limit: Duration) -> Result<i32> {
+async fn drill_master_inner<R: Remote, P: Probes<R>>(
+    s: &Session<R, P>,
+    mode: DrillMode,
+    limit: Duration,
+) -> Result<i32> {
     let c = &s.cluster;
     let snap = s.probe().await;
     let a = health::assess(c, &snap);
@@ -325,7 +333,11 @@ pub(super) async fn drill_zookeeper(
     r
 }
 
-async fn drill_zookeeper_inner(s: &Session, host: Option<String>, limit: Duration) -> Result<i32> {
+async fn drill_zookeeper_inner<R: Remote, P: Probes<R>>(
+    s: &Session<R, P>,
+    host: Option<String>,
+    limit: Duration,
+) -> Result<i32> {
     let c = &s.cluster;
     let snap = s.probe().await;
     if health::assess(c, &snap).level != health::Level::Healthy {
