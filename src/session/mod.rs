@@ -20,6 +20,8 @@
 
 pub mod converge;
 mod daemons;
+#[cfg(test)]
+pub(crate) mod fake;
 pub mod probes;
 pub mod rolling;
 pub mod select;
@@ -368,3 +370,6 @@ pub fn join<T: std::fmt::Display>(items: &[T], sep: &str) -> String {
 pub fn indent(text: &str) -> String {
     text.lines().map(|l| format!("    | {}\n", l)).collect()
 }
+
+#[cfg(test)]
+mod tests;

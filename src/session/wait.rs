@@ -19,7 +19,11 @@ use crate::inventory::Host;
 use crate::layout::Daemon;
 use anyhow::{bail, Result};
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+// tokio's clock, not std's: the same instant in a run, and one that unit
+// tests can pause and move on (`tokio::time::pause`), so a wait's deadline
+// is tested in milliseconds.
+use tokio::time::Instant;
 
 // ------------------------------------------------------------ deadlines
 

@@ -15,7 +15,9 @@ use crate::layout::Daemon;
 use crate::session::wait::{self, wait_until, Verdict, Wait, Waited};
 use crate::session::{Probes, Session};
 use anyhow::{anyhow, bail, Result};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+// The waits' clock (see `session::wait`).
+use tokio::time::Instant;
 
 #[derive(Default)]
 struct Report {

@@ -1,0 +1,384 @@
+//! The engine driven by the fake cluster (`fake.rs`): which scripts go to
+//! which host in which order, when waits give up and what their errors
+//! say. The clock is tokio's, paused: a 120 s deadline passes at once.
+
+use super::fake::{self, World, ABC};
+use super::rolling::RollOptions;
+use super::select::Selection;
+use super::wait::{MASTER_DEADLINE, WORKER_DEADLINE, ZK_DEADLINE};
+use crate::layout::Daemon;
+use tokio::time::Instant;
+
+fn abc() -> (crate::inventory::Cluster, World) {
+    let c = fake::cluster(ABC);
+    let w = World::running_all(&c);
+    (c, w)
+}
+
+fn all() -> Selection {
+    Selection::all()
+}
+
+fn skip(name: &str) -> Selection {
+    Selection::resolve(&["a", "b", "c"], &[], &[name.to_string()]).unwrap()
+}
+
+/// `steps` with the probes between them left out.
+fn changes(w: &World) -> Vec<String> {
+    let mut v = w.steps();
+    v.retain(|s| s.contains(": stop ") || s.contains(": start ") || s.contains(": kill "));
+    v
+}
+
+fn hosts(c: &crate::inventory::Cluster, names: &[&str]) -> Vec<crate::inventory::Host> {
+    names.iter().map(|n| c.host(n).unwrap().clone()).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn rolling_zookeeper_restarts_the_followers_first_and_the_leader_last() {
+    let (c, w) = abc();
+    let s = w.session(&c, all());
+    // b leads (a was stopped for a moment before this run).
+    w.kill("a", Daemon::ZooKeeper);
+    assert_eq!(
+        s.probe().await.zookeeper[1].1,
+        crate::health::ZkMode::Leader
+    );
+    w.start("a", Daemon::ZooKeeper);
+    s.roll_zookeeper(hosts(&c, &["a", "b", "c"]), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        changes(&w),
+        [
+            "a: stop zookeeper",
+            "a: start zookeeper",
+            "c: stop zookeeper",
+            "c: start zookeeper",
+            "b: stop zookeeper",
+            "b: start zookeeper",
+        ]
+    );
+    // Each server serves again before the next is stopped.
+    let steps = w.steps();
+    let at = |s: &str| steps.iter().position(|x| x == s).unwrap();
+    assert!(
+        steps[at("a: start zookeeper")..at("c: stop zookeeper")].contains(&"*: probe".to_string())
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn rolling_zookeeper_refuses_to_lose_the_quorum_and_changes_nothing() {
+    let (c, w) = abc();
+    // c is down and skipped: restarting a or b would leave one of three.
+    w.kill("c", Daemon::ZooKeeper);
+    w.unreachable("c");
+    let s = w.session(&c, skip("c"));
+    let e = s
+        .roll_zookeeper(hosts(&c, &["a", "b"]), None)
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{:#}", e).starts_with(
+            "restarting zookeeper on b would leave 1 of 3 servers serving (not serving: c)"
+        ),
+        "{:#}",
+        e
+    );
+    assert_eq!(changes(&w), Vec::<String>::new());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_for_zookeeper_gives_up_at_its_deadline_with_the_evidence() {
+    let (c, w) = abc();
+    w.stuck("c", Daemon::ZooKeeper);
+    let s = w.session(&c, all());
+    let t0 = Instant::now();
+    let e = s.wait_zookeeper(ZK_DEADLINE).await.unwrap_err();
+    let waited = t0.elapsed();
+    assert!(waited >= ZK_DEADLINE && waited < ZK_DEADLINE + std::time::Duration::from_secs(1));
+    assert_eq!(
+        format!("{:#}", e),
+        "ZooKeeper did not form a quorum within 60 s (a: leader, b: follower, c: not serving)\n  last lines of the zookeeper log on c:\n    | ==> zookeeper.log\n    | zookeeper on c: the last words\n"
+    );
+    // Probed every ZK_POLL (300 ms) all along.
+    assert!(w.steps_with("probe").len() >= 200);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_ignores_the_servers_left_out_when_the_rest_is_a_quorum() {
+    let (c, w) = abc();
+    w.kill("c", Daemon::ZooKeeper);
+    w.unreachable("c");
+    let s = w.session(&c, skip("c"));
+    s.wait_zookeeper(ZK_DEADLINE).await.unwrap();
+    // A host left out has no connection: nothing was sent to it.
+    assert!(w.steps().iter().all(|x| !x.starts_with("c: ")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_fails_early_when_a_daemon_it_waits_for_has_exited() {
+    let (c, w) = abc();
+    w.kill("b", Daemon::Master);
+    let s = w.session(&c, all());
+    let t0 = Instant::now();
+    let e = s.wait_masters(MASTER_DEADLINE).await.unwrap_err();
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t0.elapsed()
+    );
+    let e = format!("{:#}", e);
+    assert!(
+        e.starts_with("the master on b exited after starting\n"),
+        "{}",
+        e
+    );
+    assert!(e.contains("last lines of the master log on b:"), "{}", e);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_for_the_masters_returns_the_alive_one() {
+    let (c, w) = abc();
+    let s = w.session(&c, all());
+    assert_eq!(s.wait_masters(MASTER_DEADLINE).await.unwrap(), "a");
+    w.kill("a", Daemon::Master);
+    w.stuck("b", Daemon::Master);
+    let e = s
+        .wait_masters_among(Some(&["b".to_string()]), MASTER_DEADLINE)
+        .await;
+    assert!(format!("{:#}", e.unwrap_err()).starts_with(
+        "the masters did not settle (one ALIVE, the rest STANDBY) within 120 s: b: RECOVERING\n"
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn rolling_masters_restarts_the_standby_before_the_alive_master() {
+    let (c, w) = abc();
+    // Recovery through ZooKeeper: its applications survive, no drain.
+    w.answer(
+        "a",
+        "read the master's command line",
+        "java -Dspark.deploy.recoveryMode=ZOOKEEPER",
+    );
+    let s = w.session(&c, all());
+    s.roll_masters(hosts(&c, &["a", "b"]), None, &RollOptions::default())
+        .await
+        .unwrap();
+    let mut steps = w.steps();
+    steps.retain(|s| !s.ends_with("probe") && !s.ends_with("check the process"));
+    assert_eq!(
+        steps,
+        [
+            "b: stop master",
+            "b: start master",
+            "a: read the master's command line",
+            "a: stop master",
+            "a: start master",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_master_that_forgets_its_applications_waits_for_them_then_gives_up() {
+    let (c, w) = abc();
+    // No recovery mode on its command line: a restart would lose app-1.
+    w.apps(&["app-1"]);
+    let s = w.session(&c, all());
+    let t0 = Instant::now();
+    let e = s
+        .roll_masters(hosts(&c, &["a"]), None, &RollOptions::default())
+        .await
+        .unwrap_err();
+    assert!(t0.elapsed() >= super::wait::DRAIN_DEADLINE);
+    assert_eq!(
+        format!("{:#}", e),
+        "1 application(s) still running on the master on a after 600 s; nothing was restarted. Wait, raise --drain-timeout, or use --no-drain"
+    );
+    assert_eq!(changes(&w), Vec::<String>::new());
+    // --no-drain: restarted at once.
+    let opts = RollOptions {
+        batch: 1,
+        drain: None,
+    };
+    s.roll_masters(hosts(&c, &["a"]), None, &opts)
+        .await
+        .unwrap();
+    assert_eq!(changes(&w), ["a: stop master", "a: start master"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn rolling_workers_restarts_a_batch_and_waits_for_it_before_the_next() {
+    let (c, w) = abc();
+    let s = w.session(&c, all());
+    let opts = RollOptions {
+        batch: 2,
+        drain: None,
+    };
+    s.roll_workers(hosts(&c, &["a", "b", "c"]), None, &opts)
+        .await
+        .unwrap();
+    let steps = w.steps();
+    let mut first: Vec<&String> = steps[..4].iter().collect();
+    first.sort();
+    assert_eq!(
+        first,
+        [
+            "a: start worker",
+            "a: stop worker",
+            "b: start worker",
+            "b: stop worker"
+        ]
+    );
+    assert_eq!(steps[4], "*: probe");
+    assert_eq!(changes(&w)[4..], ["c: stop worker", "c: start worker"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_worker_that_dies_after_starting_ends_the_rolling_restart_early() {
+    let (c, w) = abc();
+    let s = w.session(&c, all());
+    // The worker on a dies at once: its launcher said "started" (a canned
+    // answer changes nothing in the fake), but no process is left.
+    w.answer("a", "start worker", "");
+    let t0 = Instant::now();
+    let opts = RollOptions {
+        batch: 1,
+        drain: None,
+    };
+    let e = s
+        .roll_workers(hosts(&c, &["a", "b"]), None, &opts)
+        .await
+        .unwrap_err();
+    let e = format!("{:#}", e);
+    assert!(
+        e.starts_with("the worker on a exited after starting"),
+        "{}",
+        e
+    );
+    assert!(t0.elapsed() < WORKER_DEADLINE / 10);
+    // b was not touched.
+    assert_eq!(changes(&w), ["a: stop worker", "a: start worker"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_start_names_the_host_and_step_and_shows_its_log() {
+    let (c, w) = abc();
+    for h in ["a", "b", "c"] {
+        w.kill(h, Daemon::Worker);
+    }
+    w.fail("b", "start worker", 1, "java: not found");
+    let s = w.session(&c, all());
+    let e = s
+        .start(Daemon::Worker, hosts(&c, &["a", "b", "c"]), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        format!("{:#}", e),
+        "host b: start worker failed (exit status 1)\n  | java: not found\n  last lines of the worker log on b:\n    | ==> worker.log\n    | worker on b: the last words\n"
+    );
+    // The other hosts were started all the same (one parallel step).
+    assert!(w.is_running("a", Daemon::Worker) && w.is_running("c", Daemon::Worker));
+    // The log read is the 30-line tail from steps.rs, byte for byte.
+    let b = c.host("b").unwrap();
+    assert_eq!(
+        w.scripts("b", "read log"),
+        [crate::steps::log_tail(
+            b,
+            Daemon::Worker,
+            30,
+            c.run_as.as_deref()
+        )]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn failures_on_several_hosts_are_reported_together_in_host_order() {
+    let (c, w) = abc();
+    w.fail("c", "stop worker", 2, "c says no");
+    w.fail("a", "stop worker", 2, "a says no");
+    let s = w.session(&c, all());
+    let e = s
+        .stop(Daemon::Worker, hosts(&c, &["c", "b", "a"]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        format!("{:#}", e),
+        "host a: stop worker failed (exit status 2)\n  | a says no\nhost c: stop worker failed (exit status 2)\n  | c says no"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn stop_says_what_it_found() {
+    let (c, w) = abc();
+    w.kill("b", Daemon::Worker);
+    let s = w.session(&c, all());
+    let r = s
+        .stop(Daemon::Worker, hosts(&c, &["a", "b"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        r,
+        [
+            ("a".to_string(), "stopped".to_string()),
+            ("b".to_string(), "was not running".to_string())
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lock_held_by_another_run_stops_this_one_and_names_the_holder() {
+    let (c, w) = abc();
+    w.answer(
+        "b",
+        "take the lock",
+        "@held\nmachine=ops7\npid=4242\nstarted=0\ncommand=deploy\nmachine_id=\n",
+    );
+    let mut s = w.session(&c, all());
+    let e = s.acquire_lock("restart").await.unwrap_err();
+    let e = format!("{:#}", e);
+    assert!(
+        e.starts_with("another sparkctl run is changing cluster abc; nothing was changed:\n  host b: held by `sparkctl deploy` (pid 4242 on ops7) for "),
+        "{}",
+        e
+    );
+    // Released where this run took it (the script releases only our own).
+    let mut released = w.steps_with("release the lock");
+    released.sort();
+    assert_eq!(
+        released,
+        [
+            "a: release the lock",
+            "b: release the lock",
+            "c: release the lock"
+        ]
+    );
+    assert!(s.lock.is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn revive_masters_starts_again_only_the_masters_that_exited() {
+    let (c, w) = abc();
+    w.kill("b", Daemon::Master);
+    let s = w.session(&c, all());
+    s.revive_masters(&["a".to_string(), "b".to_string()])
+        .await
+        .unwrap();
+    assert_eq!(changes(&w), ["b: start master"]);
+    assert_eq!(s.wait_masters(MASTER_DEADLINE).await.unwrap(), "a");
+}
+
+#[tokio::test(start_paused = true)]
+async fn facts_come_from_the_selected_hosts_only() {
+    let (c, w) = abc();
+    w.kill("b", Daemon::Worker);
+    let s = w.session(&c, skip("c"));
+    let f = s
+        .facts(None, None, &std::collections::BTreeMap::new())
+        .await
+        .unwrap();
+    assert_eq!(f.keys().collect::<Vec<_>>(), ["a", "b"]);
+    assert!(f["a"].running.contains_key(&Daemon::Worker));
+    assert!(!f["b"].running.contains_key(&Daemon::Worker));
+    assert!(f["b"].running.contains_key(&Daemon::Master));
+}
