@@ -411,3 +411,6 @@ async fn drill_zookeeper_inner<R: Remote, P: Probes<R>>(
     );
     Ok(report.print_and_code(&format!("ZooKeeper drill (stop of {})", target.name)))
 }
+
+#[cfg(test)]
+mod tests;

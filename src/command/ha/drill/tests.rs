@@ -1,0 +1,101 @@
+//! The drills driven by the fake cluster (`session::fake`): what they
+//! break, what they start again, and their verdict when the cluster does
+//! or does not recover. tokio's clock is paused: a 30 s limit passes at once.
+
+use super::*;
+use crate::session::fake::{self, World, ABC};
+use crate::session::select::Selection;
+
+fn abc() -> (Cluster, World) {
+    let c = fake::cluster(ABC);
+    let w = World::running_all(&c);
+    (c, w)
+}
+
+/// The steps that change a daemon, as "host: step".
+fn changes(w: &World) -> Vec<String> {
+    let mut v = w.steps();
+    v.retain(|s| s.contains(": stop ") || s.contains(": start ") || s.contains(": kill "));
+    v
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_failover_drill_kills_the_alive_master_and_sees_the_standby_take_over() {
+    let (c, w) = abc();
+    let s = w.session(&c, Selection::all());
+    let code = drill_master_inner(&s, DrillMode::Kill, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(code, exit::OK);
+    // Killed, then started again to come back as STANDBY.
+    assert_eq!(changes(&w), ["a: kill the ALIVE master", "a: start master"]);
+    let a = c.host("a").unwrap();
+    assert_eq!(
+        w.scripts("a", "kill the ALIVE master"),
+        [crate::steps::kill_daemon(
+            a,
+            Daemon::Master,
+            c.run_as.as_deref()
+        )]
+    );
+    assert_eq!(s.wait_masters(wait::MASTER_DEADLINE).await.unwrap(), "b");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_failover_drill_refuses_an_unhealthy_cluster_and_breaks_nothing() {
+    let (c, w) = abc();
+    // The standby never leaves RECOVERING: the cluster is degraded.
+    w.stuck("b", Daemon::Master);
+    let s = w.session(&c, Selection::all());
+    let e = drill_master_inner(&s, DrillMode::Kill, Duration::from_secs(30)).await;
+    assert!(format!("{:#}", e.unwrap_err())
+        .starts_with("the cluster is not healthy before the drill; fix it first: "));
+    assert_eq!(changes(&w), Vec::<String>::new());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failover_that_never_comes_fails_the_drill_at_its_limit() {
+    let (c, w) = abc();
+    // The master on a says it stopped but runs on (a canned answer changes
+    // nothing in the fake): the standby on b is never made ALIVE.
+    w.answer("a", "stop master", "@stopped");
+    let s = w.session(&c, Selection::all());
+    let limit = Duration::from_secs(30);
+    let t0 = Instant::now();
+    let code = drill_master_inner(&s, DrillMode::Stop, limit)
+        .await
+        .unwrap();
+    assert_eq!(code, exit::FAILED);
+    // The wait for a new ALIVE master ran to its limit, and no further.
+    assert!(t0.elapsed() >= limit && t0.elapsed() < limit + Duration::from_secs(1));
+    assert_eq!(changes(&w), ["a: stop master"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_zookeeper_drill_stops_the_leader_and_starts_it_again() {
+    let (c, w) = abc();
+    let s = w.session(&c, Selection::all());
+    let code = drill_zookeeper_inner(&s, None, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(code, exit::OK);
+    assert_eq!(changes(&w), ["a: stop zookeeper", "a: start zookeeper"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_zookeeper_drill_refuses_a_host_without_zookeeper() {
+    let c = fake::cluster(&format!(
+        "{}[[host]]\nname = \"d\"\nroles = [\"worker\"]\n",
+        ABC
+    ));
+    let w = World::running_all(&c);
+    let s = w.session(&c, Selection::all());
+    let e = drill_zookeeper_inner(&s, Some("d".into()), Duration::from_secs(30))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        format!("{:#}", e),
+        "error: `d` is not a ZooKeeper host of the inventory"
+    );
+    assert_eq!(changes(&w), Vec::<String>::new());
+}
