@@ -29,25 +29,22 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-/// Hosts a to c: ZooKeeper on all three, masters on a and b, a worker on
-/// each (the README's classic HA cluster).
-pub const ABC: &str = r#"
-[cluster]
-name = "abc"
-[spark]
-tarball = "spark-3.5.3-bin-hadoop3.tgz"
-[zookeeper]
-tarball = "apache-zookeeper-3.8.4-bin.tar.gz"
-[[host]]
-name = "a"
-roles = ["zookeeper", "master", "worker"]
-[[host]]
-name = "b"
-roles = ["zookeeper", "master", "worker"]
-[[host]]
-name = "c"
-roles = ["zookeeper", "worker"]
-"#;
+/// The README's classic HA cluster, as shipped in `inventories/abc.toml`:
+/// ZooKeeper on a, b and c, masters on a and b, a worker on each.
+pub const ABC: &str = "inventories/abc.toml";
+
+/// The text of the example inventory at `path` (relative to the crate:
+/// where `cargo test` runs), for tests that add to it.
+pub fn inventory(path: &str) -> String {
+    std::fs::read_to_string(path).expect("the example inventory")
+}
+
+/// The example cluster at `path` with every daemon running.
+pub fn running(path: &str) -> (Cluster, World) {
+    let c = cluster(&inventory(path));
+    let w = World::running_all(&c);
+    (c, w)
+}
 
 #[derive(Default)]
 struct State {
@@ -78,8 +75,8 @@ impl World {
         f(&mut self.0.lock().expect("the fake's lock"))
     }
 
-    /// A cluster where every daemon of `inventory` runs, the first
-    /// ZooKeeper server leading and the first master ALIVE.
+    /// A cluster where every daemon of `cluster` runs (the first
+    /// ZooKeeper server will lead and the first master be ALIVE).
     pub fn running_all(cluster: &Cluster) -> World {
         let w = World::default();
         for h in &cluster.hosts {
@@ -142,6 +139,12 @@ impl World {
                 .map(|(h, step, _)| format!("{}: {}", h, step))
                 .collect()
         })
+    }
+    /// The steps that start, stop or kill a daemon, as "host: step".
+    pub fn changes(&self) -> Vec<String> {
+        let mut v = self.steps();
+        v.retain(|s| s.contains(": stop ") || s.contains(": start ") || s.contains(": kill "));
+        v
     }
     /// The steps sent whose name contains `word`, as "host: step".
     pub fn steps_with(&self, word: &str) -> Vec<String> {
@@ -368,8 +371,14 @@ impl State {
                 id: format!("worker-{}", w.name),
                 host: w.address.clone(),
                 port: 7078,
-                cores: 1,
-                memory: 1024,
+                // What the inventory expects, so the workers are healthy.
+                cores: w.spark.worker_cores.unwrap_or(1),
+                memory: w
+                    .spark
+                    .worker_memory
+                    .as_deref()
+                    .and_then(crate::inventory::memory_mb)
+                    .unwrap_or(1024),
                 state: WorkerState::Alive,
             })
             .collect();
@@ -483,8 +492,9 @@ impl Probes<FakeHost> for FakeProbes {
 /// A session over the fake cluster.
 pub type Fake = Session<FakeHost, FakeProbes>;
 
-/// `inventory` parsed (tarball paths need not exist).
+/// `inventory` parsed as if read from `inventories/` (tarball paths need
+/// not exist).
 pub fn cluster(inventory: &str) -> Cluster {
-    crate::inventory::parse(Path::new("/nonexistent/inventory.toml"), inventory)
+    crate::inventory::parse(Path::new("inventories/test.toml"), inventory)
         .expect("the test inventory is valid")
 }

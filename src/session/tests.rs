@@ -10,9 +10,16 @@ use crate::layout::Daemon;
 use tokio::time::Instant;
 
 fn abc() -> (crate::inventory::Cluster, World) {
-    let c = fake::cluster(ABC);
-    let w = World::running_all(&c);
-    (c, w)
+    fake::running(ABC)
+}
+
+/// The cluster with ZooKeeper on c down, c unreachable and skipped.
+fn c_down_and_skipped() -> (crate::inventory::Cluster, World, fake::Fake) {
+    let (c, w) = abc();
+    w.kill("c", Daemon::ZooKeeper);
+    w.unreachable("c");
+    let s = w.session(&c, skip("c"));
+    (c, w, s)
 }
 
 fn all() -> Selection {
@@ -21,13 +28,6 @@ fn all() -> Selection {
 
 fn skip(name: &str) -> Selection {
     Selection::resolve(&["a", "b", "c"], &[], &[name.to_string()]).unwrap()
-}
-
-/// `steps` with the probes between them left out.
-fn changes(w: &World) -> Vec<String> {
-    let mut v = w.steps();
-    v.retain(|s| s.contains(": stop ") || s.contains(": start ") || s.contains(": kill "));
-    v
 }
 
 fn hosts(c: &crate::inventory::Cluster, names: &[&str]) -> Vec<crate::inventory::Host> {
@@ -49,7 +49,7 @@ async fn rolling_zookeeper_restarts_the_followers_first_and_the_leader_last() {
         .await
         .unwrap();
     assert_eq!(
-        changes(&w),
+        w.changes(),
         [
             "a: stop zookeeper",
             "a: start zookeeper",
@@ -69,11 +69,8 @@ async fn rolling_zookeeper_restarts_the_followers_first_and_the_leader_last() {
 
 #[tokio::test(start_paused = true)]
 async fn rolling_zookeeper_refuses_to_lose_the_quorum_and_changes_nothing() {
-    let (c, w) = abc();
     // c is down and skipped: restarting a or b would leave one of three.
-    w.kill("c", Daemon::ZooKeeper);
-    w.unreachable("c");
-    let s = w.session(&c, skip("c"));
+    let (c, w, s) = c_down_and_skipped();
     let e = s
         .roll_zookeeper(hosts(&c, &["a", "b"]), None)
         .await
@@ -85,7 +82,7 @@ async fn rolling_zookeeper_refuses_to_lose_the_quorum_and_changes_nothing() {
         "{:#}",
         e
     );
-    assert_eq!(changes(&w), Vec::<String>::new());
+    assert_eq!(w.changes(), Vec::<String>::new());
 }
 
 #[tokio::test(start_paused = true)]
@@ -107,10 +104,7 @@ async fn a_wait_for_zookeeper_gives_up_at_its_deadline_with_the_evidence() {
 
 #[tokio::test(start_paused = true)]
 async fn a_wait_ignores_the_servers_left_out_when_the_rest_is_a_quorum() {
-    let (c, w) = abc();
-    w.kill("c", Daemon::ZooKeeper);
-    w.unreachable("c");
-    let s = w.session(&c, skip("c"));
+    let (_, w, s) = c_down_and_skipped();
     s.wait_zookeeper(ZK_DEADLINE).await.unwrap();
     // A host left out has no connection: nothing was sent to it.
     assert!(w.steps().iter().all(|x| !x.starts_with("c: ")));
@@ -195,7 +189,7 @@ async fn a_master_that_forgets_its_applications_waits_for_them_then_gives_up() {
         format!("{:#}", e),
         "1 application(s) still running on the master on a after 600 s; nothing was restarted. Wait, raise --drain-timeout, or use --no-drain"
     );
-    assert_eq!(changes(&w), Vec::<String>::new());
+    assert_eq!(w.changes(), Vec::<String>::new());
     // --no-drain: restarted at once.
     let opts = RollOptions {
         batch: 1,
@@ -204,7 +198,7 @@ async fn a_master_that_forgets_its_applications_waits_for_them_then_gives_up() {
     s.roll_masters(hosts(&c, &["a"]), None, &opts)
         .await
         .unwrap();
-    assert_eq!(changes(&w), ["a: stop master", "a: start master"]);
+    assert_eq!(w.changes(), ["a: stop master", "a: start master"]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -231,7 +225,7 @@ async fn rolling_workers_restarts_a_batch_and_waits_for_it_before_the_next() {
         ]
     );
     assert_eq!(steps[4], "*: probe");
-    assert_eq!(changes(&w)[4..], ["c: stop worker", "c: start worker"]);
+    assert_eq!(w.changes()[4..], ["c: stop worker", "c: start worker"]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -258,7 +252,7 @@ async fn a_worker_that_dies_after_starting_ends_the_rolling_restart_early() {
     );
     assert!(t0.elapsed() < WORKER_DEADLINE / 10);
     // b was not touched.
-    assert_eq!(changes(&w), ["a: stop worker", "a: start worker"]);
+    assert_eq!(w.changes(), ["a: stop worker", "a: start worker"]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -364,7 +358,7 @@ async fn revive_masters_starts_again_only_the_masters_that_exited() {
     s.revive_masters(&["a".to_string(), "b".to_string()])
         .await
         .unwrap();
-    assert_eq!(changes(&w), ["b: start master"]);
+    assert_eq!(w.changes(), ["b: start master"]);
     assert_eq!(s.wait_masters(MASTER_DEADLINE).await.unwrap(), "a");
 }
 

@@ -6,17 +6,8 @@ use super::*;
 use crate::session::fake::{self, World, ABC};
 use crate::session::select::Selection;
 
-fn abc() -> (Cluster, World) {
-    let c = fake::cluster(ABC);
-    let w = World::running_all(&c);
-    (c, w)
-}
-
-/// The steps that change a daemon, as "host: step".
-fn changes(w: &World) -> Vec<String> {
-    let mut v = w.steps();
-    v.retain(|s| s.contains(": stop ") || s.contains(": start ") || s.contains(": kill "));
-    v
+fn abc() -> (crate::inventory::Cluster, World) {
+    fake::running(ABC)
 }
 
 #[tokio::test(start_paused = true)]
@@ -28,7 +19,7 @@ async fn the_failover_drill_kills_the_alive_master_and_sees_the_standby_take_ove
         .unwrap();
     assert_eq!(code, exit::OK);
     // Killed, then started again to come back as STANDBY.
-    assert_eq!(changes(&w), ["a: kill the ALIVE master", "a: start master"]);
+    assert_eq!(w.changes(), ["a: kill the ALIVE master", "a: start master"]);
     let a = c.host("a").unwrap();
     assert_eq!(
         w.scripts("a", "kill the ALIVE master"),
@@ -50,7 +41,7 @@ async fn the_failover_drill_refuses_an_unhealthy_cluster_and_breaks_nothing() {
     let e = drill_master_inner(&s, DrillMode::Kill, Duration::from_secs(30)).await;
     assert!(format!("{:#}", e.unwrap_err())
         .starts_with("the cluster is not healthy before the drill; fix it first: "));
-    assert_eq!(changes(&w), Vec::<String>::new());
+    assert_eq!(w.changes(), Vec::<String>::new());
 }
 
 #[tokio::test(start_paused = true)]
@@ -68,7 +59,7 @@ async fn a_failover_that_never_comes_fails_the_drill_at_its_limit() {
     assert_eq!(code, exit::FAILED);
     // The wait for a new ALIVE master ran to its limit, and no further.
     assert!(t0.elapsed() >= limit && t0.elapsed() < limit + Duration::from_secs(1));
-    assert_eq!(changes(&w), ["a: stop master"]);
+    assert_eq!(w.changes(), ["a: stop master"]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -79,15 +70,13 @@ async fn the_zookeeper_drill_stops_the_leader_and_starts_it_again() {
         .await
         .unwrap();
     assert_eq!(code, exit::OK);
-    assert_eq!(changes(&w), ["a: stop zookeeper", "a: start zookeeper"]);
+    assert_eq!(w.changes(), ["a: stop zookeeper", "a: start zookeeper"]);
 }
 
 #[tokio::test(start_paused = true)]
 async fn the_zookeeper_drill_refuses_a_host_without_zookeeper() {
-    let c = fake::cluster(&format!(
-        "{}[[host]]\nname = \"d\"\nroles = [\"worker\"]\n",
-        ABC
-    ));
+    let text = fake::inventory(ABC) + "\n[[host]]\nname = \"d\"\nroles = [\"worker\"]\n";
+    let c = fake::cluster(&text);
     let w = World::running_all(&c);
     let s = w.session(&c, Selection::all());
     let e = drill_zookeeper_inner(&s, Some("d".into()), Duration::from_secs(30))
@@ -97,5 +86,5 @@ async fn the_zookeeper_drill_refuses_a_host_without_zookeeper() {
         format!("{:#}", e),
         "error: `d` is not a ZooKeeper host of the inventory"
     );
-    assert_eq!(changes(&w), Vec::<String>::new());
+    assert_eq!(w.changes(), Vec::<String>::new());
 }
