@@ -150,6 +150,41 @@ fn host_key_fingerprints(address: &str, port: u16) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// One `ssh -G` builder: the hint resolves with the config and the
+    /// port only, the fingerprint with the login options too, in the
+    /// order `ssh` was always given them.
+    #[test]
+    fn ssh_g_takes_the_login_options_only_for_the_fingerprint() {
+        let c = crate::inventory::parse(
+            std::path::Path::new("inv.toml"),
+            "[ssh]
+port = 2222
+user = \"ops\"
+identity_file = \"/k\"
+known_hosts_file = \"/kh\"
+config_file = \"/cfg\"
+[spark]
+tarball = \"s.tgz\"
+[[host]]
+name = \"a\"
+roles = [\"master\", \"worker\"]
+",
+        )
+        .unwrap();
+        let args = |login| {
+            let cmd = super::super::ssh_g(&c, &c.hosts[0], login);
+            cmd.get_args()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(args(false), "-G -F /cfg -p 2222 -- a");
+        assert_eq!(
+            args(true),
+            "-G -F /cfg -p 2222 -l ops -i /k -o UserKnownHostsFile=/kh -- a"
+        );
+    }
+
     #[test]
     fn keyscan_hint_names_the_port_ssh_uses() {
         assert_eq!(keyscan_command("10.0.0.1", 22), "ssh-keyscan 10.0.0.1");
