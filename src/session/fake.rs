@@ -81,7 +81,7 @@ impl World {
         let w = World::default();
         for h in &cluster.hosts {
             for d in Daemon::ALL {
-                if runs(h, d) {
+                if d.runs_on(h) {
                     w.start(&h.name, d);
                 }
             }
@@ -217,15 +217,6 @@ impl World {
                 stderr: String::new(),
             }
         })
-    }
-}
-
-/// Does `h`'s inventory give it daemon `d`?
-fn runs(h: &Host, d: Daemon) -> bool {
-    match d {
-        Daemon::ZooKeeper => h.roles.zookeeper,
-        Daemon::Master => h.roles.master,
-        Daemon::Worker => h.roles.worker,
     }
 }
 

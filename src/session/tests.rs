@@ -376,3 +376,26 @@ async fn facts_come_from_the_selected_hosts_only() {
     assert!(!f["b"].running.contains_key(&Daemon::Worker));
     assert!(f["b"].running.contains_key(&Daemon::Master));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_host_left_out_that_gave_no_answer_is_not_probed_again() {
+    let (_, w, s) = c_down_and_skipped();
+    let first = s.probe().await;
+    let second = s.probe().await;
+    let c_zk = |snap: &crate::health::Snapshot| snap.zookeeper[2].1.clone();
+    assert_eq!(
+        c_zk(&first),
+        crate::health::ZkMode::Down(crate::health::ProbeError::Unreachable(
+            "the fake host cannot be reached".into()
+        ))
+    );
+    // Reported as before, in inventory order, without asking it again.
+    assert_eq!(
+        c_zk(&second),
+        crate::health::ZkMode::Down(crate::health::ProbeError::Unreachable(
+            "no answer earlier in this run (left out by --limit/--skip)".into()
+        ))
+    );
+    assert_eq!(second.zookeeper.len(), 3);
+    assert_eq!(w.steps_with("probe").len(), 2);
+}
