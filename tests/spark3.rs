@@ -25,7 +25,10 @@ spark.stop()
 /// Run JOB on hosta with the installed tree's spark-submit, through the
 /// HA master URL; returns its RESULT line (or the tail of its log).
 fn run_job() -> String {
-    let put = ssh("hosta", &format!("cat > /tmp/job3.py <<'EOF'\n{}\nEOF", JOB));
+    let put = ssh(
+        "hosta",
+        &format!("cat > /tmp/job3.py <<'EOF'\n{}\nEOF", JOB),
+    );
     assert!(put.status.success());
     let job = ssh("hosta", "cd /opt/spark/current && PYSPARK_PYTHON=/usr/bin/python3 bin/spark-submit --master spark://10.213.37.11:7077,10.213.37.12:7077 --driver-memory 512m --executor-memory 512m --total-executor-cores 2 --conf spark.executor.cores=1 /tmp/job3.py 2>/tmp/job3.err; echo exit=$?");
     let out = text(&job.stdout);
@@ -45,10 +48,7 @@ fn spark_3_5_deploy_job_drill_noop_upgrade() {
         "lab/lab build did not produce {}",
         SPARK3
     );
-    let inv3 = write_temp(
-        "spark3.toml",
-        &lab_inventory().replace(SPARK4, SPARK3),
-    );
+    let inv3 = write_temp("spark3.toml", &lab_inventory().replace(SPARK4, SPARK3));
     let inv3 = path_str(&inv3);
 
     // 1. Fresh HA deploy of 3.5.9.
