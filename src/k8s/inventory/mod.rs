@@ -1,4 +1,4 @@
-//! The `[kubernetes]` inventory: parsed and checked with the SSH mode's located errors, then turned into a synthetic [`Cluster`] so the SSH mode's validation and templates apply unchanged.
+//! The `[kubernetes]` inventory: parsed and checked with the SSH mode's located errors, then turned into a synthetic [`Cluster`](crate::inventory::Cluster) so the SSH mode's validation and templates apply unchanged.
 //!
 //! A Kubernetes inventory has `[cluster]`, `[spark]`, `[zookeeper]` and
 //! `[kubernetes]`, and no `[[host]]`/`[ssh]`. The keys that mean the same
