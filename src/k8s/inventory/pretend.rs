@@ -87,7 +87,7 @@ pub(super) fn inventory(raw: &RawK8sInventory, pods: &Pods) -> RawInventory {
     spark.local_dirs = None;
     spark.worker_cores = Some(worker_cores.max(1));
     spark.worker_memory = Some(worker_memory.to_string());
-    if memory_mb(&worker_memory).is_none() {
+    if memory_mb(worker_memory).is_none() {
         spark.worker_memory = None;
     }
     if let Some(h) = &history {
@@ -102,7 +102,6 @@ pub(super) fn inventory(raw: &RawK8sInventory, pods: &Pods) -> RawInventory {
     if *ha == Ha::Zookeeper {
         let z = zookeeper.get_or_insert_with(Default::default);
         let zv = zookeeper_image
-            .as_deref()
             .and_then(|i| image_version(i).ok())
             .unwrap_or(Version {
                 major: 3,
@@ -118,7 +117,7 @@ pub(super) fn inventory(raw: &RawK8sInventory, pods: &Pods) -> RawInventory {
         z.java_home = None;
         z.data_log_dir = None;
     }
-    let pretend = RawInventory {
+    RawInventory {
         cluster: RawCluster {
             name: raw.cluster.name.clone(),
             ha: ha_written,
@@ -129,8 +128,7 @@ pub(super) fn inventory(raw: &RawK8sInventory, pods: &Pods) -> RawInventory {
         spark,
         zookeeper,
         host: hosts,
-    };
-    pretend
+    }
 }
 
 /// The DNS names, before a [`K8sCluster`] exists.
