@@ -18,6 +18,13 @@ pub(super) fn check_templates_dir(e: &mut Errors, dir: &Path) {
         "the directory holds overrides named {}; each one replaces the built-in template of that name",
         expected.join(", ")
     );
+    let unreadable = |err: std::io::Error| {
+        format!(
+            "templates directory `{}` cannot be read: {}",
+            dir.display(),
+            err
+        )
+    };
     let entries = match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => std::fs::read_dir(dir),
         Ok(_) => {
@@ -31,11 +38,7 @@ pub(super) fn check_templates_dir(e: &mut Errors, dir: &Path) {
         Err(err) => {
             e.help(
                 at,
-                format!(
-                    "templates directory `{}` cannot be read: {}",
-                    dir.display(),
-                    err
-                ),
+                unreadable(err),
                 format!(
                     "create it, or remove `templates` to use the built-in templates; {}",
                     help_names
@@ -55,15 +58,7 @@ pub(super) fn check_templates_dir(e: &mut Errors, dir: &Path) {
             .filter(|(n, _)| !n.starts_with('.'))
             .collect(),
         Err(err) => {
-            e.help(
-                at,
-                format!(
-                    "templates directory `{}` cannot be read: {}",
-                    dir.display(),
-                    err
-                ),
-                help_names,
-            );
+            e.help(at, unreadable(err), help_names);
             return;
         }
     };

@@ -4,6 +4,7 @@
 use crate::diag::Diagnostic;
 use crate::dist::Version;
 use crate::inventory::locate::{span_of, Seg};
+use crate::path;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -22,6 +23,25 @@ impl Errs<'_> {
                 .with_help(help),
         );
     }
+}
+
+/// `[kubernetes] key`, or `default` when it is not set; 0 is refused, with `help`.
+pub(super) fn at_least_one(
+    e: &mut Errs,
+    key: &str,
+    v: Option<u32>,
+    default: u32,
+    help: &str,
+) -> u32 {
+    let n = v.unwrap_or(default);
+    if n == 0 {
+        e.help(
+            path!["kubernetes", key],
+            format!("{} must be at least 1", key),
+            help,
+        );
+    }
+    n
 }
 
 /// Properties whose values are credentials: a ConfigMap is readable by

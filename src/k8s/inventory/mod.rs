@@ -25,7 +25,7 @@ use crate::dist::Version;
 use crate::inventory::memory_mb;
 use crate::inventory::Ha;
 use crate::path;
-use checks::{dns_label, dns_subdomain, image_version, quantity_ok, Errs};
+use checks::{at_least_one, dns_label, dns_subdomain, image_version, quantity_ok, Errs};
 use model::RawK8sInventory;
 pub use model::{
     AntiAffinity, History, K8sCluster, RawKubernetes, HISTORY, MASTER, MASTER_HEADLESS, WORKER, ZK,
@@ -148,14 +148,13 @@ pub fn parse(path: &Path, text: &str) -> Result<K8sCluster, Diagnostics> {
         );
     }
 
-    let master_replicas = k.master_replicas.unwrap_or(3);
-    if master_replicas == 0 {
-        e.help(
-            path!["kubernetes", "master_replicas"],
-            "master_replicas must be at least 1",
-            "use 2 or 3 masters for HA (ZooKeeper elects one ALIVE, the others wait as STANDBY), or 1 with ha = \"none\"",
-        );
-    }
+    let master_replicas = at_least_one(
+        &mut e,
+        "master_replicas",
+        k.master_replicas,
+        3,
+        "use 2 or 3 masters for HA (ZooKeeper elects one ALIVE, the others wait as STANDBY), or 1 with ha = \"none\"",
+    );
     let ha =
         match raw.cluster.ha.as_deref() {
             // 0 masters is refused above; do not add "ha = none" errors to it.
@@ -229,22 +228,20 @@ pub fn parse(path: &Path, text: &str) -> Result<K8sCluster, Diagnostics> {
     } else {
         None
     };
-    let worker_replicas = k.worker_replicas.unwrap_or(2);
-    if worker_replicas == 0 {
-        e.help(
-            path!["kubernetes", "worker_replicas"],
-            "worker_replicas must be at least 1",
-            "workers run the executors: a cluster without them runs no application",
-        );
-    }
-    let worker_cores = k.worker_cores.unwrap_or(1);
-    if worker_cores == 0 {
-        e.help(
-            path!["kubernetes", "worker_cores"],
-            "worker_cores must be at least 1",
-            "the cores each worker offers (SPARK_WORKER_CORES) and its pod's CPU request and limit",
-        );
-    }
+    let worker_replicas = at_least_one(
+        &mut e,
+        "worker_replicas",
+        k.worker_replicas,
+        2,
+        "workers run the executors: a cluster without them runs no application",
+    );
+    let worker_cores = at_least_one(
+        &mut e,
+        "worker_cores",
+        k.worker_cores,
+        1,
+        "the cores each worker offers (SPARK_WORKER_CORES) and its pod's CPU request and limit",
+    );
     let worker_memory = k.worker_memory.clone().unwrap_or_else(|| "1g".into());
     let worker_memory_mb = match memory_mb(&worker_memory) {
         Some(m) => m,

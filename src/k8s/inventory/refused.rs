@@ -22,24 +22,24 @@ pub(super) fn refuse(e: &mut Errs, raw: &RawK8sInventory) {
             "pods take the place of hosts: set master_replicas, zookeeper_replicas and worker_replicas in [kubernetes]",
         );
     }
-    for (key, set) in [
-        ("recovery_dir", raw.cluster.recovery_dir.is_some()),
-        ("run_as", raw.cluster.run_as.is_some()),
-    ] {
-        if set {
-            e.help(
-                path!["cluster", key],
-                format!("`{}` is not used with [kubernetes]", key),
-                if key == "run_as" {
-                    "the pods run as `spark_uid`/`zookeeper_uid` in [kubernetes]"
-                } else {
-                    "Kubernetes mode supports ha = \"zookeeper\" (or \"none\" with one master)"
-                },
-            );
-        }
-    }
+    not_used(
+        e,
+        "cluster",
+        [
+            (
+                "recovery_dir",
+                raw.cluster.recovery_dir.is_some(),
+                "Kubernetes mode supports ha = \"zookeeper\" (or \"none\" with one master)",
+            ),
+            (
+                "run_as",
+                raw.cluster.run_as.is_some(),
+                "the pods run as `spark_uid`/`zookeeper_uid` in [kubernetes]",
+            ),
+        ],
+    );
     let s = &raw.spark;
-    for (key, set, help) in [
+    not_used(e, "spark", [
         ("tarball", s.tarball.is_some(), "the distribution is `spark_image` in [kubernetes]"),
         ("url", s.url.is_some(), "the distribution is `spark_image` in [kubernetes]"),
         ("sha256", s.sha256.is_some(), "pin the image by digest in `spark_image` instead"),
@@ -51,15 +51,7 @@ pub(super) fn refuse(e: &mut Errs, raw: &RawK8sInventory) {
         ("local_dirs", s.local_dirs.is_some(), "executors use worker_dir, an emptyDir volume"),
         ("worker_cores", s.worker_cores.is_some(), "set `worker_cores` in [kubernetes]: it is the worker pods' CPU request and limit too"),
         ("worker_memory", s.worker_memory.is_some(), "set `worker_memory` in [kubernetes]: it sizes the worker pods' memory request and limit too"),
-    ] {
-        if set {
-            e.help(
-                path!["spark", key],
-                format!("`{}` is not used with [kubernetes]", key),
-                help,
-            );
-        }
-    }
+    ]);
     for key in s.defaults.iter().flat_map(|d| d.keys()) {
         // spark.authenticate* has its own message from `validate`.
         if secret_bearing(key) && !key.starts_with("spark.authenticate") {
@@ -71,51 +63,65 @@ pub(super) fn refuse(e: &mut Errs, raw: &RawK8sInventory) {
         }
     }
     let zr = raw.zookeeper.clone().unwrap_or_default();
-    for (key, set, help) in [
-        (
-            "tarball",
-            zr.tarball.is_some(),
-            "the distribution is `zookeeper_image` in [kubernetes]",
-        ),
-        (
-            "url",
-            zr.url.is_some(),
-            "the distribution is `zookeeper_image` in [kubernetes]",
-        ),
-        (
-            "sha256",
-            zr.sha256.is_some(),
-            "pin the image by digest in `zookeeper_image` instead",
-        ),
-        (
-            "sha512",
-            zr.sha512.is_some(),
-            "pin the image by digest in `zookeeper_image` instead",
-        ),
-        (
-            "fetch",
-            zr.fetch.is_some(),
-            "the nodes pull `zookeeper_image`",
-        ),
-        (
-            "install_root",
-            zr.install_root.is_some(),
-            "ZooKeeper is the image's",
-        ),
-        (
-            "java_home",
-            zr.java_home.is_some(),
-            "the image's Java is used",
-        ),
-        (
-            "data_log_dir",
-            zr.data_log_dir.is_some(),
-            "the transaction log stays in data_dir, on the server's PersistentVolume",
-        ),
-    ] {
+    not_used(
+        e,
+        "zookeeper",
+        [
+            (
+                "tarball",
+                zr.tarball.is_some(),
+                "the distribution is `zookeeper_image` in [kubernetes]",
+            ),
+            (
+                "url",
+                zr.url.is_some(),
+                "the distribution is `zookeeper_image` in [kubernetes]",
+            ),
+            (
+                "sha256",
+                zr.sha256.is_some(),
+                "pin the image by digest in `zookeeper_image` instead",
+            ),
+            (
+                "sha512",
+                zr.sha512.is_some(),
+                "pin the image by digest in `zookeeper_image` instead",
+            ),
+            (
+                "fetch",
+                zr.fetch.is_some(),
+                "the nodes pull `zookeeper_image`",
+            ),
+            (
+                "install_root",
+                zr.install_root.is_some(),
+                "ZooKeeper is the image's",
+            ),
+            (
+                "java_home",
+                zr.java_home.is_some(),
+                "the image's Java is used",
+            ),
+            (
+                "data_log_dir",
+                zr.data_log_dir.is_some(),
+                "the transaction log stays in data_dir, on the server's PersistentVolume",
+            ),
+        ],
+    );
+}
+
+/// `[table] key` for each key that is set: what it would do is done
+/// another way with [kubernetes], which `help` says.
+fn not_used<'a>(
+    e: &mut Errs,
+    table: &str,
+    keys: impl IntoIterator<Item = (&'a str, bool, &'a str)>,
+) {
+    for (key, set, help) in keys {
         if set {
             e.help(
-                path!["zookeeper", key],
+                path![table, key],
                 format!("`{}` is not used with [kubernetes]", key),
                 help,
             );
