@@ -1,5 +1,5 @@
-//! Unit tests of `dist.rs`: tarball names and versions, checksums, URL
-//! downloads and their cache (kept apart so that `dist.rs` reads as the code).
+//! Unit tests of `dist`: tarball names and versions, checksums, URL
+//! downloads and their cache (kept apart so that `dist/` reads as the code).
 
 use super::*;
 

@@ -1,7 +1,7 @@
 //! The inventory: what the user wants the cluster to be.
 //!
 //! `load` reads a TOML file into the raw serde model (`raw.rs`), then
-//! `validate.rs` checks it as a whole and resolves every default, producing a
+//! `validate/` checks it as a whole and resolves every default, producing a
 //! [`Cluster`] in which nothing is optional that the rest of the program needs.
 //! Everything downstream (plan, render, health) works on `Cluster` only and
 //! never re-reads the file.
@@ -20,33 +20,42 @@ pub use validate::validate;
 
 /// Read, parse and validate an inventory file.
 pub fn load(path: &Path) -> Result<Cluster, Diagnostics> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    parse(path, &read(path)?)
+}
+
+/// The inventory file's text; shared with `k8s render`, so both modes say
+/// the same when it cannot be read.
+pub(crate) fn read(path: &Path) -> Result<String, Diagnostics> {
+    std::fs::read_to_string(path).map_err(|e| {
         Diagnostics(vec![Diagnostic::new(format!(
             "cannot read inventory {}: {}",
             path.display(),
             e
         ))])
-    })?;
-    parse(path, &text)
+    })
 }
 
 /// Parse and validate inventory text; `path` is used for messages and to
 /// resolve relative tarball paths.
 pub fn parse(path: &Path, text: &str) -> Result<Cluster, Diagnostics> {
     let source: Arc<str> = text.into();
-    let raw: raw::RawInventory = toml::from_str(text).map_err(|e| {
-        let (message, help) = explain_toml_error(e.message());
-        let mut d = Diagnostic::new(message).in_file(path, source.clone(), e.span());
-        if let Some(h) = help {
-            d = d.with_help(h);
-        }
-        Diagnostics(vec![d])
-    })?;
+    let raw: raw::RawInventory = toml::from_str(text).map_err(|e| toml_error(path, &source, &e))?;
     validate(path, source, raw)
 }
 
+/// A TOML syntax or type error, located in the file, with
+/// `explain_toml_error`'s help; shared with `k8s render`.
+pub(crate) fn toml_error(path: &Path, source: &Arc<str>, e: &toml::de::Error) -> Diagnostics {
+    let (message, help) = explain_toml_error(e.message());
+    let mut d = Diagnostic::new(message).in_file(path, source.clone(), e.span());
+    if let Some(h) = help {
+        d = d.with_help(h);
+    }
+    Diagnostics(vec![d])
+}
+
 /// toml's messages are good; unknown-field ones get a "did you mean".
-pub(crate) fn explain_toml_error(msg: &str) -> (String, Option<String>) {
+fn explain_toml_error(msg: &str) -> (String, Option<String>) {
     let msg = msg.trim().to_string();
     if let Some(rest) = msg.strip_prefix("unknown field `") {
         if let Some((name, expected)) = rest.split_once('`') {

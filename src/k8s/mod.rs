@@ -1,7 +1,7 @@
 //! `sparkctl k8s render`: the same HA cluster as the SSH mode, as Kubernetes manifests, from an inventory with a `[kubernetes]` section.
 //!
-//! `inventory.rs` parses and validates the inventory (reusing the SSH mode's
-//! validation for `[spark]`/`[zookeeper]`), `manifests.rs` builds the
+//! `inventory` parses and validates the inventory (reusing the SSH mode's
+//! validation for `[spark]`/`[zookeeper]`), `manifests` builds the
 //! objects (reusing the SSH mode's templates for the config files). This
 //! file writes them out. Nothing here contacts a cluster.
 
