@@ -14,7 +14,7 @@
 //! ensemble (a server not probed counts as not serving).
 
 use crate::diag::exit;
-use crate::exec::ConnectOptions;
+use crate::exec::{self, ConnectOptions};
 use crate::health::{self, Level, MasterStatus, ProbeError, WorkerState};
 use crate::inventory::{Cluster, Host, ProbeRoute};
 use crate::session::probes;
@@ -63,47 +63,16 @@ pub async fn run(
         eprintln!("{}", n);
     }
     let included = |h: &str| sel.includes(h);
-    // Masters and ZooKeeper servers of hosts left out are probed too (in
-    // parallel: at most one probe timeout): the ALIVE master and the quorum
-    // are the cluster's, and judging them from a subset would call a
-    // healthy cluster down. Only their rows and problems are left out.
-    let probed = |h: &Host| sel.includes(&h.name) || h.roles.zookeeper || h.roles.master;
-    // A host left out by --limit/--skip (often: because it is
-    // unreachable) costs at most one probe timeout.
-    let wait = |h: &Host| {
-        if sel.includes(&h.name) {
-            connect_budget(cluster)
-        } else {
-            health::PROBE_TIMEOUT
-        }
+    let (mut snap, mut worker_up, worker_hosts) = match probe_all(cluster, sel, connect, true).await
+    {
+        Pass::Done(snap, up, hosts) => (snap, up, hosts),
+        // A kept master was not the connection this run would make, or
+        // its link is dead: everything again, over proven connections.
+        Pass::Redo => match probe_all(cluster, sel, connect, false).await {
+            Pass::Done(snap, up, hosts) => (snap, up, hosts),
+            Pass::Redo => unreachable!("a pass over proven connections is never redone"),
+        },
     };
-    let to_probe = cluster
-        .hosts
-        .iter()
-        .filter(|h| probed(h))
-        .map(|h| (h, wait(h)));
-    let route = probes::route(cluster, connect, [], to_probe);
-    let worker_hosts: Vec<Host> = cluster
-        .workers()
-        .filter(|h| sel.includes(&h.name))
-        .cloned()
-        .collect();
-    let worker_uis: Vec<_> = worker_hosts
-        .iter()
-        .map(|h| {
-            let (h, r) = (h.clone(), route.clone());
-            tokio::spawn(async move { health::worker(&r, &h).await })
-        })
-        .collect();
-    let mut snap = health::probe(&route, cluster).await;
-    let mut worker_up = Vec::new();
-    for j in worker_uis {
-        worker_up.push(
-            j.await
-                .unwrap_or_else(|e| Err(ProbeError::Io(e.to_string()))),
-        );
-    }
-    route.close().await;
     if cluster.ssh.probe == ProbeRoute::Direct {
         explain_direct(cluster, connect, &mut snap, &worker_hosts, &mut worker_up).await;
     }
@@ -382,4 +351,112 @@ fn print_table(r: &Report) {
             crate::outln!("  - {}", p);
         }
     }
+}
+
+/// One round of every probe `status` makes: the snapshot, each selected
+/// worker's answer, and those workers.
+enum Pass {
+    Done(health::Snapshot, Vec<Result<(), ProbeError>>, Vec<Host>),
+    /// Some answer came through an unproven kept master that turned out not
+    /// to be usable: the pass's answers must not be used.
+    Redo,
+}
+
+/// Probe every daemon at once. With `reuse_unproven`, hosts whose kept SSH
+/// master is still running are probed through it at once, while its
+/// fingerprint is checked (see `exec::Unproven`): the answers are used only
+/// if it proves right, and a host whose probes all went unanswered is
+/// asked for a round trip before its silence is believed.
+async fn probe_all(
+    cluster: &Cluster,
+    sel: &Selection,
+    connect: &ConnectOptions,
+    reuse_unproven: bool,
+) -> Pass {
+    // Masters and ZooKeeper servers of hosts left out are probed too (in
+    // parallel: at most one probe timeout): the ALIVE master and the quorum
+    // are the cluster's, and judging them from a subset would call a
+    // healthy cluster down. Only their rows and problems are left out.
+    let probed = |h: &Host| sel.includes(&h.name) || h.roles.zookeeper || h.roles.master;
+    // A host left out by --limit/--skip (often: because it is
+    // unreachable) costs at most one probe timeout.
+    let wait = |h: &Host| {
+        if sel.includes(&h.name) {
+            connect_budget(cluster)
+        } else {
+            health::PROBE_TIMEOUT
+        }
+    };
+    let hosts: Vec<&Host> = cluster.hosts.iter().filter(|h| probed(h)).collect();
+    let mut kept = Vec::new();
+    let mut unproven = BTreeMap::new();
+    if reuse_unproven && cluster.ssh.probe == ProbeRoute::Ssh {
+        // All at once: each is a file read and a round trip to a local
+        // ssh process (1-3 ms each, measured; in turn they cost 5-10 ms);
+        // the fingerprints they start run in the background.
+        let mut set = tokio::task::JoinSet::new();
+        for h in &hosts {
+            let (c, h, o) = (cluster.clone(), (*h).clone(), connect.clone());
+            set.spawn(async move { exec::resume_unproven(&c, &h, &o).await });
+        }
+        while let Some(r) = set.join_next().await {
+            if let Ok(Some((conn, u))) = r {
+                unproven.insert(conn.host.clone(), u);
+                kept.push(conn);
+            }
+        }
+    }
+    let to_probe = hosts
+        .iter()
+        .filter(|h| !unproven.contains_key(&h.name))
+        .map(|h| (*h, wait(h)));
+    let route = probes::route(cluster, connect, kept, to_probe);
+    let worker_hosts: Vec<Host> = cluster
+        .workers()
+        .filter(|h| sel.includes(&h.name))
+        .cloned()
+        .collect();
+    let worker_uis: Vec<_> = worker_hosts
+        .iter()
+        .map(|h| {
+            let (h, r) = (h.clone(), route.clone());
+            tokio::spawn(async move { health::worker(&r, &h).await })
+        })
+        .collect();
+    let snap = health::probe(&route, cluster).await;
+    let mut worker_up = Vec::new();
+    for j in worker_uis {
+        worker_up.push(
+            j.await
+                .unwrap_or_else(|e| Err(ProbeError::Io(e.to_string()))),
+        );
+    }
+    let mut redo = false;
+    for (name, mut u) in unproven {
+        let proven = (&mut u.proven).await.unwrap_or(false);
+        let answered = snap
+            .zookeeper
+            .iter()
+            .filter(|(h, _)| **h == name)
+            .any(|(_, m)| !matches!(m, health::ZkMode::Down(e) if e.slow()))
+            || snap
+                .masters
+                .iter()
+                .filter(|(h, _)| **h == name)
+                .any(|(_, r)| !matches!(r, Err(e) if e.slow()))
+            || worker_hosts
+                .iter()
+                .zip(&worker_up)
+                .filter(|(h, _)| h.name == name)
+                .any(|(_, r)| !matches!(r, Err(e) if e.slow()));
+        if !proven || (!answered && !u.alive().await) {
+            u.forget();
+            redo = true;
+        }
+    }
+    route.close().await;
+    if redo {
+        return Pass::Redo;
+    }
+    Pass::Done(snap, worker_up, worker_hosts)
 }

@@ -105,6 +105,83 @@ pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> R
     Ok(conn(session, keep))
 }
 
+/// A master an earlier run kept, used *before* it is proven to be the
+/// connection this run would make. Only `status` does this: its probes
+/// carry nothing secret, and their answers are thrown away unless
+/// `proven` says yes. It takes `ssh -G` (the fingerprint) and the liveness
+/// round trip off the critical path: the fingerprint is checked while the
+/// probes run, and the probes are the round trip (an answer, or a refusal
+/// relayed by the host's sshd, proves the link is alive; only a host
+/// whose probes all time out needs [`Unproven::alive`]). Measured on the
+/// lab, status on 3 hosts: see README, "SSH connections kept between runs".
+pub struct Unproven {
+    /// The kept master was made for exactly this run's SSH settings.
+    pub proven: tokio::task::JoinHandle<bool>,
+    dir: std::path::PathBuf,
+    key: String,
+    socket: std::path::PathBuf,
+    connect_timeout: u64,
+}
+
+impl Unproven {
+    /// A command goes through the master (the link behind it is alive).
+    pub async fn alive(&self) -> bool {
+        let session = Session::resume_mux(self.socket.clone().into_boxed_path(), None);
+        let ok = alive(&session, self.connect_timeout).await;
+        // Not close or drop: either would end the master the run uses.
+        let _ = session.detach();
+        ok
+    }
+
+    /// Never use this master again: remove its pointer, tell it to exit.
+    pub fn forget(&self) {
+        crate::mux::forget(&self.dir, &self.key, &self.socket);
+    }
+}
+
+/// The kept master for `host`, if an earlier run left one whose process
+/// answers on its socket (a local check: no round trip to the host), and
+/// what proves it.
+pub async fn resume_unproven(
+    cluster: &Cluster,
+    host: &Host,
+    opts: &ConnectOptions,
+) -> Option<(Conn, Unproven)> {
+    let s = &cluster.ssh;
+    let accept = s.accept_new_host_keys || opts.accept_new_host_keys;
+    let dir = keep_dir(s.control_persist)?;
+    let key = pointer_key(cluster, host, accept);
+    let (socket, made_for) = crate::mux::lookup(&dir, &key)?;
+    let session = Session::resume_mux(socket.clone().into_boxed_path(), None);
+    if session.check().await.is_err() {
+        crate::mux::forget(&dir, &key, &socket);
+        return None;
+    }
+    let (c, h) = (cluster.clone(), host.clone());
+    let proven = tokio::spawn(async move {
+        fingerprint(&c, &h, accept).await.as_deref() == Some(made_for.as_str())
+    });
+    register_master(session.control_socket());
+    let conn = Conn {
+        host: host.name.clone(),
+        session: Arc::new(session),
+        timeout: Duration::from_secs(s.command_timeout),
+        sudo: s.sudo,
+        forwards: Default::default(),
+        keep: true,
+    };
+    Some((
+        conn,
+        Unproven {
+            proven,
+            dir,
+            key,
+            socket,
+            connect_timeout: s.connect_timeout,
+        },
+    ))
+}
+
 /// The directory to keep masters in between runs, or None: persistence
 /// is off (`control_persist = 0`) or the directory is not private (said
 /// once per run: the run goes on, one connection per host as before).

@@ -17,7 +17,7 @@ mod errors;
 mod remote;
 mod run;
 
-pub use connect::{connect, connect_all, connect_for_probes};
+pub use connect::{connect, connect_all, connect_for_probes, resume_unproven, Unproven};
 pub use remote::Remote;
 
 use crate::inventory::{Cluster, Host};
