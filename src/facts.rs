@@ -87,10 +87,7 @@ pub fn script(cluster: &Cluster, host: &Host, dists: &[&LocalDist], files: &[Str
         ));
     }
     for d in dists {
-        let root = match d.product {
-            crate::dist::Product::Spark => &cluster.spark.install_root,
-            crate::dist::Product::ZooKeeper => &cluster.zookeeper.install_root,
-        };
+        let root = layout::product_root(cluster, d.product);
         let tree = layout::tree(root, d);
         s.push_str(&format!(
             "[ -f {st} ] && echo \"@stamp {t} $(cat {st})\"\n",
@@ -232,7 +229,7 @@ pub fn parse(out: &str) -> HostFacts {
             }
             "@running" => {
                 if let Some((d, pid)) = two() {
-                    let d = Daemon::ALL.into_iter().find(|x| x.label() == d);
+                    let d = Daemon::from_label(&d);
                     if let (Some(d), Ok(pid)) = (d, pid.parse()) {
                         f.running.insert(d, pid);
                     }
@@ -240,7 +237,7 @@ pub fn parse(out: &str) -> HostFacts {
             }
             "@cmdline" | "@fingerprint" => {
                 if let Some((d, v)) = two() {
-                    if let Some(d) = Daemon::ALL.into_iter().find(|x| x.label() == d) {
+                    if let Some(d) = Daemon::from_label(&d) {
                         if key == "@cmdline" {
                             f.cmdlines.insert(d, v);
                         } else {

@@ -7,7 +7,7 @@
 //! from the directory named by `[cluster] templates`.
 
 use crate::diag::UsageError;
-use crate::dist::{LocalDist, Version};
+use crate::dist::{LocalDist, Product, Version};
 use crate::inventory::{Cluster, Ha, Host};
 use crate::layout::{self, Daemon};
 use anyhow::Result;
@@ -155,10 +155,7 @@ impl Renderer {
             "{}/conf",
             layout::tree(&cluster.spark.install_root, dists.spark)
         );
-        let spark_readers = Daemon::ALL
-            .into_iter()
-            .filter(|d| *d != Daemon::ZooKeeper && d.runs_on(host))
-            .collect::<Vec<_>>();
+        let spark_readers = crate::daemon::on_host(host, Product::Spark);
         if !spark_readers.is_empty() {
             out.push(ConfigFile {
                 path: format!("{}/spark-env.sh", spark_conf),
@@ -229,7 +226,7 @@ impl Renderer {
         }
         if let (true, Some(zk)) = (host.roles.zookeeper, dists.zookeeper) {
             let zk_conf = format!("{}/conf", layout::tree(&cluster.zookeeper.install_root, zk));
-            let r = vec![Daemon::ZooKeeper];
+            let r = crate::daemon::on_host(host, Product::ZooKeeper);
             out.push(ConfigFile {
                 path: format!("{}/zoo.cfg", zk_conf),
                 content: self.render("zoo.cfg", &ctx)?,

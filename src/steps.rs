@@ -7,6 +7,7 @@
 
 use crate::dist::{Compression, LocalDist, Product};
 use crate::inventory::{Cluster, Host};
+use crate::daemon::Launcher;
 use crate::layout::{self, Daemon};
 use crate::render::ConfigFile;
 use crate::shell::{heredoc_delimiter, quote};
@@ -400,7 +401,7 @@ impl Launch {
                 .spark
                 .auth
                 .as_ref()
-                .filter(|_| d != Daemon::ZooKeeper)
+                .filter(|_| d.product() == Product::Spark)
                 .map(|_| layout::daemon_conf(cluster)),
         }
     }
@@ -442,13 +443,13 @@ pub fn start_command(host: &Host, d: Daemon, launch: &Launch) -> String {
         .as_ref()
         .map(|p| format!(" --properties-file {}", quote(p)))
         .unwrap_or_default();
-    let script = match d {
-        Daemon::ZooKeeper => format!(
+    let script = match d.spec().launcher {
+        Launcher::ZkServer => format!(
             "set -e\ncd {home}\nexport ZOOCFGDIR={home}/conf ZOO_LOG_DIR={log}\nmkdir -p \"$ZOO_LOG_DIR\"\nbin/zkServer.sh start\n",
             home = home,
             log = quote(&host.zk.log_dir)
         ),
-        Daemon::Master => format!(
+        Launcher::SparkMaster => format!(
             "set -e\ncd {home}\nif [ -x sbin/start-master.sh ]; then sbin/start-master.sh{props}\nelse sbin/spark-daemon.sh start {cls} 1 --host {addr} --port {port} --webui-port {ui}{props}\nfi\n",
             home = home,
             cls = d.spark_class(),
@@ -457,7 +458,7 @@ pub fn start_command(host: &Host, d: Daemon, launch: &Launch) -> String {
             ui = host.spark.master_webui_port,
             props = props
         ),
-        Daemon::Worker => {
+        Launcher::SparkWorker => {
             let port = host.spark.worker_port.map(|p| format!(" --port {}", p)).unwrap_or_default();
             format!(
                 "set -e\ncd {home}\nif [ -x sbin/start-worker.sh ]; then sbin/start-worker.sh {url}{props}\nelif [ -x sbin/start-slave.sh ]; then sbin/start-slave.sh {url}{props}\nelse sbin/spark-daemon.sh start {cls} 1 --webui-port {ui}{port} {url}{props}\nfi\n",

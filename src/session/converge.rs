@@ -8,8 +8,10 @@
 
 use crate::layout::Daemon;
 
-/// The order daemons start in: ZooKeeper quorum, then masters, then workers.
-pub const START_ORDER: [Daemon; 3] = [Daemon::ZooKeeper, Daemon::Master, Daemon::Worker];
+/// The order daemons start in: ZooKeeper quorum, then masters, then
+/// workers; the order of the daemon table (`daemon::SPECS`), where a new
+/// kind takes its place.
+pub const START_ORDER: [Daemon; 3] = Daemon::ALL;
 
 /// The order daemons stop in: [`START_ORDER`] reversed (derived, so the two
 /// cannot drift apart).
