@@ -34,8 +34,16 @@ fn labels_classes_and_positions_are_unique() {
     for s in &SPECS {
         assert_eq!(Daemon::from_label(s.label), Some(s.kind));
         // A label is one shell-safe word: facts print it unquoted.
-        assert!(s.label.chars().all(|c| c.is_ascii_lowercase()), "{}", s.label);
-        assert!(s.class.contains('.') && !s.class.contains(' '), "{}", s.class);
+        assert!(
+            s.label.chars().all(|c| c.is_ascii_lowercase()),
+            "{}",
+            s.label
+        );
+        assert!(
+            s.class.contains('.') && !s.class.contains(' '),
+            "{}",
+            s.class
+        );
     }
     assert_eq!(Daemon::from_label("nimbus"), None);
 }
@@ -46,7 +54,11 @@ fn every_kind_has_a_pid_file_a_log_a_root_and_ports() {
     let mut pids = BTreeSet::new();
     let mut logs = BTreeSet::new();
     for d in Daemon::ALL {
-        let h = c.hosts.iter().find(|h| d.runs_on(h)).expect("a lab host runs it");
+        let h = c
+            .hosts
+            .iter()
+            .find(|h| d.runs_on(h))
+            .expect("a lab host runs it");
         let pid = layout::pid_file(h, d);
         assert!(pid.starts_with('/') && pid.ends_with(".pid"), "{}", pid);
         assert!(pids.insert(pid));

@@ -268,5 +268,4 @@ mod tests {
         std::fs::remove_dir_all(&d).unwrap();
         assert_eq!(out, "ours\nother\nother\nother\nother\nother\n");
     }
-
 }

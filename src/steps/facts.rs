@@ -131,7 +131,6 @@ else echo '@java'; fi
     )
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,5 +202,4 @@ mod tests {
         assert_eq!(run(&dir.join("nope/bin/java")).java, None);
         std::fs::remove_dir_all(&dir).unwrap();
     }
-
 }

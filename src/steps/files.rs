@@ -272,7 +272,6 @@ mod tests {
         std::fs::remove_dir_all(&d).unwrap();
     }
 
-
     #[test]
     fn read_files_is_exact() {
         let d = tmpdir("read");
@@ -288,5 +287,4 @@ mod tests {
         );
         std::fs::remove_dir_all(&d).unwrap();
     }
-
 }

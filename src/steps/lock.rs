@@ -23,7 +23,12 @@ pub fn acquire_script(cluster: &str, me: &Owner, force: bool) -> String {
     acquire_script_in(None, cluster, me, force)
 }
 
-pub(crate) fn acquire_script_in(root: Option<&str>, cluster: &str, me: &Owner, force: bool) -> String {
+pub(crate) fn acquire_script_in(
+    root: Option<&str>,
+    cluster: &str,
+    me: &Owner,
+    force: bool,
+) -> String {
     // Only a refusal means the user lacks rights; say so only then.
     format!(
         "{dir}\n{force}if mkdir \"$d\" 2>/dev/null; then printf '%s' {rec} > \"$d/owner\"; echo @locked\nelif [ -d \"$d\" ]; then echo @held; cat \"$d/owner\" 2>/dev/null; true\nelse why=$(mkdir \"$d\" 2>&1 | sed 's/^mkdir: //'); echo \"cannot create the lock $d as user $(id -un): $why\" >&2; case $why in *ermission*|*\"not permitted\"*|*ead-only*) echo \"(sparkctl needs root on the hosts, or a login user that may write there: log in as root or set \\`sudo = true\\` in [ssh])\" >&2;; esac; exit 3; fi\n",

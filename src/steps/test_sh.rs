@@ -13,4 +13,3 @@ pub fn tmpdir(tag: &str) -> String {
     let _ = std::fs::remove_dir_all(&d);
     d.display().to_string()
 }
-

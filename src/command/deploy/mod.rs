@@ -129,4 +129,3 @@ const LEFT_OUT: &str = "left out (--limit/--skip): not checked, not changed";
 fn name_width(c: &Cluster) -> usize {
     crate::out::host_width(c.hosts.iter().map(|h| h.name.as_str()))
 }
-

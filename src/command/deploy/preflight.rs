@@ -136,4 +136,3 @@ pub(super) fn print_dry_run(
         }
     }
 }
-

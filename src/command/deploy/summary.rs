@@ -78,7 +78,6 @@ pub(super) fn describe_files(p: &HostPlan) -> String {
     )
 }
 
-
 /// The report of `--files-only`: what changed, and what is left to (re)start.
 pub(super) fn print_files_only(s: &Session, hosts: &[Host], plans: &BTreeMap<String, HostPlan>) {
     let c = &s.cluster;
@@ -112,10 +111,7 @@ pub(super) fn print_files_only(s: &Session, hosts: &[Host], plans: &BTreeMap<Str
 /// as root: the selected worker hosts whose daemons run as uid 0, which is
 /// the login user's uid (0 as root or through sudo) without `[cluster]
 /// run_as`, else the service user's.
-fn root_workers_warning(
-    c: &Cluster,
-    facts: &BTreeMap<String, HostFacts>,
-) -> Option<String> {
+fn root_workers_warning(c: &Cluster, facts: &BTreeMap<String, HostFacts>) -> Option<String> {
     let root: Vec<&str> = c
         .workers()
         .filter(|h| {
@@ -230,7 +226,6 @@ pub(super) async fn print_summary(
         crate::outln!("Warning:     {}", w);
     }
 }
-
 
 #[cfg(test)]
 mod tests {
