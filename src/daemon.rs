@@ -8,7 +8,8 @@
 //!
 //! To add a daemon kind:
 //! 1. a variant of [`Daemon`] and its entry in [`SPECS`], at its place in
-//!    the start order (the enum's order is the table's: a test checks it);
+//!    the start order (the enum's order is the table's: a test checks it),
+//!    and [`KINDS`] one higher;
 //! 2. its launch: a [`Launcher`] variant and its start command in
 //!    `steps/daemons.rs` (`start_command`), unless an existing one fits;
 //! 3. its probe: a [`Health`] variant, its wait in `session/wait.rs`, and
@@ -80,8 +81,11 @@ pub struct DaemonSpec {
     pub health: Health,
 }
 
+/// How many daemon kinds there are (the length of every per-kind array).
+pub const KINDS: usize = 3;
+
 /// Every daemon kind, in start order (stop order is the reverse).
-pub const SPECS: [DaemonSpec; 3] = [
+pub const SPECS: [DaemonSpec; KINDS] = [
     DaemonSpec {
         kind: Daemon::ZooKeeper,
         label: "zookeeper",
@@ -118,8 +122,16 @@ pub const SPECS: [DaemonSpec; 3] = [
 ];
 
 impl Daemon {
-    /// Every kind, in start order.
-    pub const ALL: [Daemon; 3] = [Daemon::ZooKeeper, Daemon::Master, Daemon::Worker];
+    /// Every kind, in start order: the table's kinds, read from it.
+    pub const ALL: [Daemon; KINDS] = {
+        let mut all = [Daemon::ZooKeeper; KINDS];
+        let mut i = 0;
+        while i < KINDS {
+            all[i] = SPECS[i].kind;
+            i += 1;
+        }
+        all
+    };
 
     /// This kind's entry in [`SPECS`] (the table is indexed by the enum).
     pub fn spec(self) -> &'static DaemonSpec {
