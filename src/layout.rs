@@ -10,46 +10,10 @@
 //! /var/lib/zookeeper/{myid,zookeeper_server.pid}
 //! ```
 
-use crate::dist::LocalDist;
+use crate::dist::{LocalDist, Product};
 use crate::inventory::{Cluster, Host};
 
-/// The three kinds of daemon sparkctl runs, in start order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Daemon {
-    ZooKeeper,
-    Master,
-    Worker,
-}
-
-impl Daemon {
-    pub const ALL: [Daemon; 3] = [Daemon::ZooKeeper, Daemon::Master, Daemon::Worker];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Daemon::ZooKeeper => "zookeeper",
-            Daemon::Master => "master",
-            Daemon::Worker => "worker",
-        }
-    }
-
-    /// The Java class spark-daemon.sh is given (Spark daemons only).
-    pub fn spark_class(self) -> &'static str {
-        match self {
-            Daemon::Master => "org.apache.spark.deploy.master.Master",
-            Daemon::Worker => "org.apache.spark.deploy.worker.Worker",
-            Daemon::ZooKeeper => "org.apache.zookeeper.server.quorum.QuorumPeerMain",
-        }
-    }
-
-    pub fn runs_on(self, host: &Host) -> bool {
-        match self {
-            Daemon::ZooKeeper => host.roles.zookeeper,
-            Daemon::Master => host.roles.master,
-            Daemon::Worker => host.roles.worker,
-        }
-    }
-}
+pub use crate::daemon::Daemon;
 
 /// SPARK_IDENT_STRING we set, so pid file names do not depend on $USER.
 pub const SPARK_IDENT: &str = "sparkctl";
@@ -69,23 +33,17 @@ pub fn uploaded_tarball(root: &str, dist: &LocalDist) -> String {
     format!("{}/dist/{}", state_dir(root), dist.file_name)
 }
 
-pub fn spark_pid_file(host: &Host, d: Daemon) -> String {
-    format!(
-        "{}/spark-{}-{}-1.pid",
-        host.spark.pid_dir,
-        SPARK_IDENT,
-        d.spark_class()
-    )
-}
-
-pub fn zk_pid_file(host: &Host) -> String {
-    format!("{}/zookeeper_server.pid", host.zk.data_dir)
-}
-
+/// The pid file of daemon `d` on `host`, where its launcher writes it (see
+/// [`Launcher`](crate::daemon::Launcher)).
 pub fn pid_file(host: &Host, d: Daemon) -> String {
-    match d {
-        Daemon::ZooKeeper => zk_pid_file(host),
-        _ => spark_pid_file(host, d),
+    match d.product() {
+        Product::ZooKeeper => format!("{}/zookeeper_server.pid", host.zk.data_dir),
+        Product::Spark => format!(
+            "{}/spark-{}-{}-1.pid",
+            host.spark.pid_dir,
+            SPARK_IDENT,
+            d.spark_class()
+        ),
     }
 }
 
@@ -113,12 +71,12 @@ pub fn daemon_conf(cluster: &Cluster) -> String {
 
 /// Glob of the daemon's log on the host, for "last lines of the log" errors.
 pub fn log_glob(host: &Host, d: Daemon) -> String {
-    match d {
-        Daemon::ZooKeeper => format!(
+    match d.product() {
+        Product::ZooKeeper => format!(
             "{}/zookeeper*.out {}/zookeeper*.log",
             host.zk.log_dir, host.zk.log_dir
         ),
-        _ => format!(
+        Product::Spark => format!(
             "{}/spark-{}-{}-1-*.out",
             host.spark.log_dir,
             SPARK_IDENT,
@@ -127,10 +85,15 @@ pub fn log_glob(host: &Host, d: Daemon) -> String {
     }
 }
 
+/// Install root of a product.
+pub fn product_root(cluster: &Cluster, p: Product) -> &str {
+    match p {
+        Product::Spark => &cluster.spark.install_root,
+        Product::ZooKeeper => &cluster.zookeeper.install_root,
+    }
+}
+
 /// Root directory of the product a daemon belongs to.
 pub fn root_of(cluster: &Cluster, d: Daemon) -> &str {
-    match d {
-        Daemon::ZooKeeper => &cluster.zookeeper.install_root,
-        _ => &cluster.spark.install_root,
-    }
+    product_root(cluster, d.product())
 }

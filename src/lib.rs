@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod command;
+pub mod daemon;
 pub mod diag;
 pub mod diff;
 pub mod dist;

@@ -14,7 +14,9 @@
 //! pid is only meaningful within. A lock without them (written by an older
 //! sparkctl) or with a different one is never broken automatically.
 
-use crate::shell::quote;
+// The scripts live with every other remote script, in `steps`; these names
+// stay here for the engine that takes the lock.
+pub use crate::steps::lock::{acquire_script, release_script};
 
 /// Who holds a lock, as recorded in it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -42,7 +44,8 @@ impl Owner {
         }
     }
 
-    fn record(&self) -> String {
+    /// The record written into the lock (see `steps::lock`).
+    pub(crate) fn record(&self) -> String {
         format!(
             "machine={}\npid={}\nstarted={}\ncommand={}\nmachine_id={}\n",
             self.machine, self.pid, self.started, self.command, self.machine_id
@@ -121,48 +124,6 @@ pub fn identity() -> String {
     }
 }
 
-/// Where lock directories are made on a host: `root`, or by default
-/// /run/lock when there is one, else /tmp.
-fn dir_expr(cluster: &str, root: Option<&str>) -> String {
-    let name = quote(&format!("sparkctl.{}.lock", cluster));
-    match root {
-        None => format!(
-            "if [ -d /run/lock ]; then d=/run/lock/{n}; else d=/tmp/{n}; fi",
-            n = name
-        ),
-        Some(r) => format!("d={}/{}", quote(r), name),
-    }
-}
-
-/// Try to take the lock. Prints `@locked` on success, or `@held` followed by
-/// the owner record. `force` removes an existing lock first.
-pub fn acquire_script(cluster: &str, me: &Owner, force: bool) -> String {
-    acquire_script_in(None, cluster, me, force)
-}
-
-fn acquire_script_in(root: Option<&str>, cluster: &str, me: &Owner, force: bool) -> String {
-    // Only a refusal means the user lacks rights; say so only then.
-    format!(
-        "{dir}\n{force}if mkdir \"$d\" 2>/dev/null; then printf '%s' {rec} > \"$d/owner\"; echo @locked\nelif [ -d \"$d\" ]; then echo @held; cat \"$d/owner\" 2>/dev/null; true\nelse why=$(mkdir \"$d\" 2>&1 | sed 's/^mkdir: //'); echo \"cannot create the lock $d as user $(id -un): $why\" >&2; case $why in *ermission*|*\"not permitted\"*|*ead-only*) echo \"(sparkctl needs root on the hosts, or a login user that may write there: log in as root or set \\`sudo = true\\` in [ssh])\" >&2;; esac; exit 3; fi\n",
-        dir = dir_expr(cluster, root),
-        force = if force { "rm -rf \"$d\"\n" } else { "" },
-        rec = quote(&me.record())
-    )
-}
-
-/// Release the lock if (and only if) we still own it.
-pub fn release_script(cluster: &str, me: &Owner) -> String {
-    release_script_in(None, cluster, me)
-}
-
-fn release_script_in(root: Option<&str>, cluster: &str, me: &Owner) -> String {
-    format!(
-        "{dir}\nif [ \"$(cat \"$d/owner\" 2>/dev/null)\" = {rec} ]; then rm -rf \"$d\"; fi\n",
-        dir = dir_expr(cluster, root),
-        rec = quote(me.record().trim_end())
-    )
-}
-
 /// What `acquire_script` printed.
 pub enum Outcome {
     Locked,
@@ -180,6 +141,7 @@ pub fn parse_outcome(out: &str) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::steps::lock::{acquire_script_in, release_script_in};
 
     /// A fresh directory to make locks in: never the real /run/lock.
     fn scratch() -> std::path::PathBuf {

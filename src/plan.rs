@@ -63,27 +63,22 @@ pub fn host_dists<'a>(
     spark: &'a LocalDist,
     zk: Option<&'a LocalDist>,
 ) -> Vec<&'a LocalDist> {
+    let runs = |p| !crate::daemon::on_host(host, p).is_empty();
     let mut v = Vec::new();
-    if host.roles.master || host.roles.worker {
+    if runs(Product::Spark) {
         v.push(spark);
     }
-    if let (true, Some(z)) = (host.roles.zookeeper, zk) {
+    if let (true, Some(z)) = (runs(Product::ZooKeeper), zk) {
         v.push(z);
     }
     v
 }
 
-fn root_for<'a>(cluster: &'a Cluster, d: &LocalDist) -> &'a str {
-    match d.product {
-        Product::Spark => &cluster.spark.install_root,
-        Product::ZooKeeper => &cluster.zookeeper.install_root,
-    }
-}
-
 /// Directories a host needs, by its roles.
 pub fn host_dirs(cluster: &Cluster, host: &Host) -> Vec<String> {
     let mut d = Vec::new();
-    if host.roles.master || host.roles.worker {
+    // Every Spark daemon logs and writes its pid through spark-daemon.sh.
+    if !crate::daemon::on_host(host, Product::Spark).is_empty() {
         d.push(host.spark.log_dir.clone());
         d.push(host.spark.pid_dir.clone());
     }
@@ -207,7 +202,7 @@ pub fn preflight(
     }
     // Ports of daemons we are about to start must be free.
     for d in &plan.start {
-        for (port, what) in ports(cluster, host, *d) {
+        for (port, what) in d.ports(cluster, host) {
             if facts.listening.contains(&port) {
                 p.push(format!("host {}: port {} ({}) is already in use by another process; stop it or choose another port in the inventory", h, port, what));
             }
@@ -232,40 +227,6 @@ pub fn java_range(d: &LocalDist) -> (u32, Option<u32>) {
     }
 }
 
-/// Ports a daemon listens on (for the preflight check and messages).
-pub fn ports(cluster: &Cluster, host: &Host, d: Daemon) -> Vec<(u16, &'static str)> {
-    match d {
-        Daemon::Master => {
-            let mut v = vec![
-                (host.spark.master_port, "Spark master"),
-                (host.spark.master_webui_port, "Spark master web UI"),
-            ];
-            if cluster.spark.rest {
-                v.push((host.spark.rest_port, "Spark master REST server"));
-            }
-            v
-        }
-        Daemon::Worker => {
-            let mut v = vec![(host.spark.worker_webui_port, "Spark worker web UI")];
-            if let Some(p) = host.spark.worker_port {
-                v.push((p, "Spark worker"));
-            }
-            v
-        }
-        Daemon::ZooKeeper => {
-            let mut v = vec![
-                (host.zk.client_port, "ZooKeeper client port"),
-                (host.zk.quorum_port, "ZooKeeper quorum port"),
-                (host.zk.election_port, "ZooKeeper election port"),
-            ];
-            if host.zk.admin_port != 0 {
-                v.push((host.zk.admin_port, "ZooKeeper AdminServer"));
-            }
-            v
-        }
-    }
-}
-
 /// Decide what to change on one host.
 pub fn plan_host(
     cluster: &Cluster,
@@ -280,7 +241,7 @@ pub fn plan_host(
     };
     let mut changed_products: BTreeSet<Product> = BTreeSet::new();
     for d in dists {
-        let root = root_for(cluster, d).to_string();
+        let root = layout::product_root(cluster, d.product).to_string();
         let tree = layout::tree(&root, d);
         if facts.stamps.get(&tree) != Some(&d.sha256) {
             // A kept tarball is reused when it has the expected size; a
@@ -315,11 +276,7 @@ pub fn plan_host(
     }
     plan.mkdirs = host_dirs(cluster, host);
     for d in Daemon::ALL.into_iter().filter(|d| d.runs_on(host)) {
-        let product = if d == Daemon::ZooKeeper {
-            Product::ZooKeeper
-        } else {
-            Product::Spark
-        };
+        let product = d.product();
         let fp = fingerprint(cluster, host, d, dists, files);
         if !facts.running.contains_key(&d) {
             plan.start.insert(d);
@@ -340,19 +297,16 @@ pub fn plan_host(
 
 /// Whether a line of a config file can change how daemon `d` runs.
 /// spark-env.sh is sourced by every Spark daemon, but a master ignores
-/// SPARK_WORKER_* and a worker ignores SPARK_MASTER_*: a worker-only change
-/// must not restart (and fail over) the masters. Comments never matter.
+/// SPARK_WORKER_* and a worker ignores SPARK_MASTER_* (each kind's
+/// `ignores_env`): a worker-only change must not restart (and fail over)
+/// the masters. Comments never matter.
 fn line_matters(d: Daemon, f: &ConfigFile, line: &str) -> bool {
     let l = line.trim_start();
     if l.starts_with('#') || l.is_empty() {
         return false;
     }
     if f.template == "spark-env.sh" {
-        return match d {
-            Daemon::Master => !l.starts_with("export SPARK_WORKER_"),
-            Daemon::Worker => !l.starts_with("export SPARK_MASTER_"),
-            Daemon::ZooKeeper => true,
-        };
+        return !d.spec().ignores_env.iter().any(|p| l.starts_with(p));
     }
     true
 }
@@ -369,12 +323,7 @@ pub fn fingerprint(
     files: &[ConfigFile],
 ) -> String {
     let mut h = Sha256::new();
-    let product = if d == Daemon::ZooKeeper {
-        Product::ZooKeeper
-    } else {
-        Product::Spark
-    };
-    for dist in dists.iter().filter(|x| x.product == product) {
+    for dist in dists.iter().filter(|x| x.product == d.product()) {
         h.update(dist.sha256.as_bytes());
     }
     for f in files.iter().filter(|f| f.readers.contains(&d)) {

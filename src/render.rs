@@ -7,9 +7,10 @@
 //! from the directory named by `[cluster] templates`.
 
 use crate::diag::UsageError;
-use crate::dist::{LocalDist, Version};
+use crate::dist::{LocalDist, Product, Version};
 use crate::inventory::{Cluster, Ha, Host};
 use crate::layout::{self, Daemon};
+use crate::secret::{Loaded, Secret};
 use anyhow::Result;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -80,14 +81,26 @@ pub struct Renderer {
     tera: tera::Tera,
     /// template name -> where it came from (for error messages)
     origins: BTreeMap<&'static str, String>,
-    /// The cluster's secret when `[spark] authenticate` is on.
-    pub secret: Option<crate::secret::Loaded>,
+    /// The cluster's secret when `[spark] authenticate` is on, loaded by
+    /// [`Renderer::new`] (`None` from [`Renderer::templates`]).
+    pub secret: Option<Loaded>,
 }
 
 impl Renderer {
     /// Load built-in templates, replaced by any file of the same name +
-    /// ".tera" in the cluster's templates directory.
+    /// ".tera" in the cluster's templates directory, and the cluster's
+    /// secret when `[spark] authenticate` is on (see [`load_secret`]; for
+    /// `check`, `k8s render` and tests, which read it here).
     pub fn new(cluster: &Cluster) -> Result<Renderer> {
+        let mut r = Renderer::templates(cluster)?;
+        r.secret = load_secret(cluster)?;
+        Ok(r)
+    }
+
+    /// The templates only: files are rendered with the secret given to
+    /// [`Renderer::host_files_with`] (how `deploy` renders: it holds the
+    /// secret itself, as a typed value, and hands it to whoever needs it).
+    pub fn templates(cluster: &Cluster) -> Result<Renderer> {
         let mut tera = tera::Tera::new();
         // Config files are not HTML.
         tera.autoescape_on(Vec::<&str>::new());
@@ -115,17 +128,10 @@ impl Renderer {
                 .map_err(|e| template_error(&origin, &e))?;
             origins.insert(name, origin);
         }
-        let secret = match &cluster.spark.auth {
-            Some(a) => Some(
-                crate::secret::load_or_generate(&a.secret_file)
-                    .map_err(|e| UsageError(format!("error: {:#}", e)))?,
-            ),
-            None => None,
-        };
         Ok(Renderer {
             tera,
             origins,
-            secret,
+            secret: None,
         })
     }
 
@@ -141,12 +147,26 @@ impl Renderer {
         Ok(text)
     }
 
-    /// Every config file for `host`, in a fixed order.
+    /// Every config file for `host`, in a fixed order, with the secret
+    /// [`Renderer::new`] loaded.
     pub fn host_files(
         &self,
         cluster: &Cluster,
         dists: &Dists,
         host: &Host,
+    ) -> Result<Vec<ConfigFile>> {
+        let secret = self.secret.as_ref().map(|l| &l.secret);
+        self.host_files_with(cluster, dists, host, secret)
+    }
+
+    /// Every config file for `host`, in a fixed order; `secret` (when
+    /// `[spark] authenticate` is on) goes into the daemons' properties file.
+    pub fn host_files_with(
+        &self,
+        cluster: &Cluster,
+        dists: &Dists,
+        host: &Host,
+        secret: Option<&Secret>,
     ) -> Result<Vec<ConfigFile>> {
         let ctx = tera::Context::from_serialize(&context(cluster, dists, host))
             .map_err(|e| anyhow::anyhow!("template context: {}", e))?;
@@ -155,10 +175,7 @@ impl Renderer {
             "{}/conf",
             layout::tree(&cluster.spark.install_root, dists.spark)
         );
-        let spark_readers = Daemon::ALL
-            .into_iter()
-            .filter(|d| *d != Daemon::ZooKeeper && d.runs_on(host))
-            .collect::<Vec<_>>();
+        let spark_readers = crate::daemon::on_host(host, Product::Spark);
         if !spark_readers.is_empty() {
             out.push(ConfigFile {
                 path: format!("{}/spark-env.sh", spark_conf),
@@ -171,7 +188,7 @@ impl Renderer {
             // After the template's own lines, so a user template cannot
             // leave the REST server to the version's default (on since 4.1).
             defaults.push_str(&rest_block(cluster, host));
-            if let Some(l) = &self.secret {
+            if let Some(secret) = secret {
                 // The daemons start with --properties-file this, not
                 // spark-defaults.conf, which every user on the host may read.
                 out.push(ConfigFile {
@@ -183,14 +200,14 @@ impl Renderer {
                         "# Properties the Spark daemons of cluster {} start with (--properties-file):\n# spark-defaults.conf plus the authentication secret. Written by sparkctl, mode 0600.\n{}spark.authenticate true\nspark.authenticate.secret {}\n{}",
                         cluster.name,
                         defaults,
-                        l.secret.expose(),
+                        secret.expose(),
                         // Only masters run the REST server; workers, where
                         // application code runs, never get its key.
                         if cluster.spark.rest && host.roles.master {
                             format!(
                                 "{} {}\n",
                                 crate::rest::JWS_KEY_PROPERTY,
-                                crate::rest::filter_key(&l.secret)
+                                crate::rest::filter_key(secret)
                             )
                         } else {
                             String::new()
@@ -229,7 +246,7 @@ impl Renderer {
         }
         if let (true, Some(zk)) = (host.roles.zookeeper, dists.zookeeper) {
             let zk_conf = format!("{}/conf", layout::tree(&cluster.zookeeper.install_root, zk));
-            let r = vec![Daemon::ZooKeeper];
+            let r = crate::daemon::on_host(host, Product::ZooKeeper);
             out.push(ConfigFile {
                 path: format!("{}/zoo.cfg", zk_conf),
                 content: self.render("zoo.cfg", &ctx)?,
@@ -275,6 +292,18 @@ fn rest_block(cluster: &Cluster, host: &Host) -> String {
         ));
     }
     b
+}
+
+/// The cluster's secret when `[spark] authenticate` is on: read from its
+/// file, or generated (`fresh`, saved only by a deploy that uses it).
+pub fn load_secret(cluster: &Cluster) -> Result<Option<Loaded>> {
+    match &cluster.spark.auth {
+        Some(a) => Ok(Some(
+            crate::secret::load_or_generate(&a.secret_file)
+                .map_err(|e| UsageError(format!("error: {:#}", e)))?,
+        )),
+        None => Ok(None),
+    }
 }
 
 fn template_error(origin: &str, e: &tera::Error) -> anyhow::Error {

@@ -8,6 +8,7 @@
 //! cluster whole where it matters (ZooKeeper quorum, one ALIVE master).
 
 use super::Global;
+use crate::daemon::Health;
 use crate::diag::exit;
 use crate::inventory::{Cluster, Host};
 use crate::layout::{self, Daemon};
@@ -55,12 +56,12 @@ async fn start_all(s: &Session) -> Result<i32> {
                 .line(&format!("starting {} on {}", d.label(), names(&hosts)));
         }
         s.start(d, hosts, None).await?;
-        match d {
-            Daemon::ZooKeeper if c.has_zookeeper() => s.wait_zookeeper(wait::ZK_DEADLINE).await?,
-            Daemon::Master => {
+        match d.health() {
+            Health::Quorum if c.has_zookeeper() => s.wait_zookeeper(wait::ZK_DEADLINE).await?,
+            Health::Leader => {
                 s.wait_masters(wait::START_MASTER_DEADLINE).await?;
             }
-            Daemon::Worker => {
+            Health::Registered => {
                 s.wait_workers(wait::WORKER_DEADLINE).await?;
             }
             _ => {}
@@ -162,19 +163,19 @@ async fn restart_rolling(s: &Session, roll: &RollOptions) -> Result<i32> {
     };
     // What is down is started first: a rolling restart needs a healthy cluster to roll.
     for d in START_ORDER {
-        match d {
-            Daemon::ZooKeeper if c.has_zookeeper() => {
+        match d.health() {
+            Health::Quorum if c.has_zookeeper() => {
                 s.start(d, running(d, false), None).await?;
                 s.wait_zookeeper(wait::ZK_DEADLINE).await?;
                 s.roll_zookeeper(running(d, true), None).await?;
             }
-            Daemon::ZooKeeper => {}
-            Daemon::Master => {
+            Health::Quorum => {}
+            Health::Leader => {
                 s.start(d, running(d, false), None).await?;
                 s.wait_masters(wait::MASTER_DEADLINE).await?;
                 s.roll_masters(running(d, true), None, roll).await?;
             }
-            Daemon::Worker => {
+            Health::Registered => {
                 s.start(d, running(d, false), None).await?;
                 s.roll_workers(running(d, true), None, roll).await?;
             }

@@ -39,7 +39,7 @@ fn converged(c: &Cluster, s: &LocalDist, z: &LocalDist, host: &Host) -> HostFact
         ..Default::default()
     };
     for d in [s, z] {
-        let root = root_for(c, d);
+        let root = layout::product_root(c, d.product);
         f.stamps.insert(layout::tree(root, d), d.sha256.clone());
         f.current.insert(root.to_string(), d.dir_name.clone());
         f.free_kb.insert(root.to_string(), 10_000_000);

@@ -6,14 +6,17 @@
 //! `start`/`stop`/`restart` walk it directly; `deploy` and the rolling
 //! restart walk it too, each with its own steps per daemon.
 
+use crate::daemon::KINDS;
 use crate::layout::Daemon;
 
-/// The order daemons start in: ZooKeeper quorum, then masters, then workers.
-pub const START_ORDER: [Daemon; 3] = [Daemon::ZooKeeper, Daemon::Master, Daemon::Worker];
+/// The order daemons start in: ZooKeeper quorum, then masters, then
+/// workers; the order of the daemon table (`daemon::SPECS`), where a new
+/// kind takes its place.
+pub const START_ORDER: [Daemon; KINDS] = Daemon::ALL;
 
 /// The order daemons stop in: [`START_ORDER`] reversed (derived, so the two
 /// cannot drift apart).
-pub fn stop_order() -> [Daemon; 3] {
+pub fn stop_order() -> [Daemon; KINDS] {
     let mut order = START_ORDER;
     order.reverse();
     order

@@ -1,0 +1,170 @@
+//! Deploy's apply half: the files of every changing host (upload or fetch,
+//! unpack, write, link), then the daemons in the start order, each phase
+//! verified before the next.
+
+use super::describe_files;
+use crate::daemon::Health;
+use crate::health;
+use crate::inventory::Host;
+use crate::layout::Daemon;
+use crate::plan::HostPlan;
+use crate::session::converge::{stop_order, START_ORDER};
+use crate::session::rolling::RollOptions;
+use crate::session::wait;
+use crate::session::Session;
+use crate::steps;
+use anyhow::Result;
+use std::collections::BTreeMap;
+
+/// Upload, unpack, write and link on the hosts whose files change, in parallel.
+pub(super) async fn files(
+    s: &Session,
+    hosts: &[Host],
+    plans: &BTreeMap<String, HostPlan>,
+) -> Result<()> {
+    let c = &s.cluster;
+    let changing: Vec<Host> = hosts
+        .iter()
+        .filter(|h| !plans[&h.name].files_unchanged())
+        .cloned()
+        .collect();
+    let plans_arc = std::sync::Arc::new(plans.clone());
+    s.each_host(changing, |conn, host, bar| {
+        let p = plans_arc[&host.name].clone();
+        let run_as = c.run_as.clone();
+        async move {
+            for i in &p.installs {
+                if i.upload && i.dist.fetch.is_some() {
+                    // fetch = "hosts": the host downloads and verifies it.
+                    bar.step(&format!("fetch {}", i.dist.file_name));
+                    let java = host.spark_java();
+                    conn.run(
+                        &format!("fetch {}", i.dist.file_name),
+                        &steps::fetch(&i.root, &i.dist, &java),
+                    )
+                    .await?;
+                } else if i.upload {
+                    bar.upload(&i.dist.file_name, i.dist.size);
+                    let b = bar.clone();
+                    conn.run_with_file(
+                        &format!("upload {}", i.dist.file_name),
+                        &steps::upload(&i.root, &i.dist),
+                        &i.dist.path,
+                        move |n| b.bytes(n),
+                    )
+                    .await?;
+                }
+                bar.step(&format!("unpack {}", i.dist.file_name));
+                conn.run(
+                    &format!("unpack {}", i.dist.file_name),
+                    &steps::install(&i.root, &i.dist, i.upload),
+                )
+                .await?;
+            }
+            if !p.writes.is_empty() || !p.mkdirs.is_empty() {
+                bar.step(&format!("write {} files", p.writes.len()));
+                let script = steps::write_files(&p.mkdirs, &p.writes, run_as.as_deref());
+                match steps::secret_input(&p.writes) {
+                    Some(input) => {
+                        conn.run_with_input("write config files", &script, input)
+                            .await?
+                    }
+                    None => conn.run("write config files", &script).await?,
+                };
+            }
+            for (root, dir) in &p.links {
+                conn.run(&format!("link {}/current", root), &steps::link(root, dir))
+                    .await?;
+            }
+            bar.finish(&describe_files(&p));
+            Ok(())
+        }
+    })
+    .await?;
+    Ok(())
+}
+
+/// Start, restart and stop daemons as the plans say, in the start order,
+/// and wait until every worker is registered.
+pub(super) async fn daemons(
+    s: &Session,
+    hosts: &[Host],
+    plans: &BTreeMap<String, HostPlan>,
+    roll: &RollOptions,
+) -> Result<health::Assessment> {
+    let c = &s.cluster;
+    let hosts_with = |d: Daemon, restart: bool| -> Vec<Host> {
+        hosts
+            .iter()
+            .filter(|h| {
+                let p = &plans[&h.name];
+                if restart {
+                    p.restart.contains(&d)
+                } else {
+                    p.start.contains(&d)
+                }
+            })
+            .cloned()
+            .collect()
+    };
+    let (restart_of, start_of) = (true, false);
+    let fps = |d: Daemon| -> BTreeMap<String, String> {
+        plans
+            .iter()
+            .filter_map(|(h, p)| p.fingerprints.get(&d).map(|f| (h.clone(), f.clone())))
+            .collect()
+    };
+
+    let orphans = |d: Daemon| -> Vec<Host> {
+        hosts
+            .iter()
+            .filter(|h| plans[&h.name].stop.contains(&d))
+            .cloned()
+            .collect()
+    };
+    // The start order is `converge::START_ORDER`; what each daemon's phase
+    // does differs by what "up" means for it (ZooKeeper starts before it
+    // rolls, masters roll before new ones start), so each has its own arm.
+    for d in START_ORDER {
+        match d.health() {
+            Health::Quorum if c.has_zookeeper() => {
+                // Servers that are down first (a quorum needs them), then changed
+                // ones one at a time so the quorum is never lost.
+                s.start(d, hosts_with(d, start_of), Some(&fps(d))).await?;
+                s.wait_zookeeper(wait::ZK_DEADLINE).await?;
+                s.roll_zookeeper(hosts_with(d, restart_of), Some(&fps(d)))
+                    .await?;
+            }
+            Health::Quorum => {}
+            Health::Leader => {
+                // Masters whose role was removed go first: a leftover master in the
+                // election would keep the others STANDBY or be a second ALIVE one.
+                if !orphans(d).is_empty() {
+                    s.stop(d, orphans(d)).await?;
+                }
+                // Masters: changed ones first (standbys before the ALIVE one), then new
+                // ones, which join as STANDBY.
+                s.roll_masters(hosts_with(d, restart_of), Some(&fps(d)), roll)
+                    .await?;
+                s.start(d, hosts_with(d, start_of), Some(&fps(d))).await?;
+                s.wait_masters(wait::MASTER_DEADLINE).await?;
+            }
+            Health::Registered => {
+                s.start(d, hosts_with(d, start_of), Some(&fps(d))).await?;
+                s.roll_workers(hosts_with(d, restart_of), Some(&fps(d)), roll)
+                    .await?;
+            }
+        }
+    }
+    // The other daemons whose role was removed, in the stop order (the
+    // masters' went before the masters' phase, above).
+    for d in stop_order()
+        .into_iter()
+        .filter(|d| d.health() != Health::Leader)
+    {
+        if !orphans(d).is_empty() {
+            s.stop(d, orphans(d)).await?;
+        }
+    }
+    s.wait_workers(wait::WORKER_DEADLINE).await
+}

@@ -1,0 +1,131 @@
+//! `sparkctl deploy`: install, configure, start and verify, converging from
+//! whatever state the hosts are in. Order of work:
+//!
+//! 1. inventory, distributions and every host's files, all checked locally
+//!    (a bad template or tarball stops the run before any host is touched);
+//! 2. connect, gather facts, preflight (Java, disk, ports) on every host:
+//!    any problem stops the run before anything changes (`preflight.rs`,
+//!    which also prints the dry run);
+//! 3. per host in parallel: upload, unpack, write files, flip `current`
+//!    (`apply.rs`);
+//! 4. ZooKeeper (wait for quorum) -> masters (wait for one ALIVE, the rest
+//!    STANDBY) -> workers (wait until all are registered) (`apply.rs`);
+//! 5. summary (`summary.rs`).
+//!
+//! The cluster's secret is loaded here, once, and handed as a typed value
+//! to the renderer (its value, for the daemons' properties file) and to
+//! the preflight and the apply step (whether it is new, where it is kept).
+
+mod apply;
+mod preflight;
+mod summary;
+
+use super::{resolve_dists, Global};
+use crate::inventory::Cluster;
+use crate::render::{ConfigFile, Dists, Renderer};
+use crate::secret::Loaded;
+use crate::session::rolling::RollOptions;
+use crate::session::Session;
+use anyhow::Result;
+use std::collections::BTreeMap;
+pub use summary::describe;
+use summary::describe_files;
+
+pub struct Args {
+    pub dry_run: bool,
+    /// Install and write files only: no daemon is started, restarted or checked.
+    pub files_only: bool,
+    pub roll: RollOptions,
+}
+
+pub async fn run(cluster: Cluster, global: &Global, args: &Args) -> Result<i32> {
+    let renderer = Renderer::templates(&cluster)?;
+    let secret = crate::render::load_secret(&cluster)?;
+    let (spark, zk) = resolve_dists(&cluster, global.reverify).await?;
+    let dists = Dists {
+        spark: &spark,
+        zookeeper: zk.as_ref(),
+    };
+    let value = secret.as_ref().map(|l| &l.secret);
+    let mut files: BTreeMap<String, Vec<ConfigFile>> = BTreeMap::new();
+    for h in &cluster.hosts {
+        let host_files = renderer.host_files_with(&cluster, &dists, h, value)?;
+        files.insert(h.name.clone(), host_files);
+    }
+    let paths: BTreeMap<String, Vec<String>> = files
+        .iter()
+        .map(|(h, fs)| (h.clone(), fs.iter().map(|f| f.path.clone()).collect()))
+        .collect();
+
+    let session = if args.dry_run {
+        Session::open(cluster.clone(), global).await?
+    } else {
+        Session::open_locked(cluster.clone(), global, "deploy").await?
+    };
+    let result = deploy(
+        &session,
+        &spark,
+        zk.as_ref(),
+        &files,
+        &paths,
+        secret.as_ref(),
+        args,
+    )
+    .await;
+    session.close().await;
+    result
+}
+
+async fn deploy(
+    s: &Session,
+    spark: &crate::dist::LocalDist,
+    zk: Option<&crate::dist::LocalDist>,
+    files: &BTreeMap<String, Vec<ConfigFile>>,
+    paths: &BTreeMap<String, Vec<String>>,
+    secret: Option<&Loaded>,
+    args: &Args,
+) -> Result<i32> {
+    let c = &s.cluster;
+    // --limit/--skip: everything below plans, changes, starts and waits for
+    // these hosts only; files were rendered above for the whole cluster.
+    let hosts = s.hosts();
+    s.progress.line("gathering facts");
+    let facts = s.facts(Some(spark), zk, paths).await?;
+    let plans = preflight::plan_all(c, &hosts, spark, zk, files, &facts, secret)?;
+
+    for h in &hosts {
+        s.progress
+            .line(&format!("plan {}: {}", h.name, describe(&plans[&h.name])));
+    }
+    if args.dry_run {
+        let current = preflight::current_contents(s, &plans, &facts).await?;
+        preflight::print_dry_run(c, &plans, &current);
+        return Ok(crate::diag::exit::OK);
+    }
+
+    if let Some(l) = secret.filter(|l| l.fresh) {
+        crate::secret::save_fresh(l)?;
+        s.progress.line(&format!(
+            "generated the cluster's secret in {} (mode 0600): keep it; applications need it to connect",
+            l.path.display()
+        ));
+    }
+
+    apply::files(s, &hosts, &plans).await?;
+    if args.files_only {
+        summary::print_files_only(s, &hosts, &plans);
+        return Ok(crate::diag::exit::OK);
+    }
+    let a = apply::daemons(s, &hosts, &plans, &args.roll).await?;
+    summary::print_summary(s, &plans, &a, &facts).await;
+    Ok(crate::diag::exit::OK)
+}
+
+/// What the summary and the dry run say for a host left out by --limit/--skip.
+const LEFT_OUT: &str = "left out (--limit/--skip): not checked, not changed";
+
+/// The host column of the dry run and the summary: every inventory host,
+/// selected or not (hosts left out get a line too).
+fn name_width(c: &Cluster) -> usize {
+    crate::out::host_width(c.hosts.iter().map(|h| h.name.as_str()))
+}

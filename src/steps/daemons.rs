@@ -1,0 +1,271 @@
+//! Starting, stopping, killing and inspecting one daemon on a host. What
+//! differs between kinds comes from the daemon table (`daemon::SPECS`):
+//! the pid file, the main class a pid must be, and the launcher whose
+//! start command is written here.
+
+use super::as_user;
+use crate::daemon::Launcher;
+use crate::dist::Product;
+use crate::inventory::{Cluster, Host};
+use crate::layout::{self, Daemon};
+use crate::shell::quote;
+
+/// A sh condition: the pid in shell variable `var` is a live process of
+/// daemon `d` (a JVM with the daemon's main class as an argument). It checks a pid,
+/// not a pid file, so a caller can keep watching a process whose pid file
+/// its stop script removes; and the class check guards against pids reused
+/// after a host crash.
+///
+/// The value comes from a pid file the service user can write, so it must
+/// be a plain positive decimal first: `-1` (every process, to kill), `0`
+/// (the process group) or `self/root/home/spark/x` (which makes
+/// `/proc/$p/cmdline` any file the user links there) never pass.
+pub fn pid_is_daemon(var: &str, d: Daemon) -> String {
+    // Three checks, each closing a door a pid file the service user writes
+    // could open: the value is a plain positive number (not `-1`, `0` or a
+    // path under /proc); the process is a JVM (its executable is `.../java`,
+    // or `.../java (deleted)` after a JDK update under a running daemon),
+    // so a root `tail -f` of the daemon's log or an `exec -a <class>` decoy
+    // does not count; and one of its arguments is exactly the daemon's main
+    // class, not merely a string that contains it (a log file's name does).
+    // The owner is not checked: a daemon started before `run_as` was set
+    // runs as root and must still be found to be stopped.
+    format!(
+        "{{ case \"${v}\" in ''|0*|*[!0-9]*) false;; esac && [ -r /proc/${v}/cmdline ] && case \"$(readlink /proc/${v}/exe 2>/dev/null)\" in */java|*'/java (deleted)') true;; *) false;; esac && tr '\\0' '\\n' < /proc/${v}/cmdline | grep -qxF {cls}; }}",
+        v = var,
+        cls = quote(d.spark_class())
+    )
+}
+
+/// A sh command that sets shell variable `var` to the first line of the
+/// pid file `pf` (empty when there is none). With a service user the file
+/// lives in a directory that user owns, so it is read as that user: root
+/// reading it would follow a symlink planted there (into a root-only file)
+/// or block on a FIFO.
+pub fn read_pid(var: &str, pf: &str, run_as: Option<&str>) -> String {
+    let read = format!("head -n 1 {} 2>/dev/null || true", quote(pf));
+    match run_as {
+        None => format!("{}=$({})\n", var, read),
+        Some(u) => format!("{}=$({})\n", var, as_user(u, &read).trim_end()),
+    }
+}
+
+/// How daemons are launched: the cluster-wide part of a start command.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// Install root of the daemon's product.
+    pub root: String,
+    /// What workers are given: `spark://a:7077,b:7077`.
+    pub master_url: String,
+    /// Service user the daemon runs as (the script itself runs as root).
+    pub run_as: Option<String>,
+    /// `--properties-file` for Spark daemons: their properties with the
+    /// authentication secret, instead of the world-readable spark-defaults.conf.
+    pub properties_file: Option<String>,
+}
+
+impl Launch {
+    pub fn new(cluster: &Cluster, d: Daemon) -> Launch {
+        Launch {
+            root: layout::root_of(cluster, d).to_string(),
+            master_url: cluster.master_url(),
+            run_as: cluster.run_as.clone(),
+            properties_file: cluster
+                .spark
+                .auth
+                .as_ref()
+                .filter(|_| d.product() == Product::Spark)
+                .map(|_| layout::daemon_conf(cluster)),
+        }
+    }
+}
+
+/// Start one daemon with the distribution's own scripts where they exist
+/// (start-master.sh, start-worker.sh / start-slave.sh for 2.4), else
+/// spark-daemon.sh, which every Spark version has.
+///
+/// A stale pid file (its pid gone, or reused by another process after a host
+/// crash) is removed first: both spark-daemon.sh and zkServer.sh would
+/// otherwise refuse to start. After a successful start, `fingerprint` is
+/// recorded in `fingerprint_file`.
+pub fn start(host: &Host, d: Daemon, launch: &Launch, fingerprint: Option<(&str, &str)>) -> String {
+    let pre = format!(
+        "pf={pf}\n{read}if [ -n \"$p\" ] && ! {ours}; then rm -f \"$pf\"; fi\n",
+        pf = quote(&layout::pid_file(host, d)),
+        read = read_pid("p", &layout::pid_file(host, d), launch.run_as.as_deref()),
+        ours = pid_is_daemon("p", d)
+    );
+    // `sparkctl start` passes no fingerprint: the daemon starts from the
+    // files on disk, which the recorded fingerprint already describes.
+    let post = match fingerprint {
+        Some((fp, file)) => format!(
+            "mkdir -p \"$(dirname {f})\" && echo {fp} > {f}.tmp && mv -f {f}.tmp {f}\n",
+            f = quote(file),
+            fp = quote(fp)
+        ),
+        None => String::new(),
+    };
+    format!("{}{}{}", pre, start_command(host, d, launch), post)
+}
+
+/// The command that starts a daemon (part of its fingerprint).
+pub fn start_command(host: &Host, d: Daemon, launch: &Launch) -> String {
+    let home = quote(&layout::current(&launch.root));
+    let props = launch
+        .properties_file
+        .as_ref()
+        .map(|p| format!(" --properties-file {}", quote(p)))
+        .unwrap_or_default();
+    let script = match d.spec().launcher {
+        Launcher::ZkServer => format!(
+            "set -e\ncd {home}\nexport ZOOCFGDIR={home}/conf ZOO_LOG_DIR={log}\nmkdir -p \"$ZOO_LOG_DIR\"\nbin/zkServer.sh start\n",
+            home = home,
+            log = quote(&host.zk.log_dir)
+        ),
+        Launcher::SparkMaster => format!(
+            "set -e\ncd {home}\nif [ -x sbin/start-master.sh ]; then sbin/start-master.sh{props}\nelse sbin/spark-daemon.sh start {cls} 1 --host {addr} --port {port} --webui-port {ui}{props}\nfi\n",
+            home = home,
+            cls = d.spark_class(),
+            addr = quote(&host.address),
+            port = host.spark.master_port,
+            ui = host.spark.master_webui_port,
+            props = props
+        ),
+        Launcher::SparkWorker => {
+            let port = host.spark.worker_port.map(|p| format!(" --port {}", p)).unwrap_or_default();
+            format!(
+                "set -e\ncd {home}\nif [ -x sbin/start-worker.sh ]; then sbin/start-worker.sh {url}{props}\nelif [ -x sbin/start-slave.sh ]; then sbin/start-slave.sh {url}{props}\nelse sbin/spark-daemon.sh start {cls} 1 --webui-port {ui}{port} {url}{props}\nfi\n",
+                home = home,
+                url = quote(&launch.master_url),
+                cls = d.spark_class(),
+                ui = host.spark.worker_webui_port,
+                port = port,
+                props = props
+            )
+        }
+    };
+    match &launch.run_as {
+        None => script,
+        Some(u) => as_user(u, &script),
+    }
+}
+
+/// Stop one daemon and wait until its process has exited (SIGKILL after
+/// `grace_s` seconds). Prints `@stopped`, `@killed` or `@not-running`.
+///
+/// The distributions' stop scripts are not used: they run as root here (a
+/// daemon started as root before `run_as` was set must still be stopped),
+/// and with a service user they would act on files that user owns:
+/// spark-daemon.sh `touch`es `$SPARK_LOG_DIR/.spark_test` on every call (a
+/// symlink planted there makes root create any file) and zkServer.sh stop
+/// reads the pid file again, unquoted. All either does is what this does:
+/// read the pid file, SIGTERM that pid, remove the pid file. Here the pid
+/// is read once (as the service user, see [`read_pid`]), must be a plain
+/// positive number naming a live process of this daemon's class, and is the
+/// very value that is signalled, so a pid file holding `-1` or a root
+/// process's pid stops nothing but is reported `@not-running`.
+pub fn stop(host: &Host, d: Daemon, run_as: Option<&str>, grace_s: u32) -> String {
+    format!(
+        r#"pf={pf}
+{read}ours() {{ {ours}; }}
+if ! ours; then echo @not-running; rm -f "$pf"; exit 0; fi
+kill "$pid" 2>/dev/null || true
+i=0
+while ours && [ $i -lt {ticks} ]; do sleep 0.2; i=$((i+1)); done
+if ours; then kill -9 "$pid"; sleep 0.3; echo @killed; else echo @stopped; fi
+rm -f "$pf"
+"#,
+        pf = quote(&layout::pid_file(host, d)),
+        read = read_pid("pid", &layout::pid_file(host, d), run_as),
+        ours = pid_is_daemon("pid", d),
+        ticks = grace_s * 5
+    )
+}
+
+/// SIGKILL daemon `d` (the failover drill's "crash"), only if its pid file
+/// names a live process of that daemon: the pid is read once, checked, and
+/// that same value is killed. Otherwise nothing is signalled and the script
+/// exits 3 saying so (the pid file's content is not printed: without a
+/// service user it was read by root). Prints `@killed <pid>`.
+pub fn kill_daemon(host: &Host, d: Daemon, run_as: Option<&str>) -> String {
+    format!(
+        r#"pf={pf}
+{read}if {ours}; then kill -9 "$pid"; echo "@killed $pid"; else echo "the pid file $pf does not name a running {label} (a live {cls} process); nothing was killed" >&2; exit 3; fi
+"#,
+        pf = quote(&layout::pid_file(host, d)),
+        read = read_pid("pid", &layout::pid_file(host, d), run_as),
+        ours = pid_is_daemon("pid", d),
+        label = d.label(),
+        cls = d.spark_class()
+    )
+}
+
+/// The command line of daemon `d`'s live process (NULs as spaces), or
+/// nothing when its pid file does not name one.
+pub fn daemon_cmdline(host: &Host, d: Daemon, run_as: Option<&str>) -> String {
+    format!(
+        "{read}if {ours}; then tr '\\0' ' ' < /proc/$p/cmdline; fi\n",
+        read = read_pid("p", &layout::pid_file(host, d), run_as),
+        ours = pid_is_daemon("p", d)
+    )
+}
+
+/// Prints `alive` when daemon `d`'s pid file names a live process of that
+/// daemon, else nothing (a wait's check for a JVM that died after its
+/// launcher said "started"). Moved here unchanged from `Session::fail_if_exited`.
+/// Note that it reads the pid file with a plain `cat`, not [`read_pid`] as
+/// the service user: the output is only compared with `alive`, and keeping
+/// the script byte for byte was the point of the move.
+pub fn daemon_alive(host: &Host, d: Daemon) -> String {
+    format!(
+        "p=$(cat {pf} 2>/dev/null); if {ours}; then echo alive; fi",
+        pf = quote(&layout::pid_file(host, d)),
+        ours = pid_is_daemon("p", d)
+    )
+}
+
+/// The last lines of a daemon's log, for error messages.
+/// With a service user, read as that user: its log directory is its own,
+/// and root would follow a symlink planted there into any file.
+pub fn log_tail(host: &Host, d: Daemon, lines: u32, run_as: Option<&str>) -> String {
+    let s = format!("for f in $(ls -t {} 2>/dev/null | head -n 1); do echo \"==> $f\"; tail -n {} \"$f\"; done\n", layout::log_glob(host, d), lines);
+    match run_as {
+        Some(u) => as_user(u, &s),
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::steps::test_sh::{run, tmpdir};
+
+    #[test]
+    fn pid_check_matches_only_the_daemon() {
+        let cond = pid_is_daemon("p", Daemon::ZooKeeper);
+        let class = Daemon::ZooKeeper.spark_class();
+        let d = tmpdir("pid");
+        std::fs::create_dir_all(&d).unwrap();
+        // The daemon: a JVM with the class as an argument (Java's
+        // source-file mode, so no build step), ready once it prints.
+        let src = format!("{}/Stand.java", d);
+        std::fs::write(
+            &src,
+            "public class Stand { public static void main(String[] a) throws Exception { System.out.println(\"up\"); Thread.sleep(20000); } }",
+        )
+        .unwrap();
+        // Decoys that name the class without being the daemon: a shell with
+        // the class as an argument, `exec -a <class>` (argv[0]), and a
+        // process whose argument merely contains it (a log file's name).
+        let script = format!(
+            "mkfifo {d}/up; java -Xmx16m {src} {cls} > {d}/up & j=$!; read x < {d}/up; sh -c 'sleep 5' {cls} >/dev/null 2>&1 & a=$!; bash -c 'exec -a {cls} sleep 5' & b=$!; sleep 5 /x/{cls}.out & c=$!; sleep 0.2; for p in $j $a $b $c 1 ''; do {c} && echo ours || echo other; done; kill $j $a $b $c",
+            d = d,
+            src = src,
+            cls = class,
+            c = cond
+        );
+        let out = String::from_utf8_lossy(&run(&script).stdout).into_owned();
+        std::fs::remove_dir_all(&d).unwrap();
+        assert_eq!(out, "ours\nother\nother\nother\nother\nother\n");
+    }
+}

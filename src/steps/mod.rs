@@ -1,0 +1,51 @@
+//! Every shell script sparkctl sends to a host, one function per step, so
+//! that tests/shell_values.rs runs all of them with hostile values. Each
+//! script is POSIX sh, quotes every value with [`quote`](crate::shell::quote),
+//! and is written so that a failure or a kill at any point leaves nothing
+//! that a later run would take for complete: uploads and unpacks go to
+//! temporary names and are renamed into place only after verification;
+//! config files are written to temp files and renamed together.
+//!
+//! * `transfer.rs`: upload or host download, unpack, the `current` link;
+//! * `files.rs`: config files and directories, written and read back;
+//! * `daemons.rs`: start, stop, kill, pid checks, log tails;
+//! * `facts.rs`: the one probe per host (`facts::parse` reads its output);
+//! * `guard.rs`: `safe_path`, the host half of the ownership rule;
+//! * `lock.rs`: taking and releasing the cluster's lock;
+//! * `inspect.rs`: read-only questions (zkCli, the hosts' secret, ports).
+//!
+//! Parsers of what the scripts print stay with the types they fill
+//! (`facts`, `lock`), except [`parse_read_files`], which only this reads.
+
+mod daemons;
+pub mod facts;
+mod files;
+mod guard;
+mod inspect;
+pub mod lock;
+#[cfg(test)]
+mod test_sh;
+mod transfer;
+
+use crate::shell::quote;
+pub use daemons::{
+    daemon_alive, daemon_cmdline, kill_daemon, log_tail, pid_is_daemon, read_pid, start,
+    start_command, stop, Launch,
+};
+pub use files::{
+    parse_read_files, read_files, read_files_as, secret_input, user_dir_holds, write_files,
+};
+pub use guard::SAFE_PATH;
+pub use inspect::{port_listening, read_secret_command, zkcli_ls};
+pub use transfer::{fetch, install, link, upload};
+
+/// Run `script` as `user` from a root shell: runuser (util-linux) where it
+/// exists, else su, which every Linux has. The daemon inherits the
+/// exported environment either way (neither is given `-` / `-l`).
+pub fn as_user(user: &str, script: &str) -> String {
+    format!(
+        "if command -v runuser >/dev/null 2>&1; then runuser -u {u} -- sh -c {s}; else su -s /bin/sh -c {s} {u}; fi\n",
+        u = quote(user),
+        s = quote(script)
+    )
+}
