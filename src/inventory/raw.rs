@@ -2,7 +2,7 @@
 //!
 //! Every struct denies unknown fields so a typo is an error with a location,
 //! never a silently ignored setting. No defaults or checks here: those live in
-//! `validate.rs`, which turns this into the resolved [`super::Cluster`].
+//! `validate/`, which turns this into the resolved [`super::Cluster`].
 
 use serde::Deserialize;
 use std::collections::BTreeMap;

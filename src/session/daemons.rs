@@ -1,7 +1,7 @@
 //! Starting and stopping daemons on hosts, and the evidence (log tails, a
 //! dead process) reported when one does not come up. One code path for
 //! every daemon: what differs between ZooKeeper, masters and workers is in
-//! `steps.rs` (the scripts), not here.
+//! `steps/` (the scripts), not here.
 
 use super::{indent, Probes, Session};
 use crate::exec::Remote;
