@@ -35,6 +35,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub verify: bool,
 
+    /// Colour sparkctl's errors and clap's help: auto (on a terminal, unless
+    /// NO_COLOR is set and not empty), always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = clap::ColorChoice::Auto)]
+    pub color: clap::ColorChoice,
+
     /// Print only errors and the final summary.
     #[arg(long, short, global = true)]
     pub quiet: bool,
