@@ -489,3 +489,88 @@ fn check_show_prints_rendered_files() {
         "error: --show a:nope: host a has no rendered file `nope`\n  = help: its files are: spark-env.sh, spark-defaults.conf, workers, zoo.cfg, java.env, myid\n"
     );
 }
+
+/// Run sparkctl with extra environment variables (and without the ones
+/// that could colour its output by accident).
+fn sparkctl_colour(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_sparkctl"));
+    c.args(args)
+        .env("SPARKCTL_PLAIN", "1")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+/// `--color always` colours sparkctl's diagnostics and clap's errors;
+/// `never`, NO_COLOR (set and not empty) and a pipe by default do not.
+#[test]
+fn color_flag_and_no_color() {
+    let p = write_temp(
+        "colour.toml",
+        &GOOD.replace("[spark]\n", "[spark]\nworker_memroy = \"1g\"\n"),
+    );
+    let inv = p.to_str().unwrap();
+    let plain = "error: unknown key `worker_memroy`\n --> INV:2:1\n  |\n2 | worker_memroy = \"1g\"\n  | ^^^^^^^^^^^^^\n  = help: did you mean `worker_memory`?\n";
+    let err = |o: &std::process::Output| text(&o.stderr).replace(inv, "INV");
+    let o = sparkctl_colour(&["check", inv, "--color", "always"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(err(&o), "\u{1b}[1m\u{1b}[31merror\u{1b}[0m: unknown key `worker_memroy`\n \u{1b}[1m\u{1b}[34m-->\u{1b}[0m INV:2:1\n  \u{1b}[1m\u{1b}[34m|\u{1b}[0m\n\u{1b}[1m\u{1b}[34m2\u{1b}[0m \u{1b}[1m\u{1b}[34m|\u{1b}[0m worker_memroy = \"1g\"\n  \u{1b}[1m\u{1b}[34m|\u{1b}[0m \u{1b}[1m\u{1b}[31m^^^^^^^^^^^^^\u{1b}[0m\n  \u{1b}[1m\u{1b}[34m=\u{1b}[0m \u{1b}[1mhelp\u{1b}[0m: did you mean `worker_memory`?\n");
+    // --color always wins over NO_COLOR, as no-color.org asks.
+    let o = sparkctl_colour(&["--color=always", "check", inv], &[("NO_COLOR", "1")]);
+    assert!(err(&o).contains("\u{1b}[31merror"), "{}", err(&o));
+    for (args, env) in [
+        (
+            vec!["check", inv, "--color", "never"],
+            vec![("CLICOLOR_FORCE", "1")],
+        ),
+        (
+            vec!["check", inv],
+            vec![("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")],
+        ),
+        (vec!["check", inv], vec![]),
+    ] {
+        let o = sparkctl_colour(&args, &env);
+        assert_eq!(o.status.code(), Some(2));
+        assert_eq!(err(&o), plain, "{:?} {:?}", args, env);
+    }
+    // An empty NO_COLOR does not count: auto colours where forced.
+    let o = sparkctl_colour(
+        &["check", inv],
+        &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "1")],
+    );
+    assert!(err(&o).contains("\u{1b}[31merror"), "{}", err(&o));
+    // clap's own errors follow the same setting, and so do errors built
+    // as text (UsageError).
+    let o = sparkctl_colour(&["--color", "always", "deploy", "--parallel", "0"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("\u{1b}["), "{}", text(&o.stderr));
+    let o = sparkctl_colour(
+        &["--color", "never", "deploy", "--parallel", "0"],
+        &[("CLICOLOR_FORCE", "1")],
+    );
+    assert!(!text(&o.stderr).contains('\u{1b}'), "{}", text(&o.stderr));
+    let abc = root().join("inventories/abc.toml");
+    let o = sparkctl_colour(
+        &[
+            "check",
+            abc.to_str().unwrap(),
+            "--show",
+            "zz",
+            "--color=always",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(text(&o.stderr), "\u{1b}[1m\u{1b}[31merror\u{1b}[0m: --show zz: no host `zz` in the inventory\n  \u{1b}[1m\u{1b}[34m=\u{1b}[0m \u{1b}[1mhelp\u{1b}[0m: expected HOST or HOST:FILE, with HOST one of: a, b, c\n");
+    let o = sparkctl_colour(&["--color", "purple", "check"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("invalid value 'purple' for '--color <WHEN>'"),
+        "{}",
+        text(&o.stderr)
+    );
+}
