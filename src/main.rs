@@ -115,6 +115,25 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             global.select = select(&c, &hosts)?;
             command::lifecycle::stop(c, &global).await
         }
+        Command::Init {
+            path,
+            hosts,
+            masters,
+            zookeeper,
+            spark_tarball,
+            zookeeper_tarball,
+            force,
+        } => command::init::run(
+            &path,
+            &command::init::Args {
+                hosts,
+                masters: masters.map(usize::from),
+                zookeeper: zookeeper.map(usize::from),
+                spark_tarball,
+                zookeeper_tarball,
+                force,
+            },
+        ),
         Command::Check { inventory, show } => match inventory.path {
             p if sparkctl::k8s::is_k8s_inventory(&p) => sparkctl::k8s::check(&p),
             p => command::check::run(&p, show.as_deref()),
