@@ -35,6 +35,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub verify: bool,
 
+    /// Colour sparkctl's errors and clap's help: auto (on a terminal, unless
+    /// NO_COLOR is set and not empty), always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = clap::ColorChoice::Auto)]
+    pub color: clap::ColorChoice,
+
     /// Print only errors and the final summary.
     #[arg(long, short, global = true)]
     pub quiet: bool,
@@ -113,6 +118,48 @@ pub enum Command {
     /// Master high availability: status, enable, disable, and the failover drill.
     #[command(subcommand)]
     Ha(HaCommand),
+    /// Write a starter inventory: the classic three-host HA layout, or your hosts.
+    ///
+    /// Without --host: hosts a, b, c with placeholder addresses, ZooKeeper on
+    /// all three, masters on a and b (one ALIVE, one STANDBY), a worker on
+    /// every host. With --host, once per host in order: the first --masters
+    /// hosts run a master (default 2 from three hosts on, else 1), the first
+    /// --zookeeper hosts a ZooKeeper server (default 3 with two masters or
+    /// more, else none: an odd number, at least 3, for a quorum), every host
+    /// a worker. Edit the file for anything else (dedicated masters, ports,
+    /// sizes): README "The inventory" lists every key.
+    ///
+    /// The file is validated as `check` would before it is written; values
+    /// only you know (tarballs, addresses) are marked PLACEHOLDER: `check`
+    /// accepts them, `deploy` does not. An existing file is kept unless
+    /// --force. Example: sparkctl init --host m1=10.0.0.1 --host m2=10.0.0.2 --host w1=10.0.0.3
+    Init {
+        /// Where to write the inventory (`-`: standard output).
+        #[arg(
+            value_name = "PATH",
+            env = "SPARKCTL_INVENTORY",
+            default_value = "inventory.toml"
+        )]
+        path: PathBuf,
+        /// A host, NAME or NAME=ADDRESS (without ADDRESS the name is the address); repeat in order.
+        #[arg(long = "host", value_name = "NAME[=ADDRESS]")]
+        hosts: Vec<String>,
+        /// How many of the first hosts run a Spark master.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        masters: Option<u16>,
+        /// How many of the first hosts run a ZooKeeper server (0: none).
+        #[arg(long, value_name = "N")]
+        zookeeper: Option<u16>,
+        /// The Spark tarball on this machine (default: a PLACEHOLDER path).
+        #[arg(long, value_name = "FILE")]
+        spark_tarball: Option<String>,
+        /// The ZooKeeper tarball on this machine (default: a PLACEHOLDER path).
+        #[arg(long, value_name = "FILE")]
+        zookeeper_tarball: Option<String>,
+        /// Replace PATH if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Check an inventory and render its files without connecting to any host.
     Check {
         #[command(flatten)]

@@ -4,10 +4,17 @@
 //! Only errors caused by what the user wrote (inventory, flags, templates,
 //! tarballs) become a [`Diagnostic`]; faults on hosts stay `anyhow` chains
 //! with host and step context added where they happen.
+//!
+//! Columns under a source line are terminal columns (`unicode-width`),
+//! not bytes or characters: the caret sits under the value after a tab or
+//! a CJK character. `style` colours the same text on a terminal.
 
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+
+pub mod style;
+pub use style::Palette;
 
 /// Exit statuses, documented in the README. Scripts rely on them.
 pub mod exit {
@@ -82,52 +89,92 @@ pub fn line_col(src: &str, at: usize) -> (usize, usize) {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
+        self.render(f, &Palette::PLAIN)
+    }
+}
+
+impl Diagnostic {
+    /// The diagnostic in `palette`'s colours (plain: exactly `Display`).
+    pub fn styled<'a>(&'a self, palette: &'a Palette) -> impl fmt::Display + 'a {
+        Styled(move |f: &mut fmt::Formatter<'_>| self.render(f, palette))
+    }
+
+    fn render(&self, f: &mut fmt::Formatter<'_>, p: &Palette) -> fmt::Result {
+        let (err, g, caret) = (p.error, p.gutter, p.caret);
+        writeln!(f, "{err}error{err:#}: {}", self.message)?;
+        // The gutter is as wide as the line number, so `|` and the `=` of
+        // `= help` stay in one column for line 9 as for line 1234.
+        let mut gutter = 1;
         match (&self.file, self.line_col()) {
             (Some(file), Some((line, col))) => {
                 let src = self.source.as_deref().unwrap_or("");
                 let span = self.span.clone().unwrap_or(0..0);
                 let text = src.lines().nth(line - 1).unwrap_or("");
-                let gutter = line.to_string().len();
+                gutter = line.to_string().len();
+                let e = "";
                 writeln!(
                     f,
-                    "{:>w$}--> {}:{}:{}",
-                    "",
+                    "{e:>gutter$}{g}-->{g:#} {}:{}:{}",
                     file.display(),
                     line,
-                    col,
-                    w = gutter
+                    col
                 )?;
-                writeln!(f, "{:>w$} |", "", w = gutter)?;
-                writeln!(f, "{} | {}", line, text)?;
+                writeln!(f, "{e:>gutter$} {g}|{g:#}")?;
+                writeln!(f, "{g}{line}{g:#} {g}|{g:#} {}", shown(text))?;
                 // Underline the span, clipped to the first line it covers.
                 let line_start = src[..span.start.min(src.len())]
                     .rfind('\n')
                     .map(|i| i + 1)
                     .unwrap_or(0);
-                let end = span.end.min(line_start + text.len()).max(span.start + 1);
-                let width = src
-                    .get(span.start..end)
-                    .map(|s| s.chars().count())
-                    .unwrap_or(1)
-                    .max(1);
-                writeln!(
-                    f,
-                    "{:>w$} | {:pad$}{}",
-                    "",
-                    "",
-                    "^".repeat(width),
-                    w = gutter,
-                    pad = col - 1
-                )?;
+                let start = span.start.clamp(line_start, line_start + text.len());
+                let end = span.end.clamp(start, line_start + text.len());
+                let pad = width(&src[line_start..start]);
+                let carets = "^".repeat(width(&src[start..end]).max(1));
+                writeln!(f, "{e:>gutter$} {g}|{g:#} {e:pad$}{caret}{carets}{caret:#}")?;
             }
-            (Some(file), None) => writeln!(f, "  --> {}", file.display())?,
+            (Some(file), None) => writeln!(f, "  {g}-->{g:#} {}", file.display())?,
             _ => {}
         }
         if let Some(help) = &self.help {
-            writeln!(f, "  = help: {}", help)?;
+            let (e, l) = ("", p.label);
+            writeln!(f, "{e:>gutter$} {g}={g:#} {l}help{l:#}: {}", help)?;
         }
         Ok(())
+    }
+}
+
+/// Tabs in a shown source line: four spaces (as rustc shows them), so the
+/// caret line, which counts a tab as four columns, lines up whatever the
+/// terminal's tab stops are.
+const TAB: &str = "    ";
+
+fn shown(line: &str) -> std::borrow::Cow<'_, str> {
+    if line.contains('\t') {
+        line.replace('\t', TAB).into()
+    } else {
+        line.into()
+    }
+}
+
+/// Terminal columns `s` takes once shown: a tab is four, a CJK character
+/// two, a combining mark none (unicode-width's East Asian Width tables).
+fn width(s: &str) -> usize {
+    use unicode_width::UnicodeWidthChar;
+    s.chars()
+        .map(|c| match c {
+            '\t' => TAB.len(),
+            c => c.width().unwrap_or(0),
+        })
+        .sum()
+}
+
+/// A `Display` from a closure: how a diagnostic is written in colour
+/// without a second copy of its layout.
+struct Styled<F>(F);
+
+impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Display for Styled<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.0)(f)
     }
 }
 
@@ -138,11 +185,22 @@ pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.render(f, &Palette::PLAIN)
+    }
+}
+
+impl Diagnostics {
+    /// All of them in `palette`'s colours (plain: exactly `Display`).
+    pub fn styled<'a>(&'a self, palette: &'a Palette) -> impl fmt::Display + 'a {
+        Styled(move |f: &mut fmt::Formatter<'_>| self.render(f, palette))
+    }
+
+    fn render(&self, f: &mut fmt::Formatter<'_>, p: &Palette) -> fmt::Result {
         for (i, d) in self.0.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{}", d)?;
+            d.render(f, p)?;
         }
         if self.0.len() > 1 {
             writeln!(
@@ -198,27 +256,4 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn renders_location_and_caret() {
-        let src: std::sync::Arc<str> = "a = 1\nport = 8080\n".into();
-        let d = Diagnostic::new("bad port")
-            .in_file(Path::new("inv.toml"), src, Some(13..17))
-            .with_help("use another");
-        assert_eq!(
-            d.to_string(),
-            "error: bad port\n --> inv.toml:2:8\n  |\n2 | port = 8080\n  |        ^^^^\n  = help: use another\n"
-        );
-    }
-
-    #[test]
-    fn suggests_close_names() {
-        assert_eq!(
-            did_you_mean("worker_core", ["worker_cores", "master_port"]),
-            Some("worker_cores")
-        );
-        assert_eq!(did_you_mean("zzz", ["worker_cores"]), None);
-    }
-}
+mod tests;

@@ -4,13 +4,18 @@
 use clap::Parser;
 use sparkctl::cli::{Cli, Command, HostArgs, K8sCommand};
 use sparkctl::command::{self, Global};
-use sparkctl::diag::{exit, Diagnostics, UsageError};
+use sparkctl::diag::{exit, style, Diagnostics, Palette, UsageError};
 use sparkctl::session::select::Selection;
 
 fn main() {
     // SIGPIPE stays ignored (Rust's default): commands write stdout through
     // `sparkctl::out`, which survives a closed pipe; src/out.rs says why
     // resetting the signal to its default would be worse.
+    // The colour choice is set before clap parses, so that clap's own
+    // errors follow `--color` too (src/diag/style.rs).
+    if let Some(choice) = style::color_flag(std::env::args_os().skip(1)) {
+        style::set_choice(choice);
+    }
     let cli = Cli::parse();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
@@ -110,6 +115,25 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             global.select = select(&c, &hosts)?;
             command::lifecycle::stop(c, &global).await
         }
+        Command::Init {
+            path,
+            hosts,
+            masters,
+            zookeeper,
+            spark_tarball,
+            zookeeper_tarball,
+            force,
+        } => command::init::run(
+            &path,
+            &command::init::Args {
+                hosts,
+                masters: masters.map(usize::from),
+                zookeeper: zookeeper.map(usize::from),
+                spark_tarball,
+                zookeeper_tarball,
+                force,
+            },
+        ),
         Command::Check { inventory, show } => match inventory.path {
             p if sparkctl::k8s::is_k8s_inventory(&p) => sparkctl::k8s::check(&p),
             p => command::check::run(&p, show.as_deref()),
@@ -130,15 +154,16 @@ fn report(r: anyhow::Result<i32>) -> i32 {
     match r {
         Ok(code) => code,
         Err(e) => {
+            let p = Palette::stderr();
             if let Some(d) = e.downcast_ref::<Diagnostics>() {
-                eprint!("{}", d);
+                eprint!("{}", d.styled(&p));
                 return exit::USAGE;
             }
             if let Some(u) = e.downcast_ref::<UsageError>() {
-                eprintln!("{}", u);
+                eprintln!("{}", style::paint_message(&u.to_string(), &p));
                 return exit::USAGE;
             }
-            eprintln!("error: {:#}", e);
+            eprintln!("{}", style::paint_message(&format!("error: {:#}", e), &p));
             exit::FAILED
         }
     }

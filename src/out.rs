@@ -37,8 +37,9 @@ pub fn write(text: &str) {
     if let Err(e) = o.write_all(text.as_bytes()).and_then(|_| o.flush()) {
         CLOSED.store(true, Ordering::Relaxed);
         if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let w = crate::diag::Palette::stderr().warning;
             eprintln!(
-                "warning: cannot write to standard output ({}): the rest of the output is dropped",
+                "{w}warning{w:#}: cannot write to standard output ({}): the rest of the output is dropped",
                 e
             );
         }

@@ -58,6 +58,9 @@ impl Progress {
     /// `quiet` suppresses step lines (errors and summaries still print).
     pub fn new(hosts: &[&str], quiet: bool) -> Arc<Progress> {
         let tty = std::io::stderr().is_terminal() && std::env::var_os("SPARKCTL_PLAIN").is_none();
+        // The bars' bold host names follow `--color` and NO_COLOR like the
+        // diagnostics (console, indicatif's styling, has its own default).
+        console::set_colors_enabled_stderr(crate::diag::style::stderr_coloured());
         let multi =
             (tty && !quiet).then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
         Arc::new(Progress {

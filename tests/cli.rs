@@ -489,3 +489,262 @@ fn check_show_prints_rendered_files() {
         "error: --show a:nope: host a has no rendered file `nope`\n  = help: its files are: spark-env.sh, spark-defaults.conf, workers, zoo.cfg, java.env, myid\n"
     );
 }
+
+/// Run sparkctl with extra environment variables (and without the ones
+/// that could colour its output by accident).
+fn sparkctl_colour(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_sparkctl"));
+    c.args(args)
+        .env("SPARKCTL_PLAIN", "1")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+/// `--color always` colours sparkctl's diagnostics and clap's errors;
+/// `never`, NO_COLOR (set and not empty) and a pipe by default do not.
+#[test]
+fn color_flag_and_no_color() {
+    let p = write_temp(
+        "colour.toml",
+        &GOOD.replace("[spark]\n", "[spark]\nworker_memroy = \"1g\"\n"),
+    );
+    let inv = p.to_str().unwrap();
+    let plain = "error: unknown key `worker_memroy`\n --> INV:2:1\n  |\n2 | worker_memroy = \"1g\"\n  | ^^^^^^^^^^^^^\n  = help: did you mean `worker_memory`?\n";
+    let err = |o: &std::process::Output| text(&o.stderr).replace(inv, "INV");
+    let o = sparkctl_colour(&["check", inv, "--color", "always"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(err(&o), "\u{1b}[1m\u{1b}[31merror\u{1b}[0m: unknown key `worker_memroy`\n \u{1b}[1m\u{1b}[34m-->\u{1b}[0m INV:2:1\n  \u{1b}[1m\u{1b}[34m|\u{1b}[0m\n\u{1b}[1m\u{1b}[34m2\u{1b}[0m \u{1b}[1m\u{1b}[34m|\u{1b}[0m worker_memroy = \"1g\"\n  \u{1b}[1m\u{1b}[34m|\u{1b}[0m \u{1b}[1m\u{1b}[31m^^^^^^^^^^^^^\u{1b}[0m\n  \u{1b}[1m\u{1b}[34m=\u{1b}[0m \u{1b}[1mhelp\u{1b}[0m: did you mean `worker_memory`?\n");
+    // --color always wins over NO_COLOR, as no-color.org asks.
+    let o = sparkctl_colour(&["--color=always", "check", inv], &[("NO_COLOR", "1")]);
+    assert!(err(&o).contains("\u{1b}[31merror"), "{}", err(&o));
+    for (args, env) in [
+        (
+            vec!["check", inv, "--color", "never"],
+            vec![("CLICOLOR_FORCE", "1")],
+        ),
+        (
+            vec!["check", inv],
+            vec![("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")],
+        ),
+        (vec!["check", inv], vec![]),
+    ] {
+        let o = sparkctl_colour(&args, &env);
+        assert_eq!(o.status.code(), Some(2));
+        assert_eq!(err(&o), plain, "{:?} {:?}", args, env);
+    }
+    // An empty NO_COLOR does not count: auto colours where forced.
+    let o = sparkctl_colour(
+        &["check", inv],
+        &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "1")],
+    );
+    assert!(err(&o).contains("\u{1b}[31merror"), "{}", err(&o));
+    // clap's own errors follow the same setting, and so do errors built
+    // as text (UsageError).
+    let o = sparkctl_colour(&["--color", "always", "deploy", "--parallel", "0"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("\u{1b}["), "{}", text(&o.stderr));
+    let o = sparkctl_colour(
+        &["--color", "never", "deploy", "--parallel", "0"],
+        &[("CLICOLOR_FORCE", "1")],
+    );
+    assert!(!text(&o.stderr).contains('\u{1b}'), "{}", text(&o.stderr));
+    let abc = root().join("inventories/abc.toml");
+    let o = sparkctl_colour(
+        &[
+            "check",
+            abc.to_str().unwrap(),
+            "--show",
+            "zz",
+            "--color=always",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(text(&o.stderr), "\u{1b}[1m\u{1b}[31merror\u{1b}[0m: --show zz: no host `zz` in the inventory\n  \u{1b}[1m\u{1b}[34m=\u{1b}[0m \u{1b}[1mhelp\u{1b}[0m: expected HOST or HOST:FILE, with HOST one of: a, b, c\n");
+    let o = sparkctl_colour(&["--color", "purple", "check"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("invalid value 'purple' for '--color <WHEN>'"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+/// A fresh empty directory for `init` to write into.
+fn init_dir(tag: &str) -> std::path::PathBuf {
+    let dir = write_temp("init.keep", "").parent().unwrap().join(tag);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn sparkctl_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sparkctl"))
+        .args(args)
+        .current_dir(dir)
+        .env("SPARKCTL_PLAIN", "1")
+        .env_remove("SPARKCTL_INVENTORY")
+        .output()
+        .unwrap()
+}
+
+/// `sparkctl init`: the classic three hosts, a file `check` accepts and
+/// `deploy` refuses only for the placeholder tarball; never overwritten
+/// without --force.
+#[test]
+fn init_writes_the_classic_layout() {
+    let dir = init_dir("init-default");
+    let out = sparkctl_in(&dir, &["init"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(
+        text(&out.stdout),
+        "wrote inventory.toml: 3 hosts; ZooKeeper on a, b, c; masters on a, b; workers on a, b, c\n\
+next: replace the values marked PLACEHOLDER (the Spark tarball, the ZooKeeper tarball, the host addresses): `sparkctl check` accepts placeholder tarballs, `sparkctl deploy` fails until they name real files\n\
+then: sparkctl check inventory.toml && sparkctl deploy --dry-run inventory.toml\n"
+    );
+    let inv = std::fs::read_to_string(dir.join("inventory.toml")).unwrap();
+    assert!(inv.contains("section \"The inventory\""), "{}", inv);
+    assert!(
+        inv.contains("`sparkctl deploy` stops with \"tarball ... cannot\n# be read\""),
+        "{}",
+        inv
+    );
+    assert_eq!(inv.matches("# PLACEHOLDER").count(), 5, "{}", inv);
+    assert!(inv.contains("name = \"c\"\naddress = \"192.0.2.13\"  # PLACEHOLDER: this host's address or DNS name\nroles = [\"zookeeper\", \"worker\"]\n"), "{}", inv);
+    let out = sparkctl_in(&dir, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "inventory.toml: ok (3 hosts, HA zookeeper, 2 masters, 3 workers, 3 ZooKeeper servers, 17 files rendered)\n");
+    // What the comments say: deploy stops at the placeholder tarball,
+    // before any host is contacted.
+    let out = sparkctl_in(&dir, &["deploy"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with("error: Spark tarball /path/to/spark-4.3.0-bin-hadoop3.tgz cannot be read: No such file or directory (os error 2)\n"), "{}", text(&out.stderr));
+    // Never overwritten without --force.
+    std::fs::write(dir.join("inventory.toml"), "mine\n").unwrap();
+    let out = sparkctl_in(&dir, &["init"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(
+        text(&out.stderr),
+        "error: inventory.toml already exists: not replaced\n  = help: pass --force to replace it, or give another PATH\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("inventory.toml")).unwrap(),
+        "mine\n"
+    );
+    let out = sparkctl_in(&dir, &["init", "--force"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("inventory.toml")).unwrap(),
+        inv
+    );
+    // No temporary file is left beside it.
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["inventory.toml"]);
+}
+
+/// `init -` with hosts and tarballs: the file on stdout, the notes on
+/// stderr; no PLACEHOLDER left, and `check` accepts it.
+#[test]
+fn init_with_hosts_to_stdout() {
+    let dir = init_dir("init-hosts");
+    let out = sparkctl_in(
+        &dir,
+        &[
+            "init",
+            "-",
+            "--host",
+            "m1=10.0.0.1",
+            "--host",
+            "m2=10.0.0.2",
+            "--host",
+            "w1",
+            "--host",
+            "w2=w2.example.com",
+            "--host",
+            "w3",
+            "--masters",
+            "2",
+            "--zookeeper",
+            "3",
+            "--spark-tarball",
+            "dist/spark-3.5.3-bin-hadoop3.tgz",
+            "--zookeeper-tarball",
+            "dist/apache-zookeeper-3.8.4-bin.tar.gz",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        "then: sparkctl check inventory.toml && sparkctl deploy --dry-run inventory.toml\n"
+    );
+    let inv = text(&out.stdout);
+    assert!(!inv.contains("PLACEHOLDER"), "{}", inv);
+    assert!(
+        inv.contains("[spark]\ntarball = \"dist/spark-3.5.3-bin-hadoop3.tgz\"\n"),
+        "{}",
+        inv
+    );
+    assert!(
+        inv.contains("name = \"w1\"\nroles = [\"zookeeper\", \"worker\"]\n"),
+        "{}",
+        inv
+    );
+    assert!(
+        inv.contains("name = \"w2\"\naddress = \"w2.example.com\"\nroles = [\"worker\"]\n"),
+        "{}",
+        inv
+    );
+    std::fs::write(dir.join("five.toml"), &inv).unwrap();
+    let out = sparkctl_in(&dir, &["check", "five.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "five.toml: ok (5 hosts, HA zookeeper, 2 masters, 5 workers, 3 ZooKeeper servers, 21 files rendered)\n");
+    // One host: one master, no ZooKeeper.
+    let out = sparkctl_in(&dir, &["init", "one.toml", "--host", "solo"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("wrote one.toml: 1 host; master on solo; workers on solo\nnext: replace the values marked PLACEHOLDER (the Spark tarball): "), "{}", text(&out.stdout));
+}
+
+/// What the inventory would refuse, init refuses, and writes nothing.
+#[test]
+fn init_refuses_what_check_would() {
+    let dir = init_dir("init-bad");
+    let out = sparkctl_in(
+        &dir,
+        &[
+            "init",
+            "--host",
+            "a",
+            "--host",
+            "b",
+            "--host",
+            "c",
+            "--zookeeper",
+            "2",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with("error: HA mode `zookeeper` needs an odd number of ZooKeeper hosts, at least 3; found 2 (a, b)\n"), "{}", text(&out.stderr));
+    let out = sparkctl_in(&dir, &["init", "--host", "node_b"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with(
+            "error: host name `node_b` (the address, as `address` is not set) contains `_`\n"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = sparkctl_in(&dir, &["init", "--masters", "4"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(text(&out.stderr), "error: --masters 4: the inventory has 3 hosts\n  = help: add hosts with --host NAME[=ADDRESS] (once per host)\n");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+}

@@ -596,13 +596,13 @@ fn even_or_single_zookeeper_replicas_are_refused() {
         &example_text().replace("zookeeper_replicas = 3", "zookeeper_replicas = 4"),
     );
     assert_eq!(code, Some(2));
-    assert_eq!(err, "error: HA mode `zookeeper` needs an odd number of ZooKeeper replicas, at least 3; found 4\n  --> INV:25:22\n   |\n25 | zookeeper_replicas = 4\n   |                      ^\n  = help: a quorum of N servers survives (N-1)/2 failures: 1 or 2 servers survive none; use 3 or 5\n");
+    assert_eq!(err, "error: HA mode `zookeeper` needs an odd number of ZooKeeper replicas, at least 3; found 4\n  --> INV:25:22\n   |\n25 | zookeeper_replicas = 4\n   |                      ^\n   = help: a quorum of N servers survives (N-1)/2 failures: 1 or 2 servers survive none; use 3 or 5\n");
     let (code, err) = render_err(
         "single.toml",
         &example_text().replace("zookeeper_replicas = 3", "zookeeper_replicas = 1"),
     );
     assert_eq!(code, Some(2));
-    assert_eq!(err, "error: HA mode `zookeeper` needs an odd number of ZooKeeper replicas, at least 3; found 1\n  --> INV:25:22\n   |\n25 | zookeeper_replicas = 1\n   |                      ^\n  = help: a quorum of N servers survives (N-1)/2 failures: 1 or 2 servers survive none; use 3 or 5\n");
+    assert_eq!(err, "error: HA mode `zookeeper` needs an odd number of ZooKeeper replicas, at least 3; found 1\n  --> INV:25:22\n   |\n25 | zookeeper_replicas = 1\n   |                      ^\n   = help: a quorum of N servers survives (N-1)/2 failures: 1 or 2 servers survive none; use 3 or 5\n");
 }
 
 #[test]
@@ -612,7 +612,7 @@ fn zero_masters_are_refused() {
         &example_text().replace("master_replicas = 3", "master_replicas = 0"),
     );
     assert_eq!(code, Some(2));
-    assert_eq!(err, "error: master_replicas must be at least 1\n  --> INV:24:19\n   |\n24 | master_replicas = 0\n   |                   ^\n  = help: use 2 or 3 masters for HA (ZooKeeper elects one ALIVE, the others wait as STANDBY), or 1 with ha = \"none\"\n");
+    assert_eq!(err, "error: master_replicas must be at least 1\n  --> INV:24:19\n   |\n24 | master_replicas = 0\n   |                   ^\n   = help: use 2 or 3 masters for HA (ZooKeeper elects one ALIVE, the others wait as STANDBY), or 1 with ha = \"none\"\n");
 }
 
 #[test]
@@ -641,7 +641,7 @@ fn secret_bearing_properties_are_refused() {
         ),
     );
     assert_eq!(code, Some(2));
-    assert_eq!(err, "error: `spark.ssl.keyPassword` looks like a credential and would be stored in a ConfigMap\n  --> INV:14:40\n   |\n14 | defaults = { \"spark.ssl.keyPassword\" = \"x\", \"spark.eventLog.enabled\" = \"true\", \"spark.eventLog.dir\" = \"file:/spark-events\" }\n   |                                        ^^^\n  = help: ConfigMaps are readable by anyone who may read the namespace's configuration: give credentials to Spark another way (a Secret mounted by your own manifests, or a credentials provider)\n");
+    assert_eq!(err, "error: `spark.ssl.keyPassword` looks like a credential and would be stored in a ConfigMap\n  --> INV:14:40\n   |\n14 | defaults = { \"spark.ssl.keyPassword\" = \"x\", \"spark.eventLog.enabled\" = \"true\", \"spark.eventLog.dir\" = \"file:/spark-events\" }\n   |                                        ^^^\n   = help: ConfigMaps are readable by anyone who may read the namespace's configuration: give credentials to Spark another way (a Secret mounted by your own manifests, or a credentials provider)\n");
 }
 
 #[test]
@@ -654,7 +654,7 @@ fn unknown_keys_are_refused() {
         ),
     );
     assert_eq!(code, Some(2));
-    assert_eq!(err, "error: unknown key `worker_replica`\n  --> INV:25:1\n   |\n25 | worker_replica = 2\n   | ^^^^^^^^^^^^^^\n  = help: did you mean `worker_replicas`?\n");
+    assert_eq!(err, "error: unknown key `worker_replica`\n  --> INV:25:1\n   |\n25 | worker_replica = 2\n   | ^^^^^^^^^^^^^^\n   = help: did you mean `worker_replicas`?\n");
     let (code, err) = render_err(
         "tarball.toml",
         &example_text().replace(

@@ -7,6 +7,7 @@ pub mod check;
 pub mod completions;
 pub mod deploy;
 pub mod ha;
+pub mod init;
 pub mod lifecycle;
 pub mod man;
 pub mod rest_token;

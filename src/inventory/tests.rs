@@ -459,7 +459,7 @@ fn addresses_java_cannot_read_are_refused() {
     let err = parse_str(&with_address("fd00::1")).unwrap_err();
     assert_eq!(
         err,
-        "error: address `fd00::1` is an IPv6 literal: IPv6 literals are not supported yet\n  --> inv.toml:10:11\n   |\n10 | address = \"fd00::1\"\n   |           ^^^^^^^^^\n  = help: use a host name that resolves to this address (DNS or /etc/hosts): Spark's and ZooKeeper's configs would need the literal in brackets, which sparkctl does not write yet\n"
+        "error: address `fd00::1` is an IPv6 literal: IPv6 literals are not supported yet\n  --> inv.toml:10:11\n   |\n10 | address = \"fd00::1\"\n   |           ^^^^^^^^^\n   = help: use a host name that resolves to this address (DNS or /etc/hosts): Spark's and ZooKeeper's configs would need the literal in brackets, which sparkctl does not write yet\n"
     );
     for a in ["[fd00::1]", "::1", "fe80::a:1"] {
         let err = parse_str(&with_address(a)).unwrap_err();
@@ -475,12 +475,12 @@ fn addresses_java_cannot_read_are_refused() {
     let err = parse_str(&with_address("10.0.0.1:22")).unwrap_err();
     assert_eq!(
         err,
-        "error: address `10.0.0.1:22` has a port (`:22`)\n  --> inv.toml:10:11\n   |\n10 | address = \"10.0.0.1:22\"\n   |           ^^^^^^^^^^^^^\n  = help: give the address alone (`10.0.0.1`) and set the SSH port with `[ssh] port` (or `ssh_port` on the host); the daemons' ports have their own keys\n"
+        "error: address `10.0.0.1:22` has a port (`:22`)\n  --> inv.toml:10:11\n   |\n10 | address = \"10.0.0.1:22\"\n   |           ^^^^^^^^^^^^^\n   = help: give the address alone (`10.0.0.1`) and set the SSH port with `[ssh] port` (or `ssh_port` on the host); the daemons' ports have their own keys\n"
     );
     let err = parse_str(&with_address("spark_a.example.org")).unwrap_err();
     assert_eq!(
         err,
-        "error: address `spark_a.example.org` contains `_`\n  --> inv.toml:10:11\n   |\n10 | address = \"spark_a.example.org\"\n   |           ^^^^^^^^^^^^^^^^^^^^^\n  = help: Java's URI parser does not accept `_` in host names (spark://, ZooKeeper's server list): use a name of letters, digits, `.` and `-` that resolves to this host, or its IP address\n"
+        "error: address `spark_a.example.org` contains `_`\n  --> inv.toml:10:11\n   |\n10 | address = \"spark_a.example.org\"\n   |           ^^^^^^^^^^^^^^^^^^^^^\n   = help: Java's URI parser does not accept `_` in host names (spark://, ZooKeeper's server list): use a name of letters, digits, `.` and `-` that resolves to this host, or its IP address\n"
     );
     // Without `address`, the name is the address.
     let err = parse_str(&ABC.replace("name = \"a\"", "name = \"node_a\"")).unwrap_err();
@@ -636,7 +636,7 @@ fn extra_properties_that_undo_managed_settings_are_refused() {
         assert_eq!(
             err,
             format!(
-                "error: `{}` is managed by sparkctl\n  --> inv.toml:20:{}\n   |\n20 | {}\n   |              {}^^^^^^\n  = help: use `[spark] rest = true|false` and `rest_port` instead\n",
+                "error: `{}` is managed by sparkctl\n  --> inv.toml:20:{}\n   |\n20 | {}\n   |              {}^^^^^^\n   = help: use `[spark] rest = true|false` and `rest_port` instead\n",
                 key,
                 key.len() + 19,
                 line,
