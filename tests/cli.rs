@@ -489,3 +489,84 @@ fn check_show_prints_rendered_files() {
         "error: --show a:nope: host a has no rendered file `nope`\n  = help: its files are: spark-env.sh, spark-defaults.conf, workers, zoo.cfg, java.env, myid\n"
     );
 }
+
+/// `sparkctl submit`'s usage errors: judged before any host is contacted.
+fn submit_err(args: &[&str]) -> (Option<i32>, String, String) {
+    let p = write_temp("submit.toml", GOOD);
+    let p = p.to_str().unwrap();
+    let mut all = vec!["submit", p];
+    all.extend_from_slice(args);
+    let out = sparkctl(&all);
+    (
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr).replace(p, "INV"),
+    )
+}
+
+#[test]
+fn submit_refuses_a_master_url_of_its_own() {
+    let (code, out, err) = submit_err(&["--", "--master", "spark://x:7077", "--class", "A", "a.jar"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        "error: `--master` is not a spark-submit argument sparkctl passes on\n  = help: sparkctl fills in the cluster's master URL from the inventory (see README \"Submitting applications\"); remove it\n"
+    );
+    let (code, _, err) = submit_err(&["--", "--master=local[2]", "a.jar"]);
+    assert_eq!(code, Some(2));
+    assert!(err.starts_with("error: `--master` is not"), "{}", err);
+}
+
+#[test]
+fn submit_status_and_kill_are_one_or_the_other() {
+    let (code, _, err) = submit_err(&["--status", "driver-1", "--kill", "driver-1"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with(
+            "error: the argument '--status <ID>' cannot be used with '--kill <ID>'\n"
+        ),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn submit_refuses_python_and_r_in_cluster_mode() {
+    let (code, _, err) = submit_err(&["--deploy-mode", "cluster", "--", "--py-files", "x.zip", "job.py"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: Cluster deploy mode is currently not supported for python applications on standalone clusters.\n  = help: submit it in client mode (the default): the driver then runs on the --on host\n"
+    );
+    let (code, _, err) = submit_err(&["--deploy-mode", "cluster", "--", "job.R"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("error: Cluster deploy mode is currently not supported for R applications on standalone clusters.\n"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn submit_names_the_hosts_it_can_run_on() {
+    let (code, _, err) = submit_err(&["--on", "zz", "--", "--class", "A", "a.jar"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: INV: no host `zz` in the inventory\n  = help: --on takes an inventory host name: a, b, c\n"
+    );
+    let (code, _, err) = submit_err(&["--", "--class", "A"]);
+    assert_eq!(code, Some(2));
+    assert!(err.starts_with("error: no application to submit"), "{}", err);
+}
+
+#[test]
+fn submit_status_needs_the_rest_server() {
+    let (code, _, err) = submit_err(&["--status", "driver-20261203172233-0000"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: INV: `sparkctl submit --status` asks the masters' REST submission server, which is off (`rest` is not true in [spark])\n  = help: add `rest = true` to [spark] and deploy (with `authenticate = true` the server admits only requests sparkctl signs)\n"
+    );
+}
