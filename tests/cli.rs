@@ -506,7 +506,8 @@ fn submit_err(args: &[&str]) -> (Option<i32>, String, String) {
 
 #[test]
 fn submit_refuses_a_master_url_of_its_own() {
-    let (code, out, err) = submit_err(&["--", "--master", "spark://x:7077", "--class", "A", "a.jar"]);
+    let (code, out, err) =
+        submit_err(&["--", "--master", "spark://x:7077", "--class", "A", "a.jar"]);
     assert_eq!(code, Some(2));
     assert_eq!(out, "");
     assert_eq!(
@@ -523,9 +524,7 @@ fn submit_status_and_kill_are_one_or_the_other() {
     let (code, _, err) = submit_err(&["--status", "driver-1", "--kill", "driver-1"]);
     assert_eq!(code, Some(2));
     assert!(
-        err.starts_with(
-            "error: the argument '--status <ID>' cannot be used with '--kill <ID>'\n"
-        ),
+        err.starts_with("error: the argument '--status <ID>' cannot be used with '--kill <ID>'\n"),
         "{}",
         err
     );
@@ -533,7 +532,14 @@ fn submit_status_and_kill_are_one_or_the_other() {
 
 #[test]
 fn submit_refuses_python_and_r_in_cluster_mode() {
-    let (code, _, err) = submit_err(&["--deploy-mode", "cluster", "--", "--py-files", "x.zip", "job.py"]);
+    let (code, _, err) = submit_err(&[
+        "--deploy-mode",
+        "cluster",
+        "--",
+        "--py-files",
+        "x.zip",
+        "job.py",
+    ]);
     assert_eq!(code, Some(2));
     assert_eq!(
         err,
@@ -558,7 +564,11 @@ fn submit_names_the_hosts_it_can_run_on() {
     );
     let (code, _, err) = submit_err(&["--", "--class", "A"]);
     assert_eq!(code, Some(2));
-    assert!(err.starts_with("error: no application to submit"), "{}", err);
+    assert!(
+        err.starts_with("error: no application to submit"),
+        "{}",
+        err
+    );
 }
 
 #[test]

@@ -128,8 +128,9 @@ fn submit_client_and_cluster_mode_and_status() {
         "stdout: {}",
         text(&out.stdout)
     );
-    assert!(text(&out.stderr)
-        .contains("submitting on hosta to spark://10.213.37.11:7077,10.213.37.12:7077 (client mode)"));
+    assert!(text(&out.stderr).contains(
+        "submitting on hosta to spark://10.213.37.11:7077,10.213.37.12:7077 (client mode)"
+    ));
 
     // 2. A job that raises: spark-submit's failure is sparkctl's.
     let out = submit(&inv_s, &[], &["/tmp/submit/fails.py"]);
@@ -213,6 +214,10 @@ fn submit_client_and_cluster_mode_and_status() {
 
     // 5. Back to the lab's own inventory (REST off) for the next suite.
     let out = sparkctl(&["deploy", &inv_s]);
-    assert_eq!(out.status.code(), Some(0), "deploy back to rest = false failed");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "deploy back to rest = false failed"
+    );
     assert_healthy_ha();
 }

@@ -148,7 +148,12 @@ fn token(cluster: &Cluster) -> Result<Option<String>> {
 
 /// Ask the masters in turn; print the driver state (or the kill's answer)
 /// and exit 0, or say what each master answered and exit 1.
-pub async fn run(cluster: &Cluster, action: Action, id: &str, opts: &ConnectOptions) -> Result<i32> {
+pub async fn run(
+    cluster: &Cluster,
+    action: Action,
+    id: &str,
+    opts: &ConnectOptions,
+) -> Result<i32> {
     if !valid_id(id) {
         return Err(UsageError(format!(
             "error: `{}` is not a submission ID (Spark's look like driver-20261203172233-0000)",
@@ -169,7 +174,12 @@ pub async fn run(cluster: &Cluster, action: Action, id: &str, opts: &ConnectOpti
                     "{}: {} (the signed token was refused: is {} the cluster's secret?)",
                     h.name,
                     e,
-                    cluster.spark.auth.as_ref().map(|a| a.secret_file.display().to_string()).unwrap_or_default()
+                    cluster
+                        .spark
+                        .auth
+                        .as_ref()
+                        .map(|a| a.secret_file.display().to_string())
+                        .unwrap_or_default()
                 )),
                 Ok(Answer::Done(s)) => {
                     crate::outln!("{}", s);
@@ -195,7 +205,12 @@ pub fn http_status(text: &str) -> Option<u16> {
 
 /// One exchange with `h`'s REST port: from this machine with `probe =
 /// "direct"`, else through a connection to `h` made for it.
-async fn ask(cluster: &Cluster, h: &Host, req: &str, opts: &ConnectOptions) -> Result<String, ProbeError> {
+async fn ask(
+    cluster: &Cluster,
+    h: &Host,
+    req: &str,
+    opts: &ConnectOptions,
+) -> Result<String, ProbeError> {
     let route = match cluster.ssh.probe {
         ProbeRoute::Direct => Route::Direct,
         ProbeRoute::Ssh => {

@@ -60,7 +60,16 @@ fn master_url_for_each_mode_and_rest_setting() {
 #[test]
 fn finds_the_application_past_option_values() {
     let p = parse(&words(&[
-        "--class", "a.B", "--conf", "x=y.py", "--name=n.py", "-v", "--supervise", "app.jar", "--master", "z.py",
+        "--class",
+        "a.B",
+        "--conf",
+        "x=y.py",
+        "--name=n.py",
+        "-v",
+        "--supervise",
+        "app.jar",
+        "--master",
+        "z.py",
     ]));
     assert_eq!(p.app.as_deref(), Some("app.jar"));
     // The application's own arguments are its business.
@@ -75,9 +84,11 @@ fn finds_the_application_past_option_values() {
 #[test]
 fn refusals() {
     let c = |a: &[&str], m| check(&parse(&words(a)), m).map_err(|e| e.0);
-    assert!(c(&["--master", "spark://x:7077", "a.jar"], DeployMode::Client)
-        .unwrap_err()
-        .starts_with("error: `--master` is not a spark-submit argument sparkctl passes on"));
+    assert!(
+        c(&["--master", "spark://x:7077", "a.jar"], DeployMode::Client)
+            .unwrap_err()
+            .starts_with("error: `--master` is not a spark-submit argument sparkctl passes on")
+    );
     assert!(c(&["--deploy-mode", "cluster", "a.jar"], DeployMode::Client).is_err());
     assert!(c(&[], DeployMode::Client)
         .unwrap_err()
@@ -173,12 +184,16 @@ fn driver_requests_and_answers() {
     assert!(request(Action::Kill, "d", m1, Some("T")).contains("\r\nAuthorization: Bearer T\r\n"));
 
     let done = r#"{"action":"SubmissionStatusResponse","driverState":"FINISHED","success":true,"submissionId":"driver-1"}"#;
-    assert_eq!(parse_answer(Action::Status, done), Ok(Answer::Done("FINISHED".into())));
+    assert_eq!(
+        parse_answer(Action::Status, done),
+        Ok(Answer::Done("FINISHED".into()))
+    );
     let standby = r#"{"action":"SubmissionStatusResponse","success":false,"message":"Exception from the cluster:\njava.lang.Exception: Current state is not alive: STANDBY"}"#;
     assert_eq!(
         parse_answer(Action::Status, standby),
         Ok(Answer::Declined(
-            "Exception from the cluster: java.lang.Exception: Current state is not alive: STANDBY".into()
+            "Exception from the cluster: java.lang.Exception: Current state is not alive: STANDBY"
+                .into()
         ))
     );
     let killed = r#"{"action":"KillSubmissionResponse","message":"Kill request for driver-1 submitted","success":true}"#;
