@@ -492,7 +492,11 @@ fn check_show_prints_rendered_files() {
 
 /// `sparkctl submit`'s usage errors: judged before any host is contacted.
 fn submit_err(args: &[&str]) -> (Option<i32>, String, String) {
-    let p = write_temp("submit.toml", GOOD);
+    submit_err_with(GOOD, args)
+}
+
+fn submit_err_with(inventory: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let p = write_temp("submit.toml", inventory);
     let p = p.to_str().unwrap();
     let mut all = vec!["submit", p];
     all.extend_from_slice(args);
@@ -561,6 +565,16 @@ fn submit_names_the_hosts_it_can_run_on() {
     assert_eq!(
         err,
         "error: INV: no host `zz` in the inventory\n  = help: --on takes an inventory host name: a, b, c\n"
+    );
+    let zk_only = GOOD.replace(
+        "name = \"c\"\nroles = [\"zookeeper\", \"worker\"]",
+        "name = \"c\"\nroles = [\"zookeeper\"]",
+    );
+    let (code, _, err) = submit_err_with(&zk_only, &["--on", "c", "--", "a.jar"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: INV: host `c` has no Spark installed (it is neither a master nor a worker)\n  = help: submit from a host with Spark: a, b\n"
     );
     let (code, _, err) = submit_err(&["--", "--class", "A"]);
     assert_eq!(code, Some(2));
