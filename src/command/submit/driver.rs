@@ -126,24 +126,7 @@ fn token(cluster: &Cluster) -> Result<Option<String>> {
     let Some(auth) = &cluster.spark.auth else {
         return Ok(None);
     };
-    let loaded = crate::secret::load_or_generate(&auth.secret_file)
-        .map_err(|e| UsageError(format!("error: {:#}", e)))?;
-    if loaded.fresh {
-        return Err(UsageError(format!(
-            "error: the cluster's secret {} does not exist, so the REST request cannot be signed\n  = help: deploy first (it generates the secret), or copy the hosts' secret here",
-            auth.secret_file.display()
-        ))
-        .into());
-    }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    Ok(Some(crate::rest::token(
-        &loaded.secret,
-        now,
-        TOKEN_TTL_SECS,
-    )))
+    crate::command::rest_token::signed(auth, TOKEN_TTL_SECS).map(Some)
 }
 
 /// Ask the masters in turn; print the driver state (or the kill's answer)
