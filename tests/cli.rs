@@ -496,7 +496,10 @@ fn submit_err(args: &[&str]) -> (Option<i32>, String, String) {
 }
 
 fn submit_err_with(inventory: &str, args: &[&str]) -> (Option<i32>, String, String) {
-    let p = write_temp("submit.toml", inventory);
+    // One file per call: the tests run in parallel.
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let p = write_temp(&format!("submit-{}.toml", n), inventory);
     let p = p.to_str().unwrap();
     let mut all = vec!["submit", p];
     all.extend_from_slice(args);
