@@ -157,7 +157,11 @@ fn submit_client_and_cluster_mode_and_status() {
             text(&o.stderr)
         );
     }
-    let cluster_job = |inv: &str, arg: &str| -> String {
+    // Which client spark-submit used shows in its log: the REST client
+    // says so (SparkSubmit's "Running Spark using the REST application
+    // submission protocol."), the RPC client does not.
+    const REST_CLIENT: &str = "Running Spark using the REST application submission protocol.";
+    let cluster_job = |inv: &str, arg: &str, rest: bool| -> String {
         let out = submit(
             inv,
             &["--deploy-mode", "cluster"],
@@ -169,6 +173,12 @@ fn submit_client_and_cluster_mode_and_status() {
             ],
         );
         assert_eq!(out.status.code(), Some(0), "cluster-mode submit failed");
+        assert_eq!(
+            text(&out.stderr).contains(REST_CLIENT),
+            rest,
+            "the wrong submission client (REST expected: {})",
+            rest
+        );
         let id = driver_id(&text(&out.stderr))
             .or_else(|| driver_id(&text(&out.stdout)))
             .expect("spark-submit names the driver it launched");
@@ -178,7 +188,7 @@ fn submit_client_and_cluster_mode_and_status() {
         id
     };
     let t0 = std::time::Instant::now();
-    cluster_job(&inv_s, "rpc it's");
+    cluster_job(&inv_s, "rpc it's", false);
     measured(
         "sparkctl submit, cluster-mode JVM job (RPC client) to its result",
         t0.elapsed().as_secs_f64(),
@@ -199,7 +209,7 @@ fn submit_client_and_cluster_mode_and_status() {
     let out = sparkctl(&["deploy", &rest_s]);
     assert_eq!(out.status.code(), Some(0), "deploy with rest = true failed");
     assert_healthy_ha();
-    let id = cluster_job(&rest_s, "rest");
+    let id = cluster_job(&rest_s, "rest", true);
     let mut state = String::new();
     let finished = eventually(120, || {
         let out = sparkctl(&["submit", &rest_s, "--status", &id]);
