@@ -168,6 +168,37 @@ pub enum Command {
         #[arg(long, value_name = "HOST[:FILE]")]
         show: Option<String>,
     },
+    /// Run spark-submit on a cluster host with the cluster's master URL filled in, or ask the masters about a driver.
+    ///
+    /// Runs `<install_root>/current/bin/spark-submit` on --on HOST (default:
+    /// the first master in the inventory) over SSH, as `run_as` when set and
+    /// with the daemons' properties file when `authenticate = true`. Client
+    /// mode: `spark://m1:7077,m2:7077`; cluster mode: Spark's RPC client over
+    /// the same list, or the REST list (6066) when `rest = true` without
+    /// `authenticate`. Output is streamed; the exit status is spark-submit's.
+    /// Example: sparkctl submit inventory.toml -- --class org.example.Main /data/app.jar 10
+    ///
+    /// --status ID / --kill ID ask the masters' REST server (`rest = true`),
+    /// through SSH like the health probes, and print the driver's state.
+    Submit {
+        #[command(flatten)]
+        inventory: Inventory,
+        /// The host to run spark-submit on (inventory name; default: the first master).
+        #[arg(long, value_name = "HOST")]
+        on: Option<String>,
+        /// Where the driver runs: on the --on host (client) or on a worker (cluster).
+        #[arg(long, value_enum, default_value = "client")]
+        deploy_mode: crate::command::submit::DeployMode,
+        /// Print the state of driver ID (e.g. FINISHED), asked of the masters' REST server.
+        #[arg(long, value_name = "ID", conflicts_with_all = ["kill", "spark_args", "on"])]
+        status: Option<String>,
+        /// Kill driver ID through the masters' REST server.
+        #[arg(long, value_name = "ID", conflicts_with_all = ["spark_args", "on"])]
+        kill: Option<String>,
+        /// spark-submit's options, then the application and its arguments (after `--`).
+        #[arg(last = true, value_name = "SPARK_SUBMIT_ARGS")]
+        spark_args: Vec<String>,
+    },
     /// Print a bearer token for the masters' REST submission server.
     ///
     /// Only with `rest = true` and `authenticate = true` in [spark]: the

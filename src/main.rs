@@ -143,6 +143,23 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             out,
             print_submit,
         }) => sparkctl::k8s::render_command(&inventory.path, out.as_deref(), print_submit),
+        Command::Submit {
+            inventory,
+            on,
+            deploy_mode,
+            status,
+            kill,
+            spark_args,
+        } => {
+            let args = command::submit::Args {
+                on,
+                mode: deploy_mode,
+                status,
+                kill,
+                spark_args,
+            };
+            command::submit::run(&inventory.path, &args, &global.connect, global.quiet).await
+        }
         Command::RestToken { inventory, ttl } => command::rest_token::run(&inventory.path, ttl),
         Command::Completions { shell } => command::completions::run(shell),
         Command::Man => command::man::run(),

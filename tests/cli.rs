@@ -748,3 +748,111 @@ fn init_refuses_what_check_would() {
     assert_eq!(text(&out.stderr), "error: --masters 4: the inventory has 3 hosts\n  = help: add hosts with --host NAME[=ADDRESS] (once per host)\n");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 }
+
+/// `sparkctl submit`'s usage errors: judged before any host is contacted.
+fn submit_err(args: &[&str]) -> (Option<i32>, String, String) {
+    submit_err_with(GOOD, args)
+}
+
+fn submit_err_with(inventory: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    // One file per call: the tests run in parallel.
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let p = write_temp(&format!("submit-{}.toml", n), inventory);
+    let p = p.to_str().unwrap();
+    let mut all = vec!["submit", p];
+    all.extend_from_slice(args);
+    let out = sparkctl(&all);
+    (
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr).replace(p, "INV"),
+    )
+}
+
+#[test]
+fn submit_refuses_a_master_url_of_its_own() {
+    let (code, out, err) =
+        submit_err(&["--", "--master", "spark://x:7077", "--class", "A", "a.jar"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        "error: `--master` is not a spark-submit argument sparkctl passes on\n  = help: sparkctl fills in the cluster's master URL from the inventory (see README \"Submitting applications\"); remove it\n"
+    );
+    let (code, _, err) = submit_err(&["--", "--master=local[2]", "a.jar"]);
+    assert_eq!(code, Some(2));
+    assert!(err.starts_with("error: `--master` is not"), "{}", err);
+}
+
+#[test]
+fn submit_status_and_kill_are_one_or_the_other() {
+    let (code, _, err) = submit_err(&["--status", "driver-1", "--kill", "driver-1"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("error: the argument '--status <ID>' cannot be used with '--kill <ID>'\n"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn submit_refuses_python_and_r_in_cluster_mode() {
+    let (code, _, err) = submit_err(&[
+        "--deploy-mode",
+        "cluster",
+        "--",
+        "--py-files",
+        "x.zip",
+        "job.py",
+    ]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: Cluster deploy mode is currently not supported for python applications on standalone clusters.\n  = help: submit it in client mode (the default): the driver then runs on the --on host\n"
+    );
+    let (code, _, err) = submit_err(&["--deploy-mode", "cluster", "--", "job.R"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("error: Cluster deploy mode is currently not supported for R applications on standalone clusters.\n"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn submit_names_the_hosts_it_can_run_on() {
+    let (code, _, err) = submit_err(&["--on", "zz", "--", "--class", "A", "a.jar"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: INV: no host `zz` in the inventory\n  = help: --on takes an inventory host name: a, b, c\n"
+    );
+    let zk_only = GOOD.replace(
+        "name = \"c\"\nroles = [\"zookeeper\", \"worker\"]",
+        "name = \"c\"\nroles = [\"zookeeper\"]",
+    );
+    let (code, _, err) = submit_err_with(&zk_only, &["--on", "c", "--", "a.jar"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: INV: host `c` has no Spark installed (it is neither a master nor a worker)\n  = help: submit from a host with Spark: a, b\n"
+    );
+    let (code, _, err) = submit_err(&["--", "--class", "A"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("error: no application to submit"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn submit_status_needs_the_rest_server() {
+    let (code, _, err) = submit_err(&["--status", "driver-20261203172233-0000"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: INV: `sparkctl submit --status` asks the masters' REST submission server, which is off (`rest` is not true in [spark])\n  = help: add `rest = true` to [spark] and deploy (with `authenticate = true` the server admits only requests sparkctl signs)\n"
+    );
+}

@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod man;
 pub mod rest_token;
 pub mod status;
+pub mod submit;
 pub mod version;
 
 use crate::dist::{self, LocalDist, Product};

@@ -29,6 +29,14 @@ pub fn run(path: &Path, ttl: u64) -> Result<i32> {
             .into())
         }
     };
+    crate::outln!("{}", signed(auth, ttl)?);
+    Ok(crate::diag::exit::OK)
+}
+
+/// A token valid for `ttl` seconds from now, signed with the operator's
+/// copy of the secret (`sparkctl submit --status`/`--kill` sign with it
+/// too); a usage error when that copy is missing or unreadable.
+pub fn signed(auth: &crate::inventory::Auth, ttl: u64) -> Result<String> {
     let loaded = crate::secret::load_or_generate(&auth.secret_file)
         .map_err(|e| UsageError(format!("error: {:#}", e)))?;
     if loaded.fresh {
@@ -42,6 +50,5 @@ pub fn run(path: &Path, ttl: u64) -> Result<i32> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    crate::outln!("{}", crate::rest::token(&loaded.secret, now, ttl));
-    Ok(crate::diag::exit::OK)
+    Ok(crate::rest::token(&loaded.secret, now, ttl))
 }

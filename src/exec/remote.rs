@@ -43,6 +43,23 @@ pub trait Remote: Clone + Send + Sync + 'static {
         on_progress: impl Fn(u64) + Send,
     ) -> impl Future<Output = Result<Output>> + Send;
 
+    /// Run a script with its output streamed to this process's stdout and
+    /// stderr; its exit status (`None`: none came back), not judged. A host
+    /// that cannot stream (the engine's fakes) prints the whole output once
+    /// the script has ended.
+    fn run_streamed(
+        &self,
+        step: &str,
+        script: &str,
+    ) -> impl Future<Output = Result<Option<i32>>> + Send {
+        async move {
+            let o = self.run_status(step, script).await?;
+            crate::out!("{}", o.stdout);
+            eprint!("{}", o.stderr);
+            Ok(Some(o.status))
+        }
+    }
+
     /// End the connection (once no clone of it is left).
     fn close(self) -> impl Future<Output = ()> + Send;
 }
@@ -75,6 +92,13 @@ impl Remote for Conn {
         on_progress: impl Fn(u64) + Send,
     ) -> impl Future<Output = Result<Output>> + Send {
         Conn::run_with_file(self, step, script, file, on_progress)
+    }
+    fn run_streamed(
+        &self,
+        step: &str,
+        script: &str,
+    ) -> impl Future<Output = Result<Option<i32>>> + Send {
+        Conn::run_streamed(self, step, script)
     }
     fn close(self) -> impl Future<Output = ()> + Send {
         Conn::close(self)

@@ -161,6 +161,23 @@ impl Conn {
         }
     }
 
+    /// Run a script with its stdout and stderr streamed to this process's
+    /// own as they come (`sparkctl submit`: an application's output, live),
+    /// stdin closed; returns its exit status, not judged. No command
+    /// timeout: an application runs as long as it runs. `None` when the
+    /// remote command ended without a status (killed by a signal, or the
+    /// connection dropped).
+    pub async fn run_streamed(&self, step: &str, script: &str) -> Result<Option<i32>> {
+        let mut cmd = self.sh(script);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit());
+        let status = async { cmd.spawn().await?.wait().await }
+            .await
+            .map_err(|e| self.error(step, None, format!("SSH failed: {}", e)))?;
+        Ok(status.code())
+    }
+
     /// A byte stream to `addr:port` as the host sees it: the host's sshd
     /// opens the TCP connection (what `ssh -W` does), so it reaches ports a
     /// firewall hides from this machine, through bastions too.

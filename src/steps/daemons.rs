@@ -235,6 +235,30 @@ pub fn log_tail(host: &Host, d: Daemon, lines: u32, run_as: Option<&str>) -> Str
     }
 }
 
+/// `sparkctl submit`: run `argv` (the host's `bin/spark-submit` and its
+/// arguments, built by `command::submit`) with every word quoted, as the
+/// service user when there is one, the way the daemons are started. `exec`
+/// so that the exit status the operator gets is spark-submit's own.
+pub fn spark_submit(argv: &[String], run_as: Option<&str>) -> String {
+    let words: Vec<String> = argv.iter().map(|a| quote(a)).collect();
+    let script = format!("exec {}\n", words.join(" "));
+    match run_as {
+        None => script,
+        Some(u) => as_user(u, &script),
+    }
+}
+
+/// Prints `present` when `path` (a host's `bin/spark-submit`) is an
+/// executable file, else `absent`: `sparkctl submit` asks first, so a host
+/// without Spark gets sparkctl's words, not a shell's "not found" with an
+/// exit status taken for the application's.
+pub fn executable(path: &str) -> String {
+    format!(
+        "if [ -x {p} ]; then echo present; else echo absent; fi",
+        p = quote(path)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
