@@ -139,10 +139,12 @@ fn submit_client_and_cluster_mode_and_status() {
         "a raising job exited {:?}",
         out.status.code()
     );
+    // Spark's PythonRunner merges the Python process's stderr into its own
+    // stdout, so the traceback arrives on stdout.
     assert!(
-        text(&out.stderr).contains("RuntimeError: sparkctl-submit-boom"),
-        "stderr: {}",
-        text(&out.stderr)
+        text(&out.stdout).contains("RuntimeError: sparkctl-submit-boom"),
+        "stdout: {}",
+        text(&out.stdout)
     );
 
     // 3. Cluster mode, a JVM application: the jar must be where any worker
