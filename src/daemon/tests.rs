@@ -5,8 +5,18 @@ use crate::layout;
 use std::collections::BTreeSet;
 use std::path::Path;
 
+/// The lab, with a history server on its first host, so every kind runs
+/// somewhere.
 fn lab() -> Cluster {
-    crate::inventory::load(Path::new("inventories/lab.toml")).unwrap()
+    let text = std::fs::read_to_string("inventories/lab.toml")
+        .unwrap()
+        .replacen(
+            "roles = [\"zookeeper\", \"master\", \"worker\"]",
+            "roles = [\"zookeeper\", \"master\", \"worker\", \"history\"]",
+            1,
+        )
+        + "\n[history]\nlog_directory = \"/shared/spark-events\"\n";
+    crate::inventory::parse(Path::new("inventories/lab.toml"), &text).unwrap()
 }
 
 #[test]
@@ -83,7 +93,7 @@ fn each_product_has_its_daemons() {
         .unwrap();
     assert_eq!(
         on_host(h, Product::Spark),
-        vec![Daemon::Master, Daemon::Worker]
+        vec![Daemon::Master, Daemon::Worker, Daemon::History]
     );
     assert_eq!(on_host(h, Product::ZooKeeper), vec![Daemon::ZooKeeper]);
     // Only Spark daemons source spark-env.sh, so only they ignore lines of it.

@@ -81,7 +81,8 @@ impl Launch {
 }
 
 /// Start one daemon with the distribution's own scripts where they exist
-/// (start-master.sh, start-worker.sh / start-slave.sh for 2.4), else
+/// (start-master.sh, start-worker.sh / start-slave.sh for 2.4,
+/// start-history-server.sh), else
 /// spark-daemon.sh, which every Spark version has.
 ///
 /// A stale pid file (its pid gone, or reused by another process after a host
@@ -143,6 +144,15 @@ pub fn start_command(host: &Host, d: Daemon, launch: &Launch) -> String {
                 props = props
             )
         }
+        // Its settings (log directory, port, cleaner) come from the
+        // properties file, like the other daemons' defaults: no arguments
+        // but that file.
+        Launcher::SparkHistory => format!(
+            "set -e\ncd {home}\nif [ -x sbin/start-history-server.sh ]; then sbin/start-history-server.sh{props}\nelse sbin/spark-daemon.sh start {cls} 1{props}\nfi\n",
+            home = home,
+            cls = d.spark_class(),
+            props = props
+        ),
     };
     match &launch.run_as {
         None => script,
