@@ -382,6 +382,16 @@ struct HistoryCtx {
     server_url: Option<String>,
 }
 
+/// What `check` says about a local event log directory: the history
+/// server sees only what is written to its own host's path.
+pub fn history_note(cluster: &Cluster) -> Option<String> {
+    let dir = cluster.history.as_ref()?.log_directory.local()?;
+    Some(format!(
+        "note: [history] log_directory `{}` is a local path: it is created on every Spark host, and the history server sees only the event logs of drivers writing to that same path (a shared mount such as NFS on every host); drivers elsewhere write logs it never sees",
+        dir
+    ))
+}
+
 /// The history server's context: the masters link to it on Spark 4+ (an
 /// unknown version is taken as current, as `plan::java_range` does).
 fn history_ctx(cluster: &Cluster, dists: &Dists) -> Option<HistoryCtx> {

@@ -336,3 +336,61 @@ fn rest_server_properties_and_key_go_only_where_they_belong() {
         );
     }
 }
+
+/// The lab with a history server on hosta reading `dir`.
+fn lab_with_history(dir: &str) -> Cluster {
+    let text = std::fs::read_to_string("inventories/lab.toml")
+        .unwrap()
+        .replacen(
+            "roles = [\"zookeeper\", \"master\", \"worker\"]",
+            "roles = [\"zookeeper\", \"master\", \"worker\", \"history\"]",
+            1,
+        )
+        + &format!("\n[history]\nlog_directory = \"{}\"\n", dir);
+    crate::inventory::parse(std::path::Path::new("inventories/lab.toml"), &text).unwrap()
+}
+
+#[test]
+fn a_local_event_log_directory_is_made_on_every_spark_host() {
+    let c = lab_with_history("/shared/spark-events");
+    for h in &c.hosts {
+        assert!(
+            host_dirs(&c, h).contains(&"/shared/spark-events".to_string()),
+            "{}",
+            h.name
+        );
+    }
+    // A remote one is not on the hosts.
+    let c = lab_with_history("hdfs://nn:8020/spark-events");
+    for h in &c.hosts {
+        assert!(!host_dirs(&c, h).iter().any(|d| d.contains("spark-events")));
+    }
+}
+
+#[test]
+fn the_history_server_is_started_where_its_role_is_and_its_port_preflighted() {
+    let (_, s, z) = setup();
+    let c = lab_with_history("/shared/spark-events");
+    let a = c.host("hosta").unwrap();
+    let fs = files(&c, &s, &z, a);
+    // Everything in place but the history server, which is not running.
+    let mut facts = converged(&c, &s, &z, a);
+    facts.running.remove(&Daemon::History);
+    let p = plan_host(&c, a, &[&s, &z], &fs, &facts);
+    assert_eq!(p.start, [Daemon::History].into_iter().collect());
+    let mut busy = facts.clone();
+    busy.listening.insert(18080);
+    let problems = preflight(&c, a, &[&s, &z], &busy, &p);
+    assert!(
+        problems
+            .iter()
+            .any(|x| x.contains("port 18080 (Spark history server) is already in use")),
+        "{:?}",
+        problems
+    );
+    let b = c.host("hostb").unwrap();
+    let fb = files(&c, &s, &z, b);
+    assert!(plan_host(&c, b, &[&s, &z], &fb, &converged(&c, &s, &z, b))
+        .start
+        .is_empty());
+}

@@ -251,6 +251,26 @@ mod tests {
     use crate::steps::test_sh::{run, tmpdir};
 
     #[test]
+    fn the_history_server_starts_with_its_script_else_spark_daemon() {
+        let text = std::fs::read_to_string("inventories/lab.toml")
+            .unwrap()
+            .replacen(
+                "roles = [\"zookeeper\", \"master\", \"worker\"]",
+                "roles = [\"zookeeper\", \"master\", \"worker\", \"history\"]",
+                1,
+            )
+            + "\n[history]\nlog_directory = \"/shared/spark-events\"\n";
+        let c =
+            crate::inventory::parse(std::path::Path::new("inventories/lab.toml"), &text).unwrap();
+        let d = Daemon::History;
+        let cmd = start_command(&c.hosts[0], d, &Launch::new(&c, d));
+        assert_eq!(
+            cmd,
+            "set -e\ncd /opt/spark/current\nif [ -x sbin/start-history-server.sh ]; then sbin/start-history-server.sh\nelse sbin/spark-daemon.sh start org.apache.spark.deploy.history.HistoryServer 1\nfi\n"
+        );
+    }
+
+    #[test]
     fn pid_check_matches_only_the_daemon() {
         let cond = pid_is_daemon("p", Daemon::ZooKeeper);
         let class = Daemon::ZooKeeper.spark_class();

@@ -2,7 +2,7 @@
 //! writes and the history server reads, its UI port and its cleaner. The
 //! table is cluster-wide: one directory, one server's settings.
 
-use super::values::check_path;
+use super::values::{check_path, with_key};
 use super::Errors;
 use crate::inventory::raw::RawInventory;
 use crate::inventory::{EventLogDir, History, Host};
@@ -48,6 +48,7 @@ pub(super) fn resolve_history(
         );
         return None;
     }
+    check_defaults(e, raw);
     let log_directory = match &t.log_directory {
         None => {
             e.help(
@@ -139,4 +140,39 @@ fn event_log_dir(e: &mut Errors, d: &str) -> Option<EventLogDir> {
 fn spark_duration(v: &str) -> bool {
     let digits = v.chars().take_while(|c| c.is_ascii_digit()).count();
     digits > 0 && ["ms", "s", "m", "min", "h", "d"].contains(&&v[digits..])
+}
+
+/// Properties sparkctl writes from `[history]`: set in `defaults` too, one
+/// of the two would silently win (the last line of a properties file does).
+const OWNED: [&str; 8] = [
+    "spark.eventLog.enabled",
+    "spark.eventLog.dir",
+    "spark.history.fs.logDirectory",
+    "spark.history.ui.port",
+    "spark.history.fs.cleaner.enabled",
+    "spark.history.fs.cleaner.maxAge",
+    "spark.history.fs.cleaner.interval",
+    "spark.master.ui.historyServerUrl",
+];
+
+fn check_defaults(e: &mut Errors, raw: &RawInventory) {
+    let tables = std::iter::once((path!["spark", "defaults"], &raw.spark.defaults)).chain(
+        raw.host
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (path!["host", i, "spark", "defaults"], &h.spark.defaults)),
+    );
+    for (at, map) in tables {
+        for k in map
+            .iter()
+            .flat_map(|m| m.keys())
+            .filter(|k| OWNED.contains(&k.as_str()))
+        {
+            e.help(
+                with_key(&at, k),
+                format!("`{}` is set from [history]", k),
+                "remove it from defaults: [history] sets the event log directory, the UI port and the cleaner for every host",
+            );
+        }
+    }
 }
