@@ -3,20 +3,11 @@
 use super::*;
 use crate::layout;
 use std::collections::BTreeSet;
-use std::path::Path;
 
 /// The lab, with a history server on its first host, so every kind runs
 /// somewhere.
 fn lab() -> Cluster {
-    let text = std::fs::read_to_string("inventories/lab.toml")
-        .unwrap()
-        .replacen(
-            "roles = [\"zookeeper\", \"master\", \"worker\"]",
-            "roles = [\"zookeeper\", \"master\", \"worker\", \"history\"]",
-            1,
-        )
-        + "\n[history]\nlog_directory = \"/shared/spark-events\"\n";
-    crate::inventory::parse(Path::new("inventories/lab.toml"), &text).unwrap()
+    crate::session::fake::lab_with_history("/shared/spark-events")
 }
 
 #[test]

@@ -337,22 +337,9 @@ fn rest_server_properties_and_key_go_only_where_they_belong() {
     }
 }
 
-/// The lab with a history server on hosta reading `dir`.
-fn lab_with_history(dir: &str) -> Cluster {
-    let text = std::fs::read_to_string("inventories/lab.toml")
-        .unwrap()
-        .replacen(
-            "roles = [\"zookeeper\", \"master\", \"worker\"]",
-            "roles = [\"zookeeper\", \"master\", \"worker\", \"history\"]",
-            1,
-        )
-        + &format!("\n[history]\nlog_directory = \"{}\"\n", dir);
-    crate::inventory::parse(std::path::Path::new("inventories/lab.toml"), &text).unwrap()
-}
-
 #[test]
 fn a_local_event_log_directory_is_made_on_every_spark_host() {
-    let c = lab_with_history("/shared/spark-events");
+    let c = crate::session::fake::lab_with_history("/shared/spark-events");
     for h in &c.hosts {
         assert!(
             host_dirs(&c, h).contains(&"/shared/spark-events".to_string()),
@@ -361,7 +348,7 @@ fn a_local_event_log_directory_is_made_on_every_spark_host() {
         );
     }
     // A remote one is not on the hosts.
-    let c = lab_with_history("hdfs://nn:8020/spark-events");
+    let c = crate::session::fake::lab_with_history("hdfs://nn:8020/spark-events");
     for h in &c.hosts {
         assert!(!host_dirs(&c, h).iter().any(|d| d.contains("spark-events")));
     }
@@ -370,7 +357,7 @@ fn a_local_event_log_directory_is_made_on_every_spark_host() {
 #[test]
 fn the_history_server_is_started_where_its_role_is_and_its_port_preflighted() {
     let (_, s, z) = setup();
-    let c = lab_with_history("/shared/spark-events");
+    let c = crate::session::fake::lab_with_history("/shared/spark-events");
     let a = c.host("hosta").unwrap();
     let fs = files(&c, &s, &z, a);
     // Everything in place but the history server, which is not running.

@@ -503,3 +503,16 @@ pub fn cluster(inventory: &str) -> Cluster {
     crate::inventory::parse(Path::new("inventories/test.toml"), inventory)
         .expect("the test inventory is valid")
 }
+
+/// The lab (`inventories/lab.toml`) with a history server on hosta reading
+/// event logs from `log_directory`: a cluster in which every daemon kind
+/// runs somewhere.
+pub fn lab_with_history(log_directory: &str) -> Cluster {
+    let text = inventory("inventories/lab.toml").replacen(
+        "roles = [\"zookeeper\", \"master\", \"worker\"]",
+        "roles = [\"zookeeper\", \"master\", \"worker\", \"history\"]",
+        1,
+    ) + &format!("\n[history]\nlog_directory = \"{}\"\n", log_directory);
+    crate::inventory::parse(Path::new("inventories/lab.toml"), &text)
+        .expect("the lab with a history server is valid")
+}

@@ -252,16 +252,7 @@ mod tests {
 
     #[test]
     fn the_history_server_starts_with_its_script_else_spark_daemon() {
-        let text = std::fs::read_to_string("inventories/lab.toml")
-            .unwrap()
-            .replacen(
-                "roles = [\"zookeeper\", \"master\", \"worker\"]",
-                "roles = [\"zookeeper\", \"master\", \"worker\", \"history\"]",
-                1,
-            )
-            + "\n[history]\nlog_directory = \"/shared/spark-events\"\n";
-        let c =
-            crate::inventory::parse(std::path::Path::new("inventories/lab.toml"), &text).unwrap();
+        let c = crate::session::fake::lab_with_history("/shared/spark-events");
         let d = Daemon::History;
         let cmd = start_command(&c.hosts[0], d, &Launch::new(&c, d));
         assert_eq!(
