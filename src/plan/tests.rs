@@ -381,3 +381,29 @@ fn the_history_server_is_started_where_its_role_is_and_its_port_preflighted() {
         .start
         .is_empty());
 }
+
+#[test]
+fn the_event_log_directory_goes_through_the_host_guard_with_a_service_user() {
+    let mut c = crate::session::fake::lab_with_history("/shared/spark-events");
+    c.run_as = Some("spark".into());
+    let b = c.host("hostb").unwrap();
+    let dirs = host_dirs(&c, b);
+    // Handed to the service user behind safe_path, like the other directories.
+    let script = crate::steps::write_files(&dirs, &[], Some("spark"));
+    let guard = script.find("safe_path \"$d\" ||").expect("the guard runs");
+    let list = script[..guard]
+        .rfind("for d in ")
+        .map(|i| &script[i..guard])
+        .unwrap();
+    assert!(list.contains("/shared/spark-events"), "{}", list);
+    assert!(script.find("mkdir -p").unwrap() > guard);
+    // And checked by the facts probe before deploy changes anything.
+    let probe = crate::facts::script(&c, b, &[], &[]);
+    assert!(
+        probe.contains(
+            "safe_path /shared/spark-events || echo \"@unsafe_dir /shared/spark-events $why\""
+        ),
+        "{}",
+        probe
+    );
+}
