@@ -102,7 +102,7 @@ fn event_log_dir(e: &mut Errors, d: &str) -> Option<EventLogDir> {
     }
     for scheme in ["hdfs://", "s3a://"] {
         if let Some(rest) = d.strip_prefix(scheme) {
-            if rest.is_empty() || rest.starts_with('/') && scheme == "s3a://" {
+            if rest.is_empty() || (rest.starts_with('/') && scheme == "s3a://") {
                 e.help(
                     at(),
                     format!(
