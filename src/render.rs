@@ -515,3 +515,19 @@ fn context<'a>(cluster: &'a Cluster, dists: &Dists, host: &'a Host) -> Ctx<'a> {
         history: history_ctx(cluster, dists),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn check_notes_what_a_local_event_log_directory_means() {
+        let c = crate::session::fake::lab_with_history("/shared/spark-events");
+        let note = super::history_note(&c).unwrap();
+        assert!(
+            note.starts_with("note: [history] log_directory `/shared/spark-events` is a local path: it is created on every Spark host, and the history server sees only the event logs of drivers writing to that same path"),
+            "{}",
+            note
+        );
+        let c = crate::session::fake::lab_with_history("s3a://bucket/events");
+        assert_eq!(super::history_note(&c), None);
+    }
+}

@@ -67,7 +67,12 @@ fn history_server_lists_an_application_run_from_another_host() {
     // No event logs of an earlier run.
     let rm = ssh("hosta", &format!("rm -rf {}", EVENTS));
     assert!(rm.status.success(), "{}", text(&rm.stderr));
-    let inv = write_temp("history.toml", &history_inventory());
+    let inventory = history_inventory();
+    assert!(
+        inventory.contains("\"spark.history.fs.update.interval\" = \"2s\""),
+        "inventories/lab.toml's defaults line changed: update history_inventory()"
+    );
+    let inv = write_temp("history.toml", &inventory);
     let inv = path_str(&inv);
 
     // 1. check says what a local event log directory means.
