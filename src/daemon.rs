@@ -32,6 +32,7 @@ pub enum Daemon {
     ZooKeeper,
     Master,
     Worker,
+    History,
 }
 
 /// How a daemon is started. The pid file and log follow from the
@@ -46,6 +47,8 @@ pub enum Launcher {
     SparkMaster,
     /// `sbin/start-worker.sh` / `start-slave.sh`, else `spark-daemon.sh`.
     SparkWorker,
+    /// `sbin/start-history-server.sh`, else `spark-daemon.sh start <class> 1`.
+    SparkHistory,
 }
 
 /// What "up" means for a daemon kind, and so which wait proves it and how
@@ -58,6 +61,9 @@ pub enum Health {
     Leader,
     /// Registered with the ALIVE master (`wait_workers`).
     Registered,
+    /// Its REST API lists applications (`wait_history`): no quorum, no
+    /// leader, nothing to register with.
+    Serves,
 }
 
 /// One daemon kind, described once.
@@ -82,7 +88,7 @@ pub struct DaemonSpec {
 }
 
 /// How many daemon kinds there are (the length of every per-kind array).
-pub const KINDS: usize = 3;
+pub const KINDS: usize = 4;
 
 /// Every daemon kind, in start order (stop order is the reverse).
 pub const SPECS: [DaemonSpec; KINDS] = [
@@ -118,6 +124,19 @@ pub const SPECS: [DaemonSpec; KINDS] = [
         ignores_env: &["export SPARK_MASTER_"],
         ports: worker_ports,
         health: Health::Registered,
+    },
+    // After the workers: it serves applications' event logs and needs no
+    // other daemon, so it comes last and stops first.
+    DaemonSpec {
+        kind: Daemon::History,
+        label: "history",
+        runs_on: |h| h.roles.history,
+        product: Product::Spark,
+        class: "org.apache.spark.deploy.history.HistoryServer",
+        launcher: Launcher::SparkHistory,
+        ignores_env: &["export SPARK_MASTER_", "export SPARK_WORKER_"],
+        ports: history_ports,
+        health: Health::Serves,
     },
 ];
 
@@ -197,6 +216,14 @@ fn worker_ports(_: &Cluster, host: &Host) -> Vec<(u16, &'static str)> {
         v.push((p, "Spark worker"));
     }
     v
+}
+
+fn history_ports(cluster: &Cluster, _: &Host) -> Vec<(u16, &'static str)> {
+    cluster
+        .history
+        .as_ref()
+        .map(|t| vec![(t.ui_port, "Spark history server")])
+        .unwrap_or_default()
 }
 
 fn zookeeper_ports(_: &Cluster, host: &Host) -> Vec<(u16, &'static str)> {

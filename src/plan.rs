@@ -93,6 +93,20 @@ pub fn host_dirs(cluster: &Cluster, host: &Host) -> Vec<String> {
             d.push(dir.clone());
         }
     }
+    // A local event log directory: every driver on a Spark host writes
+    // there and the history server exits at start without it, so it is
+    // made (and handed to the service user) on every Spark host, before
+    // any daemon starts.
+    let event_dir = cluster
+        .history
+        .as_ref()
+        .and_then(|t| t.log_directory.local());
+    if let (false, Some(e)) = (
+        crate::daemon::on_host(host, Product::Spark).is_empty(),
+        event_dir,
+    ) {
+        d.push(e.to_string());
+    }
     if host.roles.zookeeper {
         d.push(host.zk.data_dir.clone());
         d.push(host.zk.log_dir.clone());

@@ -365,6 +365,50 @@ struct Ctx<'a> {
     /// files differ between runs and restart daemons for nothing.
     spark_defaults: Vec<Prop<'a>>,
     zk_extra: Vec<Prop<'a>>,
+    /// `[history]`, when the cluster runs a history server.
+    history: Option<HistoryCtx>,
+}
+
+#[derive(Serialize)]
+struct HistoryCtx {
+    /// The URI every driver writes to and the server reads.
+    log_directory: String,
+    ui_port: u16,
+    cleaner: bool,
+    cleaner_max_age: String,
+    cleaner_interval: String,
+    /// `http://host:port` of the first history server, for the masters'
+    /// UI link (`spark.master.ui.historyServerUrl`): Spark 4.0+ only.
+    server_url: Option<String>,
+}
+
+/// What `check` says about a local event log directory: the history
+/// server sees only what is written to its own host's path.
+pub fn history_note(cluster: &Cluster) -> Option<String> {
+    let dir = cluster.history.as_ref()?.log_directory.local()?;
+    Some(format!(
+        "note: [history] log_directory `{}` is a local path: it is created on every Spark host, and the history server sees only the event logs of drivers writing to that same path (a shared mount such as NFS on every host); drivers elsewhere write logs it never sees",
+        dir
+    ))
+}
+
+/// The history server's context: the masters link to it on Spark 4+ (an
+/// unknown version is taken as current, as `plan::java_range` does).
+fn history_ctx(cluster: &Cluster, dists: &Dists) -> Option<HistoryCtx> {
+    let t = cluster.history.as_ref()?;
+    let spark4 = dists.spark.version.is_none_or(|v| v.major >= 4);
+    Some(HistoryCtx {
+        log_directory: t.log_directory.uri(),
+        ui_port: t.ui_port,
+        cleaner: t.cleaner,
+        cleaner_max_age: t.cleaner_max_age.clone(),
+        cleaner_interval: t.cleaner_interval.clone(),
+        server_url: cluster
+            .history_hosts()
+            .next()
+            .filter(|_| spark4)
+            .map(|h| crate::health::history_url(cluster, h)),
+    })
 }
 
 #[derive(Serialize)]
@@ -394,7 +438,7 @@ struct HaCtx {
     recovery_dir: Option<String>,
 }
 
-fn context<'a>(cluster: &'a Cluster, _dists: &Dists, host: &'a Host) -> Ctx<'a> {
+fn context<'a>(cluster: &'a Cluster, dists: &Dists, host: &'a Host) -> Ctx<'a> {
     let z = &cluster.zookeeper;
     // Recovery settings go on every master (REFERENCE: masters pointed at
     // different URLs or dirs would each think they lead).
@@ -468,5 +512,22 @@ fn context<'a>(cluster: &'a Cluster, _dists: &Dists, host: &'a Host) -> Ctx<'a> 
         master_opts: master_opts.join(" "),
         spark_defaults: props(&host.spark.defaults),
         zk_extra: props(&host.zk.extra),
+        history: history_ctx(cluster, dists),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn check_notes_what_a_local_event_log_directory_means() {
+        let c = crate::session::fake::lab_with_history("/shared/spark-events");
+        let note = super::history_note(&c).unwrap();
+        assert!(
+            note.starts_with("note: [history] log_directory `/shared/spark-events` is a local path: it is created on every Spark host, and the history server sees only the event logs of drivers writing to that same path"),
+            "{}",
+            note
+        );
+        let c = crate::session::fake::lab_with_history("s3a://bucket/events");
+        assert_eq!(super::history_note(&c), None);
     }
 }

@@ -1366,6 +1366,10 @@ fn generated_scripts_run_exactly_with_hostile_values() {
                 "sbin/start-worker.sh",
                 recorder(&record, "start-worker", ""),
             ),
+            (
+                "sbin/start-history-server.sh",
+                recorder(&record, "start-history-server", ""),
+            ),
             // Stop scripts that record being run: steps::stop must never run them.
             ("sbin/stop-master.sh", recorder(&record, "stop-master", "")),
             (
@@ -1527,6 +1531,7 @@ fn generated_scripts_run_exactly_with_hostile_values() {
             Daemon::ZooKeeper => ("zkServer", vec!["start".to_string()]),
             Daemon::Master => ("start-master", vec![]),
             Daemon::Worker => ("start-worker", vec![url.clone()]),
+            Daemon::History => ("start-history-server", vec![]),
         };
         assert_eq!(
             nul_list(&record.join(format!("{}.args", name))),

@@ -46,6 +46,9 @@ pub fn run(path: &Path, show: Option<&str>) -> Result<i32> {
         cluster.zk_hosts().count(),
         n
     );
+    if let Some(note) = crate::render::history_note(&cluster) {
+        crate::outln!("{}", note);
+    }
     Ok(crate::diag::exit::OK)
 }
 

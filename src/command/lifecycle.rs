@@ -1,6 +1,6 @@
 //! `sparkctl start` and `sparkctl stop`: start-all / stop-all done from the
 //! operator's machine (no master-to-worker SSH). Start: ZooKeeper -> masters
-//! -> workers, each phase verified. Stop: workers -> masters -> ZooKeeper,
+//! -> workers -> history server, each phase verified. Stop: the reverse,
 //! each daemon waited for until its process has exited.
 //!
 //! With `--limit`/`--skip` only the selected hosts' daemons are started,
@@ -64,6 +64,7 @@ async fn start_all(s: &Session) -> Result<i32> {
             Health::Registered => {
                 s.wait_workers(wait::WORKER_DEADLINE).await?;
             }
+            Health::Serves => s.wait_history(wait::HISTORY_DEADLINE).await?,
             _ => {}
         }
     }
@@ -178,6 +179,11 @@ async fn restart_rolling(s: &Session, roll: &RollOptions) -> Result<i32> {
             Health::Registered => {
                 s.start(d, running(d, false), None).await?;
                 s.roll_workers(running(d, true), None, roll).await?;
+            }
+            Health::Serves => {
+                s.start(d, running(d, false), None).await?;
+                s.roll_history(running(d, true), None).await?;
+                s.wait_history(wait::HISTORY_DEADLINE).await?;
             }
         }
     }

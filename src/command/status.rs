@@ -33,6 +33,18 @@ struct Row {
     detail: String,
 }
 
+/// A history server as `status --json` reports it.
+#[derive(Serialize)]
+struct HistoryRow {
+    host: String,
+    url: String,
+    up: bool,
+    /// How many applications it lists (null when it did not answer).
+    applications: Option<usize>,
+    completed: Option<usize>,
+    error: Option<String>,
+}
+
 #[derive(Serialize)]
 struct Report<'a> {
     cluster: &'a str,
@@ -48,6 +60,9 @@ struct Report<'a> {
     workers_expected: usize,
     zookeeper_quorum: bool,
     daemons: Vec<Row>,
+    /// The history servers (`[history]`): one entry per selected host
+    /// with the role; empty without one.
+    history: Vec<HistoryRow>,
     problems: Vec<String>,
     /// Hosts left out by --limit/--skip: not probed, not judged.
     skipped: Vec<String>,
@@ -63,16 +78,16 @@ pub async fn run(
         eprintln!("{}", n);
     }
     let included = |h: &str| sel.includes(h);
-    let (mut snap, mut worker_up, worker_hosts) = match probe_all(cluster, sel, connect, true).await
-    {
-        Pass::Done(snap, up, hosts) => (snap, up, hosts),
-        // A kept master was not the connection this run would make, or
-        // its link is dead: everything again, over proven connections.
-        Pass::Redo => match probe_all(cluster, sel, connect, false).await {
-            Pass::Done(snap, up, hosts) => (snap, up, hosts),
-            Pass::Redo => unreachable!("a pass over proven connections is never redone"),
-        },
-    };
+    let (mut snap, mut worker_up, worker_hosts, history) =
+        match probe_all(cluster, sel, connect, true).await {
+            Pass::Done(snap, up, hosts, history) => (snap, up, hosts, history),
+            // A kept master was not the connection this run would make, or
+            // its link is dead: everything again, over proven connections.
+            Pass::Redo => match probe_all(cluster, sel, connect, false).await {
+                Pass::Done(snap, up, hosts, history) => (snap, up, hosts, history),
+                Pass::Redo => unreachable!("a pass over proven connections is never redone"),
+            },
+        };
     if cluster.ssh.probe == ProbeRoute::Direct {
         explain_direct(cluster, connect, &mut snap, &worker_hosts, &mut worker_up).await;
     }
@@ -167,11 +182,42 @@ pub async fn run(
             detail,
         });
     }
+    let mut history_rows = Vec::new();
+    for (h, r) in &history {
+        let url = health::history_url(cluster, h);
+        let (state, detail) = match r {
+            Ok(j) => (
+                "up".to_string(),
+                format!("{}, {} applications", url, j.applications.len()),
+            ),
+            Err(e) if e.no_answer() => ("down".to_string(), format!("{}: {}", url, e)),
+            Err(e) => (e.state().to_string(), format!("{}: {}", url, e)),
+        };
+        rows.push(Row {
+            host: h.name.clone(),
+            address: h.address.clone(),
+            daemon: "history",
+            state,
+            detail,
+        });
+        history_rows.push(HistoryRow {
+            host: h.name.clone(),
+            url,
+            up: r.is_ok(),
+            applications: r.as_ref().ok().map(|j| j.applications.len()),
+            completed: r
+                .as_ref()
+                .ok()
+                .map(|j| j.applications.iter().filter(|a| a.completed()).count()),
+            error: r.as_ref().err().map(ToString::to_string),
+        });
+    }
     for h in cluster.hosts.iter().filter(|h| !sel.includes(&h.name)) {
         for (on, daemon) in [
             (h.roles.zookeeper, "zookeeper"),
             (h.roles.master, "master"),
             (h.roles.worker, "worker"),
+            (h.roles.history, "history"),
         ] {
             if on {
                 rows.push(Row {
@@ -207,6 +253,7 @@ pub async fn run(
         workers_expected: a.workers_expected,
         zookeeper_quorum: a.zk_quorum,
         daemons: rows,
+        history: history_rows,
         problems: a.problems.iter().map(ToString::to_string).collect(),
         skipped: sel.left_out().iter().map(|s| s.to_string()).collect(),
     };
@@ -353,10 +400,18 @@ fn print_table(r: &Report) {
     }
 }
 
+/// Each selected history server and its answer.
+type HistoryAnswers = Vec<(Host, Result<health::HistoryJson, ProbeError>)>;
+
 /// One round of every probe `status` makes: the snapshot, each selected
-/// worker's answer, and those workers.
+/// worker's answer, those workers, and the history servers' answers.
 enum Pass {
-    Done(health::Snapshot, Vec<Result<(), ProbeError>>, Vec<Host>),
+    Done(
+        health::Snapshot,
+        Vec<Result<(), ProbeError>>,
+        Vec<Host>,
+        HistoryAnswers,
+    ),
     /// Some answer came through an unproven kept master that turned out not
     /// to be usable: the pass's answers must not be used.
     Redo,
@@ -423,7 +478,24 @@ async fn probe_all(
             tokio::spawn(async move { health::worker(&r, &h).await })
         })
         .collect();
+    let history_uis: Vec<_> = cluster
+        .history_hosts()
+        .filter(|h| sel.includes(&h.name))
+        .map(|h| {
+            let (c, h, r) = (cluster.clone(), h.clone(), route.clone());
+            tokio::spawn(async move {
+                let a = health::history(&r, &c, &h).await;
+                (h, a)
+            })
+        })
+        .collect();
     let snap = health::probe(&route, cluster).await;
+    let mut history = Vec::new();
+    for j in history_uis {
+        if let Ok(a) = j.await {
+            history.push(a);
+        }
+    }
     let mut worker_up = Vec::new();
     for j in worker_uis {
         worker_up.push(
@@ -448,6 +520,10 @@ async fn probe_all(
                 .iter()
                 .zip(&worker_up)
                 .filter(|(h, _)| h.name == name)
+                .any(|(_, r)| !matches!(r, Err(e) if e.slow()))
+            || history
+                .iter()
+                .filter(|(h, _)| h.name == name)
                 .any(|(_, r)| !matches!(r, Err(e) if e.slow()));
         if !proven || (!answered && !u.alive().await) {
             u.forget();
@@ -458,5 +534,5 @@ async fn probe_all(
     if redo {
         return Pass::Redo;
     }
-    Pass::Done(snap, worker_up, worker_hosts)
+    Pass::Done(snap, worker_up, worker_hosts, history)
 }

@@ -3,10 +3,11 @@
 use super::*;
 use crate::layout;
 use std::collections::BTreeSet;
-use std::path::Path;
 
+/// The lab, with a history server on its first host, so every kind runs
+/// somewhere.
 fn lab() -> Cluster {
-    crate::inventory::load(Path::new("inventories/lab.toml")).unwrap()
+    crate::session::fake::lab_with_history("/shared/spark-events")
 }
 
 #[test]
@@ -83,7 +84,7 @@ fn each_product_has_its_daemons() {
         .unwrap();
     assert_eq!(
         on_host(h, Product::Spark),
-        vec![Daemon::Master, Daemon::Worker]
+        vec![Daemon::Master, Daemon::Worker, Daemon::History]
     );
     assert_eq!(on_host(h, Product::ZooKeeper), vec![Daemon::ZooKeeper]);
     // Only Spark daemons source spark-env.sh, so only they ignore lines of it.

@@ -7,15 +7,20 @@
 //! short timeouts, so a dead host costs one timeout, not a hang.
 //!
 //! Parsing and judging (`parse_*`, `assess`) are pure and unit-tested.
-//! `zookeeper` speaks `srvr`, `spark` the daemons' `/json/`, `verdict` judges
+//! `zookeeper` speaks `srvr`, `spark` the daemons' `/json/`, `history` the
+//! history server's REST API, `verdict` judges
 //! what they saw; this module runs the probes.
 
+mod history;
 pub mod route;
 mod spark;
 mod verdict;
 mod zookeeper;
 
 use crate::inventory::Cluster;
+pub use history::{
+    history, history_url, parse_applications, HistoryApp, HistoryJson, APPLICATIONS,
+};
 pub use route::{ProbeError, Route};
 use serde::Serialize;
 pub use spark::{

@@ -257,6 +257,7 @@ pub struct Roles {
     pub zookeeper: bool,
     pub master: bool,
     pub worker: bool,
+    pub history: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -298,7 +299,50 @@ pub struct Cluster {
     pub templates_dir: Option<PathBuf>,
     /// Service user the daemons run as; `None`: the SSH login user.
     pub run_as: Option<String>,
+    /// `[history]`: set when a host has the `history` role.
+    pub history: Option<History>,
     pub hosts: Vec<Host>,
+}
+
+/// Where event logs go: what every driver writes (`spark.eventLog.dir`)
+/// and the history server reads (`spark.history.fs.logDirectory`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventLogDir {
+    /// `file:` + an absolute path on the hosts: created on every Spark
+    /// host and handed to the service user; only drivers writing to that
+    /// same path (a shared mount) are seen by the history server.
+    Local(String),
+    /// `hdfs://...` or `s3a://...`, written as given; sparkctl creates nothing.
+    Remote(String),
+}
+
+impl EventLogDir {
+    /// The URI Spark is given (`file:/path` for a local one).
+    pub fn uri(&self) -> String {
+        match self {
+            EventLogDir::Local(p) => format!("file:{}", p),
+            EventLogDir::Remote(u) => u.clone(),
+        }
+    }
+    /// The path on the hosts, for a local directory.
+    pub fn local(&self) -> Option<&str> {
+        match self {
+            EventLogDir::Local(p) => Some(p),
+            EventLogDir::Remote(_) => None,
+        }
+    }
+}
+
+/// `[history]`, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct History {
+    pub log_directory: EventLogDir,
+    /// `spark.history.ui.port`: also its REST API's port.
+    pub ui_port: u16,
+    /// `spark.history.fs.cleaner.*`.
+    pub cleaner: bool,
+    pub cleaner_max_age: String,
+    pub cleaner_interval: String,
 }
 
 impl Cluster {
@@ -310,6 +354,9 @@ impl Cluster {
     }
     pub fn zk_hosts(&self) -> impl Iterator<Item = &Host> {
         self.hosts.iter().filter(|h| h.roles.zookeeper)
+    }
+    pub fn history_hosts(&self) -> impl Iterator<Item = &Host> {
+        self.hosts.iter().filter(|h| h.roles.history)
     }
     pub fn host(&self, name: &str) -> Option<&Host> {
         self.hosts.iter().find(|h| h.name == name)

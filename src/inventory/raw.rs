@@ -17,8 +17,24 @@ pub struct RawInventory {
     pub spark: RawSpark,
     #[serde(default)]
     pub zookeeper: Option<RawZooKeeper>,
+    /// `[history]`: the history server's settings (role `history`).
+    #[serde(default)]
+    pub history: Option<RawHistory>,
     #[serde(default)]
     pub host: Vec<RawHost>,
+}
+
+/// `[history]`: cluster-wide only (every driver writes to the one event
+/// log directory the history server reads).
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawHistory {
+    /// `hdfs://...`, `s3a://...`, `file:/abs` or `/abs` (= `file:/abs`).
+    pub log_directory: Option<String>,
+    pub ui_port: Option<u16>,
+    pub cleaner: Option<bool>,
+    pub cleaner_max_age: Option<String>,
+    pub cleaner_interval: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]

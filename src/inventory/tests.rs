@@ -670,3 +670,176 @@ fn long_cluster_names_are_refused() {
         ok
     );
 }
+
+/// ABC with a history server on `a` and `table` as its `[history]`.
+fn with_history(table: &str) -> String {
+    ABC.replacen(
+        "roles = [\"zookeeper\", \"master\", \"worker\"]",
+        "roles = [\"zookeeper\", \"master\", \"worker\", \"history\"]",
+        1,
+    ) + table
+}
+
+#[test]
+fn history_resolves_defaults_and_directories() {
+    let c = parse_str(&with_history(
+        "\n[history]\nlog_directory = \"/shared/spark-events\"\n",
+    ))
+    .unwrap();
+    let t = c.history.as_ref().unwrap();
+    assert_eq!(
+        t.log_directory,
+        EventLogDir::Local("/shared/spark-events".into())
+    );
+    assert_eq!(t.log_directory.uri(), "file:/shared/spark-events");
+    assert_eq!((t.ui_port, t.cleaner), (18080, true));
+    assert_eq!(
+        (t.cleaner_max_age.as_str(), t.cleaner_interval.as_str()),
+        ("7d", "1d")
+    );
+    assert!(c.hosts[0].roles.history && !c.hosts[1].roles.history);
+    assert_eq!(c.history_hosts().count(), 1);
+    for (written, want) in [
+        ("file:/shared/ev", EventLogDir::Local("/shared/ev".into())),
+        ("file:///shared/ev", EventLogDir::Local("/shared/ev".into())),
+        (
+            "hdfs://nn:8020/ev",
+            EventLogDir::Remote("hdfs://nn:8020/ev".into()),
+        ),
+        (
+            "s3a://bucket/ev",
+            EventLogDir::Remote("s3a://bucket/ev".into()),
+        ),
+    ] {
+        let c = parse_str(&with_history(&format!(
+            "\n[history]\nlog_directory = \"{}\"\n",
+            written
+        )))
+        .unwrap();
+        assert_eq!(c.history.unwrap().log_directory, want, "{}", written);
+    }
+    // Without a history server, nothing changes.
+    assert_eq!(parse_str(ABC).unwrap().history, None);
+}
+
+#[test]
+fn history_log_directory_is_required_and_checked() {
+    let err = parse_str(&with_history("")).unwrap_err();
+    assert!(
+        err.starts_with("error: host `a` has the `history` role but there is no [history] section\n  --> inv.toml:10:43\n"),
+        "{}",
+        err
+    );
+    let err = parse_str(&with_history("\n[history]\nui_port = 18081\n")).unwrap_err();
+    assert!(
+        err.starts_with("error: [history] has no `log_directory`\n  --> inv.toml:")
+            && err.contains("= help: expected `hdfs://namenode/path`, `s3a://bucket/path`, `file:/absolute/path` or an absolute path"),
+        "{}",
+        err
+    );
+    for (bad, msg) in [
+        ("spark-events", "error: log_directory `spark-events` is not a URI sparkctl knows nor an absolute path\n  --> inv.toml:21:17\n"),
+        ("gs://bucket/ev", "error: log_directory `gs://bucket/ev` is not a URI sparkctl knows nor an absolute path\n  --> inv.toml:21:17\n"),
+        ("file:events", "error: `events` is not an absolute path\n  --> inv.toml:21:17\n"),
+        ("/shared/../etc", "error: path `/shared/../etc` has an empty, `.` or `..` component\n  --> inv.toml:21:17\n"),
+        ("hdfs://", "error: log_directory `hdfs://` names no path\n  --> inv.toml:21:17\n"),
+        ("s3a:///ev", "error: log_directory `s3a:///ev` names no bucket\n  --> inv.toml:21:17\n"),
+    ] {
+        let err = parse_str(&with_history(&format!("\n[history]\nlog_directory = \"{}\"\n", bad)))
+            .unwrap_err();
+        assert!(err.starts_with(msg), "{}:\n{}", bad, err);
+    }
+}
+
+#[test]
+fn history_table_without_the_role_is_located() {
+    let err = parse_str(&(ABC.to_string() + "\n[history]\nlog_directory = \"/shared/ev\"\n"))
+        .unwrap_err();
+    assert!(
+        err.starts_with("error: [history] is set but no host has the `history` role\n  --> inv.toml:20:2\n")
+            && err.contains("= help: add \"history\" to the roles of the host that runs the history server, or remove [history]"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn history_port_is_in_the_port_model() {
+    let err = parse_str(&with_history(
+        "\n[history]\nlog_directory = \"/shared/ev\"\nui_port = 8080\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: port 8080 on host `a` is used by both the Spark master web UI (master_webui_port) and the history server (history.ui_port)\n  --> inv.toml:22:11\n"),
+        "{}",
+        err
+    );
+    let err = parse_str(&with_history(
+        "\n[history]\nlog_directory = \"/shared/ev\"\nui_port = 0\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: must be greater than 0\n  --> inv.toml:22:11\n"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn history_cleaner_durations_and_owned_defaults() {
+    let c = parse_str(&with_history(
+        "\n[history]\nlog_directory = \"/ev\"\ncleaner = false\ncleaner_max_age = \"30d\"\ncleaner_interval = \"12h\"\n",
+    ))
+    .unwrap();
+    let t = c.history.unwrap();
+    assert_eq!(
+        (
+            t.cleaner,
+            t.cleaner_max_age.as_str(),
+            t.cleaner_interval.as_str()
+        ),
+        (false, "30d", "12h")
+    );
+    let err = parse_str(&with_history(
+        "\n[history]\nlog_directory = \"/ev\"\ncleaner_max_age = \"7 days\"\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: invalid duration `7 days`\n  --> inv.toml:22:19\n"),
+        "{}",
+        err
+    );
+    let err = parse_str(
+        &with_history("\n[history]\nlog_directory = \"/ev\"\n").replace(
+            "[spark]\n",
+            "[spark]\ndefaults = { \"spark.eventLog.dir\" = \"file:/elsewhere\" }\n",
+        ),
+    )
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: `spark.eventLog.dir` is set from [history]\n --> inv.toml:3:37"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn history_event_directory_follows_the_ownership_rule() {
+    let err = parse_str(&with_history("\n[history]\nlog_directory = \"/var/log\"\n")).unwrap_err();
+    assert!(
+        err.starts_with("error: `/var/log` holds other software's or users' files (a home directory or a system container): it cannot be history.log_directory (the daemons' directories are handed to the service user)\n  --> inv.toml:21:17\n"),
+        "{}",
+        err
+    );
+    let err = parse_str(&with_history("\n[history]\nlog_directory = \"/tmp\"\n")).unwrap_err();
+    assert!(
+        err.starts_with("error: `/tmp` is shared by every user of the host: history.log_directory needs a directory of its own\n"),
+        "{}",
+        err
+    );
+    // A remote directory is not on the hosts: nothing to check there.
+    parse_str(&with_history(
+        "\n[history]\nlog_directory = \"hdfs://nn/var/log\"\n",
+    ))
+    .unwrap();
+}

@@ -336,3 +336,74 @@ fn rest_server_properties_and_key_go_only_where_they_belong() {
         );
     }
 }
+
+#[test]
+fn a_local_event_log_directory_is_made_on_every_spark_host() {
+    let c = crate::session::fake::lab_with_history("/shared/spark-events");
+    for h in &c.hosts {
+        assert!(
+            host_dirs(&c, h).contains(&"/shared/spark-events".to_string()),
+            "{}",
+            h.name
+        );
+    }
+    // A remote one is not on the hosts.
+    let c = crate::session::fake::lab_with_history("hdfs://nn:8020/spark-events");
+    for h in &c.hosts {
+        assert!(!host_dirs(&c, h).iter().any(|d| d.contains("spark-events")));
+    }
+}
+
+#[test]
+fn the_history_server_is_started_where_its_role_is_and_its_port_preflighted() {
+    let (_, s, z) = setup();
+    let c = crate::session::fake::lab_with_history("/shared/spark-events");
+    let a = c.host("hosta").unwrap();
+    let fs = files(&c, &s, &z, a);
+    // Everything in place but the history server, which is not running.
+    let mut facts = converged(&c, &s, &z, a);
+    facts.running.remove(&Daemon::History);
+    let p = plan_host(&c, a, &[&s, &z], &fs, &facts);
+    assert_eq!(p.start, [Daemon::History].into_iter().collect());
+    let mut busy = facts.clone();
+    busy.listening.insert(18080);
+    let problems = preflight(&c, a, &[&s, &z], &busy, &p);
+    assert!(
+        problems
+            .iter()
+            .any(|x| x.contains("port 18080 (Spark history server) is already in use")),
+        "{:?}",
+        problems
+    );
+    let b = c.host("hostb").unwrap();
+    let fb = files(&c, &s, &z, b);
+    assert!(plan_host(&c, b, &[&s, &z], &fb, &converged(&c, &s, &z, b))
+        .start
+        .is_empty());
+}
+
+#[test]
+fn the_event_log_directory_goes_through_the_host_guard_with_a_service_user() {
+    let mut c = crate::session::fake::lab_with_history("/shared/spark-events");
+    c.run_as = Some("spark".into());
+    let b = c.host("hostb").unwrap();
+    let dirs = host_dirs(&c, b);
+    // Handed to the service user behind safe_path, like the other directories.
+    let script = crate::steps::write_files(&dirs, &[], Some("spark"));
+    let guard = script.find("safe_path \"$d\" ||").expect("the guard runs");
+    let list = script[..guard]
+        .rfind("for d in ")
+        .map(|i| &script[i..guard])
+        .unwrap();
+    assert!(list.contains("/shared/spark-events"), "{}", list);
+    assert!(script.find("mkdir -p").unwrap() > guard);
+    // And checked by the facts probe before deploy changes anything.
+    let probe = crate::facts::script(&c, b, &[], &[]);
+    assert!(
+        probe.contains(
+            "safe_path /shared/spark-events || echo \"@unsafe_dir /shared/spark-events $why\""
+        ),
+        "{}",
+        probe
+    );
+}

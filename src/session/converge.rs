@@ -1,6 +1,7 @@
 //! The order daemons start and stop in, defined once: ZooKeeper's quorum
 //! first (the masters elect their leader through it), then the masters,
-//! then the workers (they register with the ALIVE master). Stopping is the
+//! then the workers (they register with the ALIVE master), then the
+//! history server (it needs none of them). Stopping is the
 //! reverse, so nothing is left talking to a daemon already gone.
 //!
 //! `start`/`stop`/`restart` walk it directly; `deploy` and the rolling
@@ -30,7 +31,12 @@ mod tests {
     fn stop_is_the_reverse_of_start() {
         assert_eq!(
             stop_order(),
-            [Daemon::Worker, Daemon::Master, Daemon::ZooKeeper]
+            [
+                Daemon::History,
+                Daemon::Worker,
+                Daemon::Master,
+                Daemon::ZooKeeper
+            ]
         );
     }
 }

@@ -11,7 +11,8 @@
 //! its host and until "stop D" (or the drill's kill) ran; ZooKeeper serves
 //! while a majority of its servers run, one of them leading (the same one
 //! until it stops); one running master is ALIVE (the same until it
-//! stops), the others STANDBY; the ALIVE master lists every running worker.
+//! stops), the others STANDBY; the ALIVE master lists every running worker;
+//! a running history server answers with no applications.
 //! Tests change the model where they need another story: a step that
 //! fails, a canned answer, a daemon that runs but never settles, a host
 //! that cannot be reached.
@@ -20,7 +21,8 @@ use super::{Probes, Session};
 use crate::command::Global;
 use crate::exec::{Output, Remote, StepError};
 use crate::health::{
-    AppJson, MasterJson, MasterStatus, ProbeError, Snapshot, WorkerJson, WorkerState, ZkMode,
+    AppJson, HistoryJson, MasterJson, MasterStatus, ProbeError, Snapshot, WorkerJson, WorkerState,
+    ZkMode,
 };
 use crate::inventory::{Cluster, Host};
 use crate::layout::{self, Daemon};
@@ -280,7 +282,7 @@ impl State {
         let role = match d {
             Daemon::ZooKeeper => &mut self.zk_leader,
             Daemon::Master => &mut self.alive_master,
-            Daemon::Worker => return was,
+            Daemon::Worker | Daemon::History => return was,
         };
         if role.as_deref() == Some(host) {
             *role = self
@@ -467,6 +469,18 @@ impl Probes<FakeHost> for FakeProbes {
     async fn master(&self, h: &Host) -> Result<MasterJson, ProbeError> {
         self.world.with(|s| s.master(&self.cluster, h))
     }
+    async fn history(&self, _: &Cluster, h: &Host) -> Result<HistoryJson, ProbeError> {
+        self.world.with(|s| {
+            s.sent
+                .push((h.name.clone(), "probe history".into(), String::new()));
+            match s.up(&h.name, Daemon::History) {
+                true => Ok(HistoryJson {
+                    applications: vec![],
+                }),
+                false => Err(s.down(&h.name)),
+            }
+        })
+    }
     fn is_direct(&self) -> bool {
         false
     }
@@ -488,4 +502,17 @@ pub type Fake = Session<FakeHost, FakeProbes>;
 pub fn cluster(inventory: &str) -> Cluster {
     crate::inventory::parse(Path::new("inventories/test.toml"), inventory)
         .expect("the test inventory is valid")
+}
+
+/// The lab (`inventories/lab.toml`) with a history server on hosta reading
+/// event logs from `log_directory`: a cluster in which every daemon kind
+/// runs somewhere.
+pub fn lab_with_history(log_directory: &str) -> Cluster {
+    let text = inventory("inventories/lab.toml").replacen(
+        "roles = [\"zookeeper\", \"master\", \"worker\"]",
+        "roles = [\"zookeeper\", \"master\", \"worker\", \"history\"]",
+        1,
+    ) + &format!("\n[history]\nlog_directory = \"{}\"\n", log_directory);
+    crate::inventory::parse(Path::new("inventories/lab.toml"), &text)
+        .expect("the lab with a history server is valid")
 }

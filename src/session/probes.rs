@@ -1,12 +1,13 @@
 //! How the engine learns what the daemons say: the [`Probes`] trait (a
-//! snapshot of the whole cluster, one master's `/json/`), implemented by
+//! snapshot of the whole cluster, one master's `/json/`, the history
+//! server's applications), implemented by
 //! the real [`Route`] and, in unit tests, by a fake whose answers follow
 //! the scripts the fake hosts were sent (`fake.rs`). Also the one place a
 //! run's probe route is built (`[ssh] probe`), for the session and for
 //! `status`.
 
 use crate::exec::{self, Conn, ConnectOptions};
-use crate::health::{self, MasterJson, ProbeError, Route, Snapshot};
+use crate::health::{self, HistoryJson, MasterJson, ProbeError, Route, Snapshot};
 use crate::inventory::{Cluster, Host, ProbeRoute};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -25,6 +26,13 @@ pub trait Probes<R>: Send + Sync + 'static {
 
     /// One master's `/json/`.
     fn master(&self, h: &Host) -> impl Future<Output = Result<MasterJson, ProbeError>> + Send;
+
+    /// The history server's `/api/v1/applications` on `h`.
+    fn history(
+        &self,
+        cluster: &Cluster,
+        h: &Host,
+    ) -> impl Future<Output = Result<HistoryJson, ProbeError>> + Send;
 
     /// Probes dial the ports from this machine (`probe = "direct"`).
     fn is_direct(&self) -> bool;
@@ -52,6 +60,13 @@ impl Probes<Conn> for Route {
     }
     fn master(&self, h: &Host) -> impl Future<Output = Result<MasterJson, ProbeError>> + Send {
         health::master(self, h)
+    }
+    fn history(
+        &self,
+        cluster: &Cluster,
+        h: &Host,
+    ) -> impl Future<Output = Result<HistoryJson, ProbeError>> + Send {
+        health::history(self, cluster, h)
     }
     fn is_direct(&self) -> bool {
         Route::is_direct(self)

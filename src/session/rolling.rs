@@ -1,7 +1,7 @@
 //! Restarts that keep the cluster serving: ZooKeeper one server at a time
 //! (each back as leader or follower before the next: the quorum is never
-//! lost), standby masters before the ALIVE one (at most one failover), and
-//! workers in batches. Used by `deploy` (for changed daemons), `restart
+//! lost), standby masters before the ALIVE one (at most one failover),
+//! workers in batches, then history servers one at a time. Used by `deploy` (for changed daemons), `restart
 //! --rolling` and `ha enable/disable`.
 //!
 //! A master running without recovery (no ZooKeeper, no FILESYSTEM) forgets
@@ -232,6 +232,24 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
             let names: Vec<String> = chunk.iter().map(|h| h.name.clone()).collect();
             self.wait_workers_among(Some(&names), WORKER_DEADLINE)
                 .await?;
+        }
+        Ok(())
+    }
+
+    /// Restart history servers one host at a time, each answering before
+    /// the next (no quorum or leader to keep: one at a time only keeps a
+    /// second one, if any, serving).
+    pub async fn roll_history(
+        &self,
+        hosts: Vec<Host>,
+        fps: Option<&BTreeMap<String, String>>,
+    ) -> Result<()> {
+        for h in hosts {
+            self.progress
+                .line(&format!("restarting history server on {}", h.name));
+            self.stop(Daemon::History, vec![h.clone()]).await?;
+            self.start(Daemon::History, vec![h], fps).await?;
+            self.wait_history(wait::HISTORY_DEADLINE).await?;
         }
         Ok(())
     }

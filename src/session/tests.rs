@@ -399,3 +399,59 @@ async fn a_host_left_out_that_gave_no_answer_is_not_probed_again() {
     assert_eq!(second.zookeeper.len(), 3);
     assert_eq!(w.steps_with("probe").len(), 2);
 }
+
+/// ABC with a history server on c (and without its own event log
+/// defaults, which [history] now sets), every daemon running.
+fn abc_with_history() -> (crate::inventory::Cluster, World) {
+    let text: String = fake::inventory(ABC)
+        .lines()
+        .filter(|l| !l.starts_with("defaults = "))
+        .map(|l| format!("{}\n", l))
+        .collect();
+    let text = text.replace(
+        "roles = [\"zookeeper\", \"worker\"]",
+        "roles = [\"zookeeper\", \"worker\", \"history\"]",
+    ) + "\n[history]\nlog_directory = \"/shared/spark-events\"\n";
+    let c = fake::cluster(&text);
+    let w = World::running_all(&c);
+    (c, w)
+}
+
+#[test]
+fn the_history_server_starts_after_the_workers_and_stops_before_them() {
+    use super::converge::{stop_order, START_ORDER};
+    let pos = |o: &[Daemon], d| o.iter().position(|x| *x == d).unwrap();
+    assert!(pos(&START_ORDER, Daemon::History) > pos(&START_ORDER, Daemon::Worker));
+    assert!(pos(&stop_order(), Daemon::History) < pos(&stop_order(), Daemon::Worker));
+}
+
+#[tokio::test(start_paused = true)]
+async fn rolling_the_history_server_waits_for_its_answer() {
+    let (c, w) = abc_with_history();
+    let s = w.session(&c, all());
+    s.roll_history(hosts(&c, &["c"]), None).await.unwrap();
+    assert_eq!(w.changes(), ["c: stop history", "c: start history"]);
+    // Probed after its start, through the session's probes.
+    let steps = w.steps();
+    let start = steps.iter().position(|x| x == "c: start history").unwrap();
+    assert!(
+        steps[start..].iter().any(|x| x == "c: probe history"),
+        "{:?}",
+        steps
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_history_server_that_exited_fails_the_wait_with_its_log() {
+    use super::wait::HISTORY_DEADLINE;
+    let (c, w) = abc_with_history();
+    w.kill("c", Daemon::History);
+    let s = w.session(&c, all());
+    let t0 = Instant::now();
+    let e = s.wait_history(HISTORY_DEADLINE).await.unwrap_err();
+    let e = format!("{:#}", e);
+    assert!(e.contains("history on c"), "{}", e);
+    assert!(e.contains("history on c: the last words"), "{}", e);
+    // Found by the exit check, long before the deadline.
+    assert!(t0.elapsed() < HISTORY_DEADLINE / 4);
+}

@@ -9,7 +9,7 @@
 //! `start` gives the masters 90 s, a restart 120 s).
 //!
 //! The Session's own waits (ZooKeeper's quorum, the masters settled, the
-//! workers registered) are below the helper: they are its main users, and
+//! workers registered, the history servers answering) are below the helper: they are its main users, and
 //! kept beside it so that a wait's probe, judge and timing read together.
 
 use super::{join, Probes, Session};
@@ -38,6 +38,10 @@ pub const MASTER_DEADLINE: Duration = Duration::from_secs(120);
 pub const START_MASTER_DEADLINE: Duration = Duration::from_secs(90);
 /// Workers registering with the ALIVE master.
 pub const WORKER_DEADLINE: Duration = Duration::from_secs(120);
+/// The history server answering its REST API: it replays no state at
+/// start (the log directory is listed in the background), so a JVM start
+/// is all it takes; the lab measured a few seconds.
+pub const HISTORY_DEADLINE: Duration = Duration::from_secs(60);
 /// How long a rolling restart waits, by default, for applications to finish
 /// before restarting a master that cannot carry them over (`--drain-timeout`).
 pub const DRAIN_DEADLINE: Duration = Duration::from_secs(600);
@@ -54,6 +58,8 @@ pub const ZK_POLL: Duration = Duration::from_millis(300);
 pub const MASTER_POLL: Duration = Duration::from_millis(300);
 /// Between probes of the workers' registration.
 pub const WORKER_POLL: Duration = Duration::from_millis(500);
+/// Between probes of the history servers.
+pub const HISTORY_POLL: Duration = Duration::from_millis(500);
 /// The failover drill: for a new ALIVE master and the workers following
 /// it. Short, because the drill measures these times.
 pub const FAILOVER_POLL: Duration = Duration::from_millis(100);
@@ -459,81 +465,73 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
             self.log_tails(Daemon::Worker, &missing(&a)).await
         );
     }
+
+    /// Wait until every selected history server answers its REST API
+    /// (`/api/v1/applications`, HTTP 200 with a JSON array). No quorum and
+    /// no leader: each answers for itself.
+    pub async fn wait_history(&self, deadline: Duration) -> Result<()> {
+        let hosts: Vec<&Host> = self
+            .cluster
+            .history_hosts()
+            .filter(|h| self.selected(&h.name))
+            .collect();
+        if hosts.is_empty() {
+            return Ok(());
+        }
+        // Owned answers (host names, not references), so the judge's
+        // future borrows nothing from its argument.
+        let probe = || async {
+            let mut answers = Vec::new();
+            for h in &hosts {
+                let r = self.route.history(&self.cluster, h).await;
+                answers.push((h.name.clone(), r));
+            }
+            answers
+        };
+        let w = Wait::new(deadline, HISTORY_POLL).exit_checks(EXIT_CHECK);
+        let judge = |answers: Vec<(String, Result<health::HistoryJson, ProbeError>)>,
+                     round: Round| async move {
+            let bad: Vec<(String, ProbeError)> = answers
+                .into_iter()
+                .filter_map(|(h, r)| r.err().map(|e| (h, e)))
+                .collect();
+            if bad.is_empty() {
+                self.progress.line(&format!(
+                    "history server answering in {:.1} s",
+                    round.elapsed().as_secs_f64()
+                ));
+                return Ok(Verdict::Done(()));
+            }
+            if round.check_exits {
+                let hs: Vec<&Host> = bad
+                    .iter()
+                    .filter_map(|(h, _)| self.cluster.host(h))
+                    .collect();
+                self.fail_if_exited(Daemon::History, &hs).await?;
+            }
+            Ok(Verdict::Pending(bad))
+        };
+        let bad = match wait_until(w, probe, judge).await? {
+            Waited::Done(()) => return Ok(()),
+            Waited::Expired(bad) => bad.expect("a probe-first wait judges at least once"),
+        };
+        let lines: Vec<String> = bad
+            .iter()
+            .map(|(h, e)| format!("history server on {}: {}", h, e))
+            .collect();
+        let hs: Vec<&Host> = bad
+            .iter()
+            .filter_map(|(h, _)| self.cluster.host(h))
+            .collect();
+        bail!(
+            "the history server does not answer {} after {} s:\n  - {}\n{}",
+            health::APPLICATIONS,
+            deadline.as_secs(),
+            lines.join("\n  - "),
+            self.log_tails(Daemon::History, &hs).await
+        );
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::cell::Cell;
-
-    fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap()
-    }
-
-    #[test]
-    fn done_on_the_first_satisfied_judgement() {
-        let probes = Cell::new(0);
-        let r = rt().block_on(wait_until(
-            Wait::new(Duration::from_secs(5), Duration::from_millis(1)),
-            || {
-                probes.set(probes.get() + 1);
-                std::future::ready(probes.get())
-            },
-            |n, _| {
-                ready(if n == 3 {
-                    Verdict::Done(n)
-                } else {
-                    Verdict::Pending(n)
-                })
-            },
-        ));
-        assert!(matches!(r, Ok(Waited::Done(3))));
-    }
-
-    #[test]
-    fn probe_first_judges_once_even_past_the_deadline() {
-        let r: Result<Waited<(), u32>> = rt().block_on(wait_until(
-            Wait::new(Duration::ZERO, Duration::from_millis(1))
-                .since(Instant::now() - Duration::from_secs(1)),
-            || std::future::ready(7),
-            |n, _| ready(Verdict::Pending(n)),
-        ));
-        assert!(matches!(r, Ok(Waited::Expired(Some(7)))));
-    }
-
-    #[test]
-    fn deadline_first_does_not_probe_past_the_deadline() {
-        let r: Result<Waited<(), u32>> = rt().block_on(wait_until(
-            Wait::new(Duration::from_secs(1), Duration::from_millis(1))
-                .since(Instant::now() - Duration::from_secs(1))
-                .deadline_first(),
-            || -> std::future::Ready<u32> { panic!("probed past the deadline") },
-            |n, _| ready(Verdict::Pending(n)),
-        ));
-        assert!(matches!(r, Ok(Waited::Expired(None))));
-    }
-
-    #[test]
-    fn exit_checks_come_every_interval_and_a_failing_judge_ends_the_wait() {
-        let checks = Cell::new(0);
-        let r: Result<Waited<(), ()>> = rt().block_on(wait_until(
-            Wait::new(Duration::from_secs(5), Duration::from_millis(2))
-                .exit_checks(Duration::from_millis(10)),
-            || std::future::ready(()),
-            |_, round| {
-                if round.check_exits {
-                    checks.set(checks.get() + 1);
-                }
-                std::future::ready(if checks.get() == 2 {
-                    Err(anyhow::anyhow!("exited"))
-                } else {
-                    Ok(Verdict::Pending(()))
-                })
-            },
-        ));
-        assert_eq!(r.err().map(|e| e.to_string()).as_deref(), Some("exited"));
-    }
-}
+mod tests;

@@ -81,7 +81,8 @@ impl Launch {
 }
 
 /// Start one daemon with the distribution's own scripts where they exist
-/// (start-master.sh, start-worker.sh / start-slave.sh for 2.4), else
+/// (start-master.sh, start-worker.sh / start-slave.sh for 2.4,
+/// start-history-server.sh), else
 /// spark-daemon.sh, which every Spark version has.
 ///
 /// A stale pid file (its pid gone, or reused by another process after a host
@@ -143,6 +144,15 @@ pub fn start_command(host: &Host, d: Daemon, launch: &Launch) -> String {
                 props = props
             )
         }
+        // Its settings (log directory, port, cleaner) come from the
+        // properties file, like the other daemons' defaults: no arguments
+        // but that file.
+        Launcher::SparkHistory => format!(
+            "set -e\ncd {home}\nif [ -x sbin/start-history-server.sh ]; then sbin/start-history-server.sh{props}\nelse sbin/spark-daemon.sh start {cls} 1{props}\nfi\n",
+            home = home,
+            cls = d.spark_class(),
+            props = props
+        ),
     };
     match &launch.run_as {
         None => script,
@@ -263,6 +273,17 @@ pub fn executable(path: &str) -> String {
 mod tests {
     use super::*;
     use crate::steps::test_sh::{run, tmpdir};
+
+    #[test]
+    fn the_history_server_starts_with_its_script_else_spark_daemon() {
+        let c = crate::session::fake::lab_with_history("/shared/spark-events");
+        let d = Daemon::History;
+        let cmd = start_command(&c.hosts[0], d, &Launch::new(&c, d));
+        assert_eq!(
+            cmd,
+            "set -e\ncd /opt/spark/current\nif [ -x sbin/start-history-server.sh ]; then sbin/start-history-server.sh\nelse sbin/spark-daemon.sh start org.apache.spark.deploy.history.HistoryServer 1\nfi\n"
+        );
+    }
 
     #[test]
     fn pid_check_matches_only_the_daemon() {

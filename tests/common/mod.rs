@@ -103,6 +103,7 @@ pub fn jvms(host: &str) -> Vec<(u32, String)> {
                 "QuorumPeerMain",
                 "SparkSubmit",
                 "CoarseGrainedExecutorBackend",
+                "deploy.history.HistoryServer",
             ]
             .iter()
             .find(|c| cmd.contains(*c))
@@ -151,6 +152,28 @@ pub fn master_json(addr: &str) -> Option<serde_json::Value> {
     )?;
     let body = t.split_once("\r\n\r\n")?.1;
     serde_json::from_str(body).ok()
+}
+
+/// A history server's `GET /api/v1/applications` at `addr`:`port`, with
+/// our own socket: `Some(array)` only for HTTP 200 and a JSON array.
+pub fn history_applications(addr: &str, port: u16) -> Option<Vec<serde_json::Value>> {
+    let t = exchange(
+        addr,
+        port,
+        format!(
+            "GET /api/v1/applications HTTP/1.0\r\nHost: {}:{}\r\n\r\n",
+            addr, port
+        )
+        .as_bytes(),
+    )?;
+    let (head, body) = t.split_once("\r\n\r\n")?;
+    if head.lines().next()?.split_whitespace().nth(1)? != "200" {
+        return None;
+    }
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()?
+        .as_array()
+        .cloned()
 }
 
 /// Wait up to `secs` for `f` to hold.

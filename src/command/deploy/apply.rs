@@ -154,6 +154,15 @@ pub(super) async fn daemons(
                 s.roll_workers(hosts_with(d, restart_of), Some(&fps(d)), roll)
                     .await?;
             }
+            Health::Serves => {
+                // After the workers: drivers write event logs whether or
+                // not it runs, so it waits for nothing and nothing waits
+                // for it but its own answer.
+                s.start(d, hosts_with(d, start_of), Some(&fps(d))).await?;
+                s.roll_history(hosts_with(d, restart_of), Some(&fps(d)))
+                    .await?;
+                s.wait_history(wait::HISTORY_DEADLINE).await?;
+            }
         }
     }
     // The other daemons whose role was removed, in the stop order (the

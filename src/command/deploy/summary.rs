@@ -205,6 +205,18 @@ pub(super) async fn print_summary(
         a.workers_alive,
         a.workers_expected
     );
+    // Proven by the history phase's wait (its REST API answered).
+    if let Some(t) = &c.history {
+        let urls: Vec<String> = c
+            .history_hosts()
+            .map(|h| health::history_url(c, h))
+            .collect();
+        crate::outln!(
+            "History:     {} (event logs: {})",
+            urls.join(", "),
+            t.log_directory.uri()
+        );
+    }
     if c.has_zookeeper() {
         let zks: Vec<String> = snap
             .zookeeper

@@ -108,7 +108,7 @@ pub(super) fn check_service_dirs(
     ) {
         dirs.push((v.0.unwrap_or(default), v.1, key, false));
     }
-    if roles.master || roles.worker {
+    if roles.master || roles.worker || roles.history {
         add(
             &mut dirs,
             pick(i, "spark", "log_dir", &hs.log_dir, &cs.log_dir),
@@ -143,6 +143,21 @@ pub(super) fn check_service_dirs(
                 false,
             ));
         }
+    }
+    // A local event log directory is created on every Spark host (each
+    // driver writes there) and handed over like the daemons' own.
+    let event_dir = raw
+        .history
+        .as_ref()
+        .and_then(|t| t.log_directory.as_deref())
+        .and_then(local_event_dir);
+    if let (true, Some(d)) = (roles.master || roles.worker || roles.history, event_dir) {
+        dirs.push((
+            d.to_string(),
+            path!["history", "log_directory"],
+            "history.log_directory",
+            false,
+        ));
     }
     if roles.zookeeper {
         add(
@@ -213,5 +228,18 @@ pub(super) fn check_service_dirs(
                 );
             }
         }
+    }
+}
+
+/// The path of a local `log_directory` (`file:/p`, `file:///p`, `/p`) as
+/// `history` reads it; `None` for a remote one (or one `history` refuses).
+pub(super) fn local_event_dir(d: &str) -> Option<&str> {
+    match d.strip_prefix("file:") {
+        Some(p) => Some(
+            p.strip_prefix("//")
+                .filter(|q| q.starts_with('/'))
+                .unwrap_or(p),
+        ),
+        None => d.starts_with('/').then_some(d),
     }
 }

@@ -43,7 +43,7 @@ pub(super) fn resolve_host(
         e.help(
             path!["host", i, "roles"],
             format!("host `{}` has no roles", h.name),
-            "give it one or more of \"zookeeper\", \"master\", \"worker\"",
+            "give it one or more of \"zookeeper\", \"master\", \"worker\", \"history\"",
         );
     }
     for (j, r) in h.roles.iter().enumerate() {
@@ -51,10 +51,13 @@ pub(super) fn resolve_host(
             "zookeeper" => roles.zookeeper = true,
             "master" => roles.master = true,
             "worker" => roles.worker = true,
+            "history" => roles.history = true,
             other => {
                 let help = match did_you_mean(other, ROLES) {
                     Some(s) => format!("did you mean \"{}\"?", s),
-                    None => "roles are \"zookeeper\", \"master\" and \"worker\"".into(),
+                    None => {
+                        "roles are \"zookeeper\", \"master\", \"worker\" and \"history\"".into()
+                    }
                 };
                 e.help(
                     path!["host", i, "roles", j],

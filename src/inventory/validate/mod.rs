@@ -8,7 +8,8 @@
 //! `resolve` walks the inventory in order; each child checks one concern:
 //! `ssh`, `source` (tarballs), `host` (one `[[host]]`, with `merge` for its
 //! settings and `ports` for clashes), `ha` (mode, ZooKeeper ids and timing),
-//! `auth` (authenticate, secret, REST), `templates`, `dirs` (install roots
+//! `auth` (authenticate, secret, REST), `history` ([history] and its
+//! role), `templates`, `dirs` (install roots
 //! and service directories) and `values` (single-value checks).
 
 use super::locate::{span_of, Seg};
@@ -20,6 +21,7 @@ use std::collections::BTreeMap;
 use auth::{resolve_auth, resolve_rest};
 use dirs::check_install_roots;
 use ha::{assign_zk_ids, check_zk_times, resolve_ha};
+use history::resolve_history;
 use host::resolve_host;
 use source::{host_fetch, resolve_source};
 use ssh::resolve_ssh;
@@ -30,6 +32,7 @@ use values::{check_path, check_user, positive};
 mod auth;
 mod dirs;
 mod ha;
+mod history;
 mod host;
 mod merge;
 mod ports;
@@ -49,7 +52,7 @@ pub const DEFAULT_MAX_SESSION_TIMEOUT: u32 = 6000;
 /// Cluster names longer than this are refused (see `resolve`).
 pub const MAX_CLUSTER_NAME: usize = 128;
 
-const ROLES: [&str; 3] = ["zookeeper", "master", "worker"];
+const ROLES: [&str; 4] = ["zookeeper", "master", "worker", "history"];
 
 struct Errors {
     items: Vec<(Vec<Seg>, String, Option<String>)>,
@@ -268,6 +271,7 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
     }
 
     let rest = resolve_rest(e, &raw, spark_source.as_ref(), auth.is_some());
+    let history = resolve_history(e, &raw, &hosts);
 
     let spark_source = spark_source?;
     if !e.items.is_empty() {
@@ -288,6 +292,7 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
         zookeeper,
         templates_dir,
         run_as,
+        history,
         hosts,
     })
 }

@@ -61,6 +61,18 @@ pub(super) fn check_ports(
             ),
         ));
     }
+    if roles.history {
+        let t = raw.history.clone().unwrap_or_default();
+        used.push((
+            t.ui_port.unwrap_or(super::history::DEFAULT_HISTORY_UI_PORT),
+            "the history server (history.ui_port)",
+            if t.ui_port.is_some() {
+                crate::path!["history", "ui_port"]
+            } else {
+                crate::path!["host", i, "roles"]
+            },
+        ));
+    }
     if roles.zookeeper {
         used.push((
             z.client_port,

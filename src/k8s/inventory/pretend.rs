@@ -127,6 +127,7 @@ pub(super) fn inventory(raw: &RawK8sInventory, pods: &Pods) -> RawInventory {
         ssh: Default::default(),
         spark,
         zookeeper,
+        history: None,
         host: hosts,
     }
 }

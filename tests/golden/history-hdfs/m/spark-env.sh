@@ -1,0 +1,17 @@
+# spark-env.sh for m in cluster history-hdfs.
+# Written by sparkctl from templates/spark-env.sh.tera: edit the inventory, not this file.
+export SPARK_LOCAL_HOSTNAME=m
+export SPARK_IDENT_STRING=sparkctl
+export SPARK_LOG_DIR=/opt/spark/logs
+export SPARK_PID_DIR=/opt/spark/run
+export SPARK_DAEMON_MEMORY=1g
+
+# Master
+export SPARK_MASTER_HOST=m
+export SPARK_MASTER_PORT=7077
+export SPARK_MASTER_WEBUI_PORT=8080
+
+# Worker
+export SPARK_WORKER_DIR=/opt/spark/work
+export SPARK_WORKER_WEBUI_PORT=8081
+
