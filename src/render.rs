@@ -188,6 +188,7 @@ impl Renderer {
             // After the template's own lines, so a user template cannot
             // leave the REST server to the version's default (on since 4.1).
             defaults.push_str(&rest_block(cluster, host));
+            defaults.push_str(&module_options_block(dists.spark.version, host));
             if let Some(secret) = secret {
                 // The daemons start with --properties-file this, not
                 // spark-defaults.conf, which every user on the host may read.
@@ -271,6 +272,45 @@ impl Renderer {
         }
         Ok(out)
     }
+}
+
+/// The JDK module options Spark's launcher gives the JVMs it starts
+/// (`JavaModuleOptions` in spark-launcher 3.3-3.5, read from the 3.5.9
+/// jar), which Spark 3.x needs on Java 17. `-XX:+IgnoreUnrecognizedVMOptions`
+/// first makes Java 8 and 11 ignore what they do not know, as Spark's own
+/// list does.
+const MODULE_OPTIONS: &str = "-XX:+IgnoreUnrecognizedVMOptions --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false";
+
+/// Spark 3.3-3.5: a cluster-mode driver is started by a worker (DriverRunner),
+/// not by the launcher, and gets no module options: on Java 17 it dies
+/// with `IllegalAccessError ... sun.nio.ch.DirectBuffer`. The RPC
+/// submission client (`ClientEndpoint`, the path `sparkctl submit` takes)
+/// passes only `spark.driver.extraJavaOptions` on as JVM flags (the REST
+/// server also honours `defaultJavaOptions`), so that is the key: the
+/// options first, then the inventory's own value for the key, if any
+/// (a key appears once: the last one would win). Spark 4 adds them itself;
+/// older versions need none.
+fn module_options_block(version: Option<Version>, host: &Host) -> String {
+    let v = |major, minor| Version {
+        major,
+        minor,
+        patch: 0,
+    };
+    let Some(version) = version.filter(|x| *x >= v(3, 3) && *x < v(4, 0)) else {
+        return String::new();
+    };
+    let key = "spark.driver.extraJavaOptions";
+    let value = match host.spark.defaults.get(key) {
+        Some(own) => format!("{} {}", MODULE_OPTIONS, own),
+        None => MODULE_OPTIONS.to_string(),
+    };
+    format!(
+        "# Spark {}.{} on Java 17: the JDK module options for drivers a worker starts (cluster mode).\n{} {}\n",
+        version.major,
+        version.minor,
+        key,
+        value.replace('\\', "\\\\")
+    )
 }
 
 /// The REST submission server's properties, decided on every version
@@ -529,5 +569,39 @@ mod tests {
         );
         let c = crate::session::fake::lab_with_history("s3a://bucket/events");
         assert_eq!(super::history_note(&c), None);
+    }
+
+    #[test]
+    fn module_options_only_for_spark_3_3_to_3_5_and_before_the_inventorys_own() {
+        use super::{module_options_block, Version, MODULE_OPTIONS};
+        let v = |major, minor| {
+            Some(Version {
+                major,
+                minor,
+                patch: 9,
+            })
+        };
+        let c = crate::session::fake::lab_with_history("/shared/spark-events");
+        let mut h = c.hosts[0].clone();
+        for none in [v(3, 2), v(4, 0), v(4, 3), None] {
+            assert_eq!(module_options_block(none, &h), "");
+        }
+        let b = module_options_block(v(3, 5), &h);
+        assert_eq!(
+            b,
+            format!("# Spark 3.5 on Java 17: the JDK module options for drivers a worker starts (cluster mode).\nspark.driver.extraJavaOptions {}\n", MODULE_OPTIONS)
+        );
+        assert!(MODULE_OPTIONS.starts_with("-XX:+IgnoreUnrecognizedVMOptions "));
+        assert!(MODULE_OPTIONS.contains("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"));
+        h.spark.defaults.insert(
+            "spark.driver.extraJavaOptions".into(),
+            "-Dmy.flag=a\\b".into(),
+        );
+        let b = module_options_block(v(3, 3), &h);
+        assert!(
+            b.ends_with(&format!("{} -Dmy.flag=a\\\\b\n", MODULE_OPTIONS)),
+            "{}",
+            b
+        );
     }
 }

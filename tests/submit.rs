@@ -56,51 +56,6 @@ fn submit(inv: &str, before: &[&str], after: &[&str]) -> std::process::Output {
     sparkctl(&args)
 }
 
-/// The first `driver-<digits>-<digits>` in `s` (what spark-submit logs for
-/// a cluster-mode submission, RPC or REST).
-fn driver_id(s: &str) -> Option<String> {
-    s.match_indices("driver-").find_map(|(i, _)| {
-        let id: String = s[i..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .collect();
-        let parts: Vec<&str> = id.split('-').collect();
-        (parts.len() == 3
-            && parts[1..]
-                .iter()
-                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
-        .then_some(id)
-    })
-}
-
-/// The driver's stdout on whichever worker ran it.
-fn driver_stdout(id: &str) -> String {
-    HOSTS
-        .iter()
-        .map(|(h, _)| {
-            text(
-                &ssh(
-                    h,
-                    &format!("cat /opt/spark/work/{}/stdout 2>/dev/null; true", id),
-                )
-                .stdout,
-            )
-        })
-        .collect()
-}
-
-fn put(host: &str, path: &str, content: &str) {
-    let o = ssh(
-        host,
-        &format!(
-            "mkdir -p \"$(dirname {p})\" && cat > {p} <<'EOF'\n{c}\nEOF",
-            p = path,
-            c = content
-        ),
-    );
-    assert!(o.status.success(), "{}: cannot write {}", host, path);
-}
-
 #[test]
 fn submit_client_and_cluster_mode_and_status() {
     let _g = LAB.lock().unwrap_or_else(|e| e.into_inner());

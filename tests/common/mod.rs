@@ -349,3 +349,48 @@ pub fn sampled<T>(f: impl FnOnce() -> T) -> (T, Gaps) {
     stop.store(true, Ordering::Relaxed);
     (out, sampler.join().unwrap())
 }
+
+/// The first `driver-<digits>-<digits>` in `s` (what spark-submit logs for
+/// a cluster-mode submission, RPC or REST).
+pub fn driver_id(s: &str) -> Option<String> {
+    s.match_indices("driver-").find_map(|(i, _)| {
+        let id: String = s[i..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        let parts: Vec<&str> = id.split('-').collect();
+        (parts.len() == 3
+            && parts[1..]
+                .iter()
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
+        .then_some(id)
+    })
+}
+
+/// The driver's stdout on whichever worker ran it.
+pub fn driver_stdout(id: &str) -> String {
+    HOSTS
+        .iter()
+        .map(|(h, _)| {
+            text(
+                &ssh(
+                    h,
+                    &format!("cat /opt/spark/work/{}/stdout 2>/dev/null; true", id),
+                )
+                .stdout,
+            )
+        })
+        .collect()
+}
+
+pub fn put(host: &str, path: &str, content: &str) {
+    let o = ssh(
+        host,
+        &format!(
+            "mkdir -p \"$(dirname {p})\" && cat > {p} <<'EOF'\n{c}\nEOF",
+            p = path,
+            c = content
+        ),
+    );
+    assert!(o.status.success(), "{}: cannot write {}", host, path);
+}
