@@ -219,6 +219,18 @@ fn history_server_lists_an_application_run_from_another_host() {
         eventually(20, || history_pids().is_empty()),
         "the history server did not exit"
     );
+    // Down history server: degraded (exit 3), said as such.
+    let out = sparkctl(&["status", inv]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "status with the history server down"
+    );
+    assert!(
+        text(&out.stdout).contains("history server on hosta does not answer"),
+        "{}",
+        text(&out.stdout)
+    );
     let t0 = Instant::now();
     let out = sparkctl(&["start", inv]);
     assert_eq!(out.status.code(), Some(0));

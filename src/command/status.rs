@@ -91,7 +91,19 @@ pub async fn run(
     if cluster.ssh.probe == ProbeRoute::Direct {
         explain_direct(cluster, connect, &mut snap, &worker_hosts, &mut worker_up).await;
     }
-    let a = health::assess_among(cluster, &snap, &included);
+    let mut a = health::assess_among(cluster, &snap, &included);
+    // The history servers are judged here, not in the snapshot's verdict
+    // (deploy's waits have their own): one that does not answer makes the
+    // cluster degraded, since applications still run without it.
+    for (h, r) in &history {
+        if let Err(why) = r {
+            a.problems.push(health::Problem::HistoryDown {
+                host: h.name.clone(),
+                why: why.clone(),
+            });
+            a.level = a.level.max(Level::Degraded);
+        }
+    }
 
     let mut rows = Vec::new();
     for (name, mode) in &snap.zookeeper {

@@ -67,6 +67,12 @@ pub enum Problem {
     SplitBrain {
         masters: Vec<String>,
     },
+    /// A history server does not answer: applications still run, so the
+    /// cluster is degraded, not down.
+    HistoryDown {
+        host: String,
+        why: ProbeError,
+    },
 }
 
 impl Problem {
@@ -131,6 +137,9 @@ impl std::fmt::Display for Problem {
                 "worker on {} offers {} MiB, expected {}",
                 worker, offered, expected
             ),
+            Problem::HistoryDown { host, why } => {
+                write!(f, "history server on {} does not answer: {}", host, why)
+            }
             Problem::SplitBrain { masters } => write!(
                 f,
                 "{} masters are ALIVE at once ({}): they do not share one ZooKeeper URL and dir",
