@@ -1,10 +1,11 @@
 //! The Spark 3.x paths, proven on a real Spark 3.5 tree (built by
 //! `lab/lab build` from PyPI's pyspark 3.5.9 sdist: Scala 2.12 jars, fewer
 //! sbin scripts than 4.x) rather than only designed: an HA deploy onto the
-//! lab, a PySpark job through the HA master URL, a failover drill, a no-op
-//! re-run, and an upgrade of the same cluster to Spark 4.3.0 by editing the
-//! tarball. (A cluster-mode `sparkctl submit` on 3.5.9 is not here yet: see
-//! README, "Submitting applications", on Spark 3.x's driver environment.)
+//! lab, a PySpark job through the HA master URL, a JVM application in
+//! cluster mode through `sparkctl submit` (a driver started by a worker:
+//! on Java 17 it needs the JDK module options sparkctl renders for 3.x), a
+//! failover drill, a no-op re-run, and an upgrade of the same cluster to
+//! Spark 4.3.0 by editing the tarball.
 //!
 //! Needs root (CI runs as root). It never skips: without a lab it fails.
 
@@ -21,6 +22,18 @@ spark = SparkSession.builder.appName("sparkctl-spark3").getOrCreate()
 n = spark.sparkContext.parallelize(range(1, 100001), 6).map(lambda x: x * x).sum()
 print("RESULT version=%s sum_of_squares=%d" % (spark.version, n))
 spark.stop()
+"#;
+
+const JVM_JOB: &str = r#"
+import org.apache.spark.sql.SparkSession;
+public class Spark3Job {
+  public static void main(String[] args) {
+    SparkSession s = SparkSession.builder().appName("sparkctl-spark3-cluster").getOrCreate();
+    long n = s.range(1, 1001).selectExpr("sum(id * id)").first().getLong(0);
+    System.out.println("RESULT sum=" + n + " version=" + s.version());
+    s.stop();
+  }
+}
 "#;
 
 /// Run JOB on hosta with the installed tree's spark-submit, through the
@@ -70,6 +83,67 @@ fn spark_3_5_deploy_job_drill_noop_upgrade() {
         out.contains("RESULT version=3.5.9 sum_of_squares=333338333350000"),
         "job output: {}",
         out
+    );
+
+    // 2b. Cluster mode: the driver runs in a JVM a worker starts. Without
+    // the module options in spark.driver.extraJavaOptions it dies on Java
+    // 17 with IllegalAccessError (sun.nio.ch.DirectBuffer).
+    for (h, _) in HOSTS {
+        put(h, "/tmp/spark3job/Spark3Job.java", JVM_JOB);
+        let o = ssh(h, "cd /tmp/spark3job && javac -cp '/opt/spark/current/jars/*' Spark3Job.java && jar cf spark3job.jar Spark3Job.class");
+        assert!(
+            o.status.success(),
+            "{}: cannot build the job: {}",
+            h,
+            text(&o.stderr)
+        );
+    }
+    let t0 = std::time::Instant::now();
+    let out = sparkctl(&[
+        "submit",
+        inv3,
+        "--deploy-mode",
+        "cluster",
+        "--",
+        "--driver-memory",
+        "512m",
+        "--executor-memory",
+        "512m",
+        "--total-executor-cores",
+        "2",
+        "--class",
+        "Spark3Job",
+        "file:/tmp/spark3job/spark3job.jar",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "cluster-mode submit on 3.5.9 failed"
+    );
+    let id = driver_id(&text(&out.stderr))
+        .or_else(|| driver_id(&text(&out.stdout)))
+        .expect("spark-submit names the driver it launched");
+    let want = "RESULT sum=333833500 version=3.5.9";
+    let done = eventually(240, || driver_stdout(&id).contains(want));
+    if !done {
+        for (h, _) in HOSTS {
+            eprintln!(
+                "{}: {}",
+                h,
+                text(
+                    &ssh(
+                        h,
+                        &format!("tail -n 30 /opt/spark/work/{}/stderr 2>/dev/null; true", id)
+                    )
+                    .stdout
+                )
+            );
+        }
+    }
+    assert!(done, "driver {} printed: {}", id, driver_stdout(&id));
+    measured(
+        "sparkctl submit, cluster-mode JVM job on Spark 3.5.9 to its result",
+        t0.elapsed().as_secs_f64(),
     );
 
     // 3. A failover drill: the standby takes over on 3.5 as on 4.x.

@@ -249,9 +249,28 @@ pub fn log_tail(host: &Host, d: Daemon, lines: u32, run_as: Option<&str>) -> Str
 /// arguments, built by `command::submit`) with every word quoted, as the
 /// service user when there is one, the way the daemons are started. `exec`
 /// so that the exit status the operator gets is spark-submit's own.
-pub fn spark_submit(argv: &[String], run_as: Option<&str>) -> String {
+///
+/// `driver_conf`: in cluster mode, the host's Spark conf directory. Spark
+/// 3.x's RPC client (`ClientEndpoint`) hands the driver spark-submit's
+/// whole environment, and its REST client every `SPARK_*` variable; both
+/// would carry this host's `SPARK_LOCAL_HOSTNAME` (from spark-env.sh) to
+/// a driver that a worker on another host starts, which then fails to
+/// bind (`BindException: Cannot assign requested address`). So the script
+/// reads spark-env.sh itself as `load-spark-env.sh` would, drops the
+/// host's own address, and marks the file read so spark-submit does not
+/// read it again. The client then binds the address Spark picks itself;
+/// the driver gets its worker's. Spark 4.3 filters these itself; doing it
+/// on every version keeps one path.
+pub fn spark_submit(argv: &[String], run_as: Option<&str>, driver_conf: Option<&str>) -> String {
     let words: Vec<String> = argv.iter().map(|a| quote(a)).collect();
-    let script = format!("exec {}\n", words.join(" "));
+    let env = match driver_conf {
+        None => String::new(),
+        Some(conf) => format!(
+            "SPARK_CONF_DIR={c}\nif [ -f {c}/spark-env.sh ]; then set -a; . {c}/spark-env.sh; set +a; fi\nunset SPARK_LOCAL_HOSTNAME SPARK_LOCAL_IP\nexport SPARK_CONF_DIR SPARK_ENV_LOADED=1\n",
+            c = quote(conf)
+        ),
+    };
+    let script = format!("{}exec {}\n", env, words.join(" "));
     match run_as {
         None => script,
         Some(u) => as_user(u, &script),

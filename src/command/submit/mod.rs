@@ -69,7 +69,9 @@ pub async fn run(inventory: &Path, a: &Args, opts: &ConnectOptions, quiet: bool)
         properties_file.as_deref(),
         &a.spark_args,
     );
-    let script = steps::spark_submit(&command, cluster.run_as.as_deref());
+    let conf = format!("{}/conf", home);
+    let driver_conf = (a.mode == argv::DeployMode::Cluster).then_some(conf.as_str());
+    let script = steps::spark_submit(&command, cluster.run_as.as_deref(), driver_conf);
 
     let conn = exec::connect(&cluster, host, opts).await?;
     let result = async {

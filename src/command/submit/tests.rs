@@ -132,10 +132,12 @@ fn the_command_line() {
         ])
     );
     assert_eq!(
-        crate::steps::spark_submit(&argv[..3], None),
+        crate::steps::spark_submit(&argv[..3], None, None),
         "exec /opt/spark/current/bin/spark-submit --master spark://m1:7077\n"
     );
-    assert!(crate::steps::spark_submit(&argv[..1], Some("spark")).contains("runuser -u spark --"));
+    assert!(
+        crate::steps::spark_submit(&argv[..1], Some("spark"), None).contains("runuser -u spark --")
+    );
 }
 
 /// Hostile arguments reach the program as the very words given: the
@@ -157,7 +159,7 @@ fn hostile_arguments_arrive_unchanged() {
         "k=v w",
         "",
     ]);
-    let script = crate::steps::spark_submit(&hostile, None);
+    let script = crate::steps::spark_submit(&hostile, None, None);
     let out = std::process::Command::new("sh")
         .arg("-c")
         .arg(&script)
@@ -203,4 +205,43 @@ fn driver_requests_and_answers() {
     );
     assert!(parse_answer(Action::Status, "<html>").is_err());
     assert_eq!(http_status("HTTP/1.1 403 Forbidden\r\n\r\n"), Some(403));
+}
+
+/// Cluster mode: the driver must not inherit the submitting host's
+/// address. The script reads spark-env.sh as spark-submit would (its other
+/// settings stay), drops SPARK_LOCAL_HOSTNAME/SPARK_LOCAL_IP, and marks
+/// the file read; run by a real sh with a stand-in for spark-submit.
+#[test]
+fn cluster_mode_drops_the_hosts_own_address() {
+    let dir = std::env::temp_dir().join(format!("sparkctl-submit-env-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("spark-env.sh"),
+        "export SPARK_LOCAL_HOSTNAME=10.0.0.1\nSPARK_LOCAL_IP=10.0.0.1\nSPARK_LOG_DIR=/var/log/x\n",
+    )
+    .unwrap();
+    let conf = dir.to_str().unwrap();
+    let probe = words(&[
+        "sh",
+        "-c",
+        "echo \"[${SPARK_LOCAL_HOSTNAME-unset}][${SPARK_LOCAL_IP-unset}][$SPARK_LOG_DIR][$SPARK_ENV_LOADED][$SPARK_CONF_DIR]\"",
+    ]);
+    let run = |script: String| {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .env_remove("SPARK_ENV_LOADED")
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let cluster = run(crate::steps::spark_submit(&probe, None, Some(conf)));
+    let client = run(crate::steps::spark_submit(&probe, None, None));
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        cluster,
+        format!("[unset][unset][/var/log/x][1][{}]\n", conf)
+    );
+    // Client mode leaves spark-env.sh to spark-submit, as before.
+    assert_eq!(client, "[unset][unset][][][]\n");
 }
