@@ -103,12 +103,22 @@ pub fn sweep(dir: &Path) {
         let name = name.to_string_lossy();
         if name.starts_with(".ssh-connection") && !path.join("master").exists() && old(&path) {
             let _ = std::fs::remove_dir_all(&path);
+        } else if name.starts_with("ssh-g-") && old_days(&path, 7) {
+            // `ssh -G` answers (exec/resolved.rs) unused for a week.
+            let _ = std::fs::remove_file(&path);
         } else if let Some(key) = name.strip_prefix("host-") {
             if lookup(dir, key).is_none() {
                 let _ = std::fs::remove_file(&path);
             }
         }
     }
+}
+
+/// Whether `path` was last modified more than `days` days ago.
+fn old_days(path: &Path, days: u64) -> bool {
+    std::fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t.elapsed().is_ok_and(|e| e.as_secs() > days * 86400))
 }
 
 /// Forget the master for `key` and tell it to exit (it failed its check).

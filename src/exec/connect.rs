@@ -28,7 +28,7 @@ pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> R
             let session = Session::resume_mux(socket.clone().into_boxed_path(), None);
             // Both at once: `ssh -G` and the round trip cost about the same.
             let (now, ok) = tokio::join!(
-                fingerprint(cluster, host, accept),
+                fingerprint(cluster, host, accept, dir),
                 alive(&session, s.connect_timeout)
             );
             if ok && now.as_deref() == Some(made_for.as_str()) {
@@ -78,7 +78,7 @@ pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> R
     let (connected, made_for) = match &keep {
         // The fingerprint is needed only to keep the master: taken while
         // the handshake runs, so it costs no time.
-        Some(_) => tokio::join!(connecting, fingerprint(cluster, host, accept)),
+        Some(dir) => tokio::join!(connecting, fingerprint(cluster, host, accept, dir)),
         None => (connecting.await, None),
     };
     let session = match connected {
@@ -157,9 +157,9 @@ pub async fn resume_unproven(
         crate::mux::forget(&dir, &key, &socket);
         return None;
     }
-    let (c, h) = (cluster.clone(), host.clone());
+    let (c, h, d) = (cluster.clone(), host.clone(), dir.clone());
     let proven = tokio::spawn(async move {
-        fingerprint(&c, &h, accept).await.as_deref() == Some(made_for.as_str())
+        fingerprint(&c, &h, accept, &d).await.as_deref() == Some(made_for.as_str())
     });
     register_master(session.control_socket());
     let conn = Conn {
@@ -253,16 +253,16 @@ fn netns() -> String {
 /// ControlPersist minutes later), the host-key policy, and the network
 /// namespace (a master made where the ports are open is not lent to a
 /// run behind a firewall). None when `ssh -G` fails: no reuse.
-async fn fingerprint(cluster: &Cluster, host: &Host, accept: bool) -> Option<String> {
-    let mut cmd = tokio::process::Command::from(super::ssh_g(cluster, host, true));
-    let out = cmd
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .await
-        .ok()
-        .filter(|o| o.status.success())?;
-    let resolved = String::from_utf8_lossy(&out.stdout).into_owned();
+/// `ssh -G`'s answer comes from `resolved.rs`'s cache when no file it
+/// depends on changed (the known_hosts files are read every time).
+async fn fingerprint(
+    cluster: &Cluster,
+    host: &Host,
+    accept: bool,
+    dir: &std::path::Path,
+) -> Option<String> {
+    let cmd = super::ssh_g(cluster, host, true);
+    let resolved = super::resolved::ssh_g(cmd, cluster.ssh.config_file.as_deref(), dir).await?;
     let home = std::env::var("HOME").unwrap_or_default();
     let mut known = String::new();
     for line in resolved.lines() {

@@ -9,12 +9,15 @@
 //! * `connect.rs`: making (or reusing) a connection, for one host or many;
 //! * `errors.rs`: what to tell an operator when ssh cannot connect;
 //! * `run.rs`: running scripts and forwarding probes over a connection;
+//! * `resolved.rs`: `ssh -G`'s answer, cached while its config files are
+//!   unchanged (the kept master's fingerprint without a process per host);
 //! * `remote.rs`: the [`Remote`] trait the engine drives, so it can be
 //!   driven by a fake host in unit tests.
 
 mod connect;
 mod errors;
 mod remote;
+mod resolved;
 mod run;
 
 pub use connect::{connect, connect_all, connect_for_probes, resume_unproven, Unproven};
