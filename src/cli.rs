@@ -92,11 +92,21 @@ pub enum Command {
         hosts: HostArgs,
     },
     /// Stop every daemon: workers, masters, ZooKeeper; wait until each has exited.
+    ///
+    /// --graceful: decommission the workers first (`[spark] decommission`),
+    /// so their executors finish running tasks and hand over their blocks
+    /// before the workers stop.
     Stop {
         #[command(flatten)]
         inventory: Inventory,
         #[command(flatten)]
         hosts: HostArgs,
+        /// Decommission each worker and wait for its executors to leave first.
+        #[arg(long)]
+        graceful: bool,
+        /// With --graceful: seconds the executors get before the workers are stopped anyway.
+        #[arg(long, default_value_t = 120, requires = "graceful")]
+        decommission_timeout: u64,
     },
     /// Restart every daemon; with --rolling, without ever losing the ZooKeeper quorum or the ALIVE master for longer than one failover.
     ///
@@ -298,6 +308,15 @@ pub struct RollArgs {
     /// Restart such a master at once, killing its running applications.
     #[arg(long)]
     pub no_drain: bool,
+    /// Seconds a decommissioned worker's executors get to finish their tasks
+    /// and hand over their blocks before the worker is stopped anyway
+    /// (with `[spark] decommission`, the default on Spark 3.1+).
+    #[arg(long, default_value_t = 120)]
+    pub decommission_timeout: u64,
+    /// Stop workers at once, without decommissioning them first (their
+    /// running tasks fail and are retried elsewhere).
+    #[arg(long)]
+    pub no_decommission: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -59,6 +59,17 @@ pub fn fingerprint_file(cluster: &Cluster, d: Daemon) -> String {
     )
 }
 
+/// Holds the pid of the worker that started with decommissioning on (its
+/// properties enable it, so SIGPWR decommissions it rather than killing
+/// it). Written by the root start script in the root-owned state
+/// directory, not by anything the service user can write.
+pub fn decommission_marker(cluster: &Cluster) -> String {
+    format!(
+        "{}/worker.decommission",
+        state_dir(root_of(cluster, Daemon::Worker))
+    )
+}
+
 /// The Spark daemons' properties file when authentication is on:
 /// spark-defaults.conf plus the secret, mode 0600, owned by the service user.
 /// Outside the versioned tree, so an upgrade does not copy the secret around.

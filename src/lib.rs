@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod command;
 pub mod daemon;
+pub mod decommission;
 pub mod diag;
 pub mod diff;
 pub mod dist;

@@ -110,10 +110,16 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             global.select = select(&c, &hosts)?;
             command::lifecycle::start(c, &global).await
         }
-        Command::Stop { inventory, hosts } => {
+        Command::Stop {
+            inventory,
+            hosts,
+            graceful,
+            decommission_timeout,
+        } => {
             let c = command::load_inventory(&inventory.path)?;
             global.select = select(&c, &hosts)?;
-            command::lifecycle::stop(c, &global).await
+            let graceful = graceful.then(|| std::time::Duration::from_secs(decommission_timeout));
+            command::lifecycle::stop(c, &global, graceful).await
         }
         Command::Init {
             path,

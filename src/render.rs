@@ -187,6 +187,10 @@ impl Renderer {
             let mut defaults = self.render("spark-defaults.conf", &ctx)?;
             // After the template's own lines, so a user template cannot
             // leave the REST server to the version's default (on since 4.1).
+            defaults.push_str(&crate::decommission::defaults_block(
+                cluster.spark.decommission,
+                host,
+            ));
             defaults.push_str(&rest_block(cluster, host));
             defaults.push_str(&module_options_block(dists.spark.version, host));
             if let Some(secret) = secret {

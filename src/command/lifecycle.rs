@@ -9,7 +9,7 @@
 
 use super::Global;
 use crate::daemon::Health;
-use crate::diag::exit;
+use crate::diag::{exit, UsageError};
 use crate::inventory::{Cluster, Host};
 use crate::layout::{self, Daemon};
 use crate::session::converge::{stop_order, START_ORDER};
@@ -18,6 +18,7 @@ use crate::session::wait;
 use crate::session::Session;
 use anyhow::{bail, Result};
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 pub async fn start(cluster: Cluster, global: &Global) -> Result<i32> {
     let s = Session::open_locked(cluster, global, "start").await?;
@@ -78,19 +79,31 @@ async fn start_all(s: &Session) -> Result<i32> {
     Ok(exit::OK)
 }
 
-pub async fn stop(cluster: Cluster, global: &Global) -> Result<i32> {
+/// `graceful`: decommission the workers first, giving their executors
+/// this long to leave (`stop --graceful`).
+pub async fn stop(cluster: Cluster, global: &Global, graceful: Option<Duration>) -> Result<i32> {
+    if graceful.is_some() && !cluster.spark.decommission {
+        return Err(UsageError(format!(
+            "error: `stop --graceful` needs worker decommissioning, which is off in {}\n  = help: remove `decommission = false` from [spark] (on by default on Spark 3.1 and newer), deploy, then stop --graceful; or stop without --graceful",
+            cluster.file.display()
+        ))
+        .into());
+    }
     let s = Session::open_locked(cluster, global, "stop").await?;
-    let r = stop_all(&s).await;
+    let r = stop_all(&s, graceful).await;
     s.close().await;
     r
 }
 
-async fn stop_all(s: &Session) -> Result<i32> {
+async fn stop_all(s: &Session, graceful: Option<Duration>) -> Result<i32> {
     let c = &s.cluster;
     for d in stop_order() {
         let hosts: Vec<Host> = s.hosts().into_iter().filter(|h| d.runs_on(h)).collect();
         if hosts.is_empty() {
             continue;
+        }
+        if d == Daemon::Worker {
+            s.decommission_workers(&hosts, graceful).await?;
         }
         s.progress
             .line(&format!("stopping {} on {}", d.label(), names(&hosts)));
@@ -144,7 +157,7 @@ pub async fn restart(
     let r = if rolling {
         restart_rolling(&s, roll).await
     } else {
-        match stop_all(&s).await {
+        match stop_all(&s, None).await {
             Ok(_) => start_all(&s).await,
             Err(e) => Err(e),
         }

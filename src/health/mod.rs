@@ -24,8 +24,8 @@ pub use history::{
 pub use route::{ProbeError, Route};
 use serde::Serialize;
 pub use spark::{
-    http_get, master, parse_http, parse_master, worker, AppJson, MasterJson, MasterStatus,
-    WorkerJson, WorkerState,
+    http_get, master, parse_http, parse_master, worker, worker_executors, AppJson, MasterJson,
+    MasterStatus, WorkerJson, WorkerState,
 };
 use std::time::Duration;
 pub use verdict::{assess, assess_among, Assessment, Level, Problem};

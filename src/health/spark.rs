@@ -166,6 +166,22 @@ pub async fn master(route: &Route, h: &Host) -> Result<MasterJson, ProbeError> {
     parse_master(&body).map_err(ProbeError::Unexpected)
 }
 
+/// The worker's own `/json/`: only what decommissioning waits on.
+#[derive(Debug, Clone, Deserialize)]
+struct WorkerSelfJson {
+    /// Executors running on this worker (any application).
+    #[serde(default)]
+    executors: Vec<serde_json::Value>,
+}
+
+/// How many executors run on the worker on `h` (its own `/json/`).
+pub async fn worker_executors(route: &Route, h: &Host) -> Result<usize, ProbeError> {
+    let body = http_get(route, h, h.spark.worker_webui_port, "/json/").await?;
+    serde_json::from_str::<WorkerSelfJson>(&body)
+        .map(|w| w.executors.len())
+        .map_err(|e| ProbeError::Unexpected(format!("unexpected worker /json/ answer: {}", e)))
+}
+
 /// Does the worker's own UI answer (`/json/`)? Tells "running but not
 /// registered" from "not running".
 pub async fn worker(route: &Route, h: &Host) -> Result<(), ProbeError> {

@@ -186,6 +186,10 @@ pub struct SparkDist {
     /// `[spark] rest`: the masters run the REST submission server (with
     /// `auth`, behind the JWS filter; see `crate::rest`).
     pub rest: bool,
+    /// `[spark] decommission`: workers decommission (SIGPWR) before they
+    /// stop in rolling restarts and `stop --graceful`, and migrate their
+    /// blocks (see `crate::decommission`).
+    pub decommission: bool,
 }
 
 /// Spark RPC authentication with one secret shared by every daemon and app.

@@ -92,6 +92,9 @@ pub struct RawSpark {
     /// The masters' REST submission server (`spark.master.rest.enabled`):
     /// off unless true, on every version.
     pub rest: Option<bool>,
+    /// Graceful worker decommissioning (`spark.decommission.enabled` and
+    /// block migration): on by default on Spark 3.1+, where it exists.
+    pub decommission: Option<bool>,
     // settings (cluster-wide, overridable per host)
     pub master_port: Option<u16>,
     pub master_webui_port: Option<u16>,

@@ -843,3 +843,44 @@ fn history_event_directory_follows_the_ownership_rule() {
     ))
     .unwrap();
 }
+
+#[test]
+fn decommission_is_on_where_spark_has_it_and_refused_where_it_does_not() {
+    assert!(parse_str(ABC).unwrap().spark.decommission);
+    let off = ABC.replace("[spark]\n", "[spark]\ndecommission = false\n");
+    assert!(!parse_str(&off).unwrap().spark.decommission);
+    // Spark 3.0 has no worker decommissioning: off by default, refused if asked.
+    let old = ABC.replace("spark-4.3.0-bin", "spark-3.0.3-bin");
+    assert!(!parse_str(&old).unwrap().spark.decommission);
+    let err = parse_str(&old.replace("[spark]\n", "[spark]\ndecommission = true\n")).unwrap_err();
+    assert!(
+        err.starts_with("error: `decommission = true` cannot be used here: Spark 3.0.3 has no worker decommissioning (it came in Spark 3.1.0)\n --> inv.toml:3:16\n"),
+        "{}",
+        err
+    );
+    assert!(err.contains("= help: remove it (workers are then stopped at once in rolling restarts), or use Spark 3.1.0 or newer"), "{}", err);
+    // Cluster-wide only, and its properties are sparkctl's.
+    let err = parse_str(&format!("{}[host.spark]\ndecommission = false\n", ABC)).unwrap_err();
+    assert!(
+        err.contains("`decommission` can only be set cluster-wide"),
+        "{}",
+        err
+    );
+    for key in crate::decommission::MANAGED {
+        let err = parse_str(&format!(
+            "{}[host.spark]\ndefaults = {{ {:?} = \"x\" }}\n",
+            ABC, key
+        ))
+        .unwrap_err();
+        assert!(
+            err.starts_with(&format!("error: `{}` is managed by sparkctl\n", key)),
+            "{}",
+            err
+        );
+        assert!(
+            err.contains("use `[spark] decommission = true|false` instead"),
+            "{}",
+            err
+        );
+    }
+}

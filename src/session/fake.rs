@@ -66,6 +66,9 @@ struct State {
     alive_master: Option<String>,
     /// The applications the ALIVE master runs.
     apps: Vec<AppJson>,
+    /// host -> how many more probes of its worker list one executor (a
+    /// decommissioned worker's executor finishing its tasks).
+    busy: BTreeMap<String, u32>,
 }
 
 /// The fake cluster's state, shared by its hosts and probes.
@@ -103,6 +106,10 @@ impl World {
     /// `d` on `host` runs but never serves (ZooKeeper) or settles (master).
     pub fn stuck(&self, host: &str, d: Daemon) {
         self.with(|s| s.stuck.insert((host.into(), d)));
+    }
+    /// The worker on `host` lists an executor for the next `probes` probes.
+    pub fn busy(&self, host: &str, probes: u32) {
+        self.with(|s| s.busy.insert(host.into(), probes));
     }
     /// Probes of `host` fail as for a host that cannot be reached.
     pub fn unreachable(&self, host: &str) {
@@ -250,6 +257,10 @@ impl State {
                 "@killed 4242".into()
             }
             "take the lock" | "break a stale lock" => "@locked".into(),
+            "decommission the worker" => match self.running.contains(&(me, Daemon::Worker)) {
+                true => "@signalled".into(),
+                false => "@not-running".into(),
+            },
             "gather facts" => self
                 .running
                 .iter()
@@ -468,6 +479,25 @@ impl Probes<FakeHost> for FakeProbes {
     }
     async fn master(&self, h: &Host) -> Result<MasterJson, ProbeError> {
         self.world.with(|s| s.master(&self.cluster, h))
+    }
+    async fn worker_executors(&self, h: &Host) -> Result<usize, ProbeError> {
+        self.world.with(|s| {
+            s.sent.push((
+                h.name.clone(),
+                "probe worker executors".into(),
+                String::new(),
+            ));
+            match s.up(&h.name, Daemon::Worker) {
+                true => match s.busy.get_mut(&h.name) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        Ok(1)
+                    }
+                    _ => Ok(0),
+                },
+                false => Err(s.down(&h.name)),
+            }
+        })
     }
     async fn history(&self, _: &Cluster, h: &Host) -> Result<HistoryJson, ProbeError> {
         self.world.with(|s| {

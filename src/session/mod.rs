@@ -6,6 +6,7 @@
 //! * `daemons.rs`: start and stop daemons, and read their logs when they fail;
 //! * `wait.rs`: wait (with deadlines) until the cluster proves it works;
 //! * `rolling.rs`: restarts that keep the cluster serving;
+//! * `decommission.rs`: workers let go of their executors before they stop;
 //! * `converge.rs`: the order daemons start and stop in;
 //! * `select.rs`: which hosts a partial run (`--limit`/`--skip`) covers;
 //! * `probes.rs`: how the daemons are asked (the probe route).
@@ -20,6 +21,7 @@
 
 pub mod converge;
 mod daemons;
+mod decommission;
 #[cfg(test)]
 pub(crate) mod fake;
 pub mod probes;

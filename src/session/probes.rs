@@ -27,6 +27,9 @@ pub trait Probes<R>: Send + Sync + 'static {
     /// One master's `/json/`.
     fn master(&self, h: &Host) -> impl Future<Output = Result<MasterJson, ProbeError>> + Send;
 
+    /// How many executors the worker on `h` runs (its own `/json/`).
+    fn worker_executors(&self, h: &Host) -> impl Future<Output = Result<usize, ProbeError>> + Send;
+
     /// The history server's `/api/v1/applications` on `h`.
     fn history(
         &self,
@@ -60,6 +63,9 @@ impl Probes<Conn> for Route {
     }
     fn master(&self, h: &Host) -> impl Future<Output = Result<MasterJson, ProbeError>> + Send {
         health::master(self, h)
+    }
+    fn worker_executors(&self, h: &Host) -> impl Future<Output = Result<usize, ProbeError>> + Send {
+        health::worker_executors(self, h)
     }
     fn history(
         &self,

@@ -1,7 +1,7 @@
 //! Restarts that keep the cluster serving: ZooKeeper one server at a time
 //! (each back as leader or follower before the next: the quorum is never
 //! lost), standby masters before the ALIVE one (at most one failover),
-//! workers in batches, then history servers one at a time. Used by `deploy` (for changed daemons), `restart
+//! workers in batches (decommissioned first, see `decommission.rs`), then history servers one at a time. Used by `deploy` (for changed daemons), `restart
 //! --rolling` and `ha enable/disable`.
 //!
 //! A master running without recovery (no ZooKeeper, no FILESYSTEM) forgets
@@ -28,6 +28,10 @@ pub struct RollOptions {
     /// How long to wait for applications to finish before restarting a
     /// master without recovery; `None` restarts at once (they will fail).
     pub drain: Option<Duration>,
+    /// How long a decommissioned worker's executors get to leave before it
+    /// is stopped anyway; `None` stops workers at once (`--no-decommission`).
+    /// Only used where the cluster has `[spark] decommission` on.
+    pub decommission: Option<Duration>,
 }
 
 impl From<&crate::cli::RollArgs> for RollOptions {
@@ -35,6 +39,7 @@ impl From<&crate::cli::RollArgs> for RollOptions {
         RollOptions {
             batch: r.batch as usize,
             drain: (!r.no_drain).then(|| Duration::from_secs(r.drain_timeout)),
+            decommission: (!r.no_decommission).then(|| Duration::from_secs(r.decommission_timeout)),
         }
     }
 }
@@ -44,6 +49,7 @@ impl Default for RollOptions {
         RollOptions {
             batch: 1,
             drain: Some(wait::DRAIN_DEADLINE),
+            decommission: Some(wait::DECOMMISSION_DEADLINE),
         }
     }
 }
@@ -216,7 +222,9 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
         Ok(())
     }
 
-    /// Restart workers `batch` at a time, each batch registered before the next.
+    /// Restart workers `batch` at a time, each batch registered before the
+    /// next; with `[spark] decommission`, each batch is decommissioned
+    /// first, so its executors finish their tasks instead of failing them.
     pub async fn roll_workers(
         &self,
         hosts: Vec<Host>,
@@ -227,6 +235,7 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
             let names: Vec<&str> = chunk.iter().map(|h| h.name.as_str()).collect();
             self.progress
                 .line(&format!("restarting worker on {}", names.join(", ")));
+            self.decommission_workers(chunk, opts.decommission).await?;
             self.stop(Daemon::Worker, chunk.to_vec()).await?;
             self.start(Daemon::Worker, chunk.to_vec(), fps).await?;
             let names: Vec<String> = chunk.iter().map(|h| h.name.clone()).collect();

@@ -7,6 +7,7 @@ use super::rolling::RollOptions;
 use super::select::Selection;
 use super::wait::{MASTER_DEADLINE, WORKER_DEADLINE, ZK_DEADLINE};
 use crate::layout::Daemon;
+use std::time::Duration;
 use tokio::time::Instant;
 
 fn abc() -> (crate::inventory::Cluster, World) {
@@ -194,6 +195,7 @@ async fn a_master_that_forgets_its_applications_waits_for_them_then_gives_up() {
     let opts = RollOptions {
         batch: 1,
         drain: None,
+        ..RollOptions::default()
     };
     s.roll_masters(hosts(&c, &["a"]), None, &opts)
         .await
@@ -208,24 +210,89 @@ async fn rolling_workers_restarts_a_batch_and_waits_for_it_before_the_next() {
     let opts = RollOptions {
         batch: 2,
         drain: None,
+        ..RollOptions::default()
     };
     s.roll_workers(hosts(&c, &["a", "b", "c"]), None, &opts)
         .await
         .unwrap();
-    let steps = w.steps();
-    let mut first: Vec<&String> = steps[..4].iter().collect();
+    let mut steps = w.steps();
+    steps.retain(|s| !s.contains("executors"));
+    let mut first: Vec<&String> = steps[..6].iter().collect();
     first.sort();
     assert_eq!(
         first,
         [
+            "a: decommission the worker",
             "a: start worker",
             "a: stop worker",
+            "b: decommission the worker",
             "b: start worker",
             "b: stop worker"
         ]
     );
-    assert_eq!(steps[4], "*: probe");
+    assert_eq!(steps[6], "*: probe");
     assert_eq!(w.changes()[4..], ["c: stop worker", "c: start worker"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rolling_restart_decommissions_each_worker_and_waits_for_its_executors() {
+    let (c, w) = abc();
+    assert!(c.spark.decommission, "on by default on Spark 4");
+    let s = w.session(&c, all());
+    // a's executor needs three more probes to finish its tasks.
+    w.busy("a", 3);
+    s.roll_workers(hosts(&c, &["a"]), None, &RollOptions::default())
+        .await
+        .unwrap();
+    let mut steps = w.steps();
+    steps.retain(|s| s.starts_with("a: "));
+    assert_eq!(
+        steps[..6],
+        [
+            "a: decommission the worker",
+            "a: probe worker executors",
+            "a: probe worker executors",
+            "a: probe worker executors",
+            "a: probe worker executors",
+            "a: stop worker"
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn past_the_decommission_bound_the_worker_is_stopped_anyway() {
+    let (c, w) = abc();
+    let s = w.session(&c, all());
+    w.busy("a", u32::MAX);
+    let t0 = Instant::now();
+    let opts = RollOptions {
+        decommission: Some(Duration::from_secs(5)),
+        ..RollOptions::default()
+    };
+    s.roll_workers(hosts(&c, &["a"]), None, &opts)
+        .await
+        .unwrap();
+    let waited = t0.elapsed();
+    assert!(
+        waited >= Duration::from_secs(5) && waited < Duration::from_secs(7),
+        "{:?}",
+        waited
+    );
+    assert_eq!(w.changes(), ["a: stop worker", "a: start worker"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_decommission_workers_are_stopped_at_once() {
+    let (c, w) = abc();
+    let s = w.session(&c, all());
+    let opts = RollOptions {
+        decommission: None,
+        ..RollOptions::default()
+    };
+    s.roll_workers(hosts(&c, &["a"]), None, &opts)
+        .await
+        .unwrap();
+    assert!(w.steps_with("decommission").is_empty());
 }
 
 #[tokio::test(start_paused = true)]
@@ -239,6 +306,7 @@ async fn a_worker_that_dies_after_starting_ends_the_rolling_restart_early() {
     let opts = RollOptions {
         batch: 1,
         drain: None,
+        ..RollOptions::default()
     };
     let e = s
         .roll_workers(hosts(&c, &["a", "b"]), None, &opts)

@@ -46,6 +46,10 @@ pub const HISTORY_DEADLINE: Duration = Duration::from_secs(60);
 /// before restarting a master that cannot carry them over (`--drain-timeout`).
 pub const DRAIN_DEADLINE: Duration = Duration::from_secs(600);
 
+/// How long a worker's executors get to finish their tasks and hand over
+/// their blocks once it is decommissioned (`--decommission-timeout`).
+pub const DECOMMISSION_DEADLINE: Duration = Duration::from_secs(120);
+
 /// Not a wait: the pause before `revive_masters` looks for masters that
 /// exited after their ZooKeeper connection was suspended (the exit follows
 /// the suspension by a moment).
@@ -66,6 +70,8 @@ pub const FAILOVER_POLL: Duration = Duration::from_millis(100);
 /// The drills: for a restarted master back as STANDBY, and for the cluster
 /// working with one ZooKeeper server down.
 pub const DRILL_POLL: Duration = Duration::from_millis(200);
+/// Between looks at a decommissioned worker's executors.
+pub const DECOMMISSION_POLL: Duration = Duration::from_millis(500);
 /// Between looks at the applications a master still runs (drain).
 pub const DRAIN_POLL: Duration = Duration::from_secs(1);
 /// How often a wait checks whether the daemons it waits for still run.

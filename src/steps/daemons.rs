@@ -62,6 +62,9 @@ pub struct Launch {
     /// `--properties-file` for Spark daemons: their properties with the
     /// authentication secret, instead of the world-readable spark-defaults.conf.
     pub properties_file: Option<String>,
+    /// Workers: where to record that this worker started with
+    /// decommissioning on (see [`decommission_worker`]).
+    pub decommission_marker: Option<String>,
 }
 
 impl Launch {
@@ -76,6 +79,8 @@ impl Launch {
                 .as_ref()
                 .filter(|_| d.product() == Product::Spark)
                 .map(|_| layout::daemon_conf(cluster)),
+            decommission_marker: (d == Daemon::Worker)
+                .then(|| layout::decommission_marker(cluster)),
         }
     }
 }
@@ -106,7 +111,51 @@ pub fn start(host: &Host, d: Daemon, launch: &Launch, fingerprint: Option<(&str,
         ),
         None => String::new(),
     };
-    format!("{}{}{}", pre, start_command(host, d, launch), post)
+    format!(
+        "{}{}{}{}",
+        pre,
+        start_command(host, d, launch),
+        post,
+        decommission_mark(host, d, launch)
+    )
+}
+
+/// After a worker's start: record its pid in the marker when the
+/// properties it started with (the file it reads, after a start that
+/// succeeded) enable decommissioning, else remove the marker. What is
+/// checked is the file on the host, not the inventory, so the marker is
+/// true even for a worker started by `sparkctl start` from older files.
+fn decommission_mark(host: &Host, d: Daemon, launch: &Launch) -> String {
+    let Some(marker) = &launch.decommission_marker else {
+        return String::new();
+    };
+    let conf = launch
+        .properties_file
+        .clone()
+        .unwrap_or_else(|| format!("{}/conf/spark-defaults.conf", layout::current(&launch.root)));
+    format!(
+        "{read}if {ours} && grep -qx 'spark.decommission.enabled true' {conf}; then echo \"$p\" > {m}.tmp && mv -f {m}.tmp {m}; else rm -f {m}; fi\n",
+        read = read_pid("p", &layout::pid_file(host, d), launch.run_as.as_deref()),
+        ours = pid_is_daemon("p", d),
+        conf = quote(&conf),
+        m = quote(marker)
+    )
+}
+
+/// Decommission the worker on `host`: SIGPWR to the pid its pid file
+/// names, only if that is a live worker and the marker says it started
+/// with decommissioning on (without the handler, SIGPWR's default action
+/// kills the JVM). Prints `@signalled`, `@not-running` or `@no-handler`.
+/// The same signal `sbin/decommission-worker.sh` sends, without the
+/// script: like `stop`, it would act on files the service user owns.
+pub fn decommission_worker(host: &Host, cluster: &Cluster) -> String {
+    let d = Daemon::Worker;
+    format!(
+        "{read}if ! {ours}; then echo @not-running; exit 0; fi\nif [ \"$(head -n 1 {m} 2>/dev/null)\" != \"$pid\" ]; then echo @no-handler; exit 0; fi\nkill -s PWR \"$pid\" && echo @signalled\n",
+        read = read_pid("pid", &layout::pid_file(host, d), cluster.run_as.as_deref()),
+        ours = pid_is_daemon("pid", d),
+        m = quote(&layout::decommission_marker(cluster))
+    )
 }
 
 /// The command that starts a daemon (part of its fingerprint).

@@ -81,6 +81,7 @@ pub(super) fn resolve_host(
         ("authenticate", hs.authenticate.is_some()),
         ("secret_file", hs.secret_file.is_some()),
         ("rest", hs.rest.is_some()),
+        ("decommission", hs.decommission.is_some()),
     ] {
         if set {
             e.help(

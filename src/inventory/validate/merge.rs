@@ -125,6 +125,12 @@ pub(super) fn merge_spark(
                     format!("`{}` is managed by sparkctl", k),
                     "use `[spark] rest = true|false` and `rest_port` instead",
                 );
+            } else if crate::decommission::MANAGED.contains(&k.as_str()) {
+                e.help(
+                    at.clone(),
+                    format!("`{}` is managed by sparkctl", k),
+                    "use `[spark] decommission = true|false` instead: sparkctl decommissions workers with SIGPWR, which stops a worker started without it",
+                );
             } else if k.starts_with("spark.authenticate") {
                 e.help(
                     at,

@@ -19,6 +19,7 @@ use crate::path;
 use std::collections::BTreeMap;
 
 use auth::{resolve_auth, resolve_rest};
+use decommission::resolve_decommission;
 use dirs::check_install_roots;
 use ha::{assign_zk_ids, check_zk_times, resolve_ha};
 use history::resolve_history;
@@ -30,6 +31,7 @@ pub use values::expand_home;
 use values::{check_path, check_user, positive};
 
 mod auth;
+mod decommission;
 mod dirs;
 mod ha;
 mod history;
@@ -272,6 +274,7 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
 
     let rest = resolve_rest(e, &raw, spark_source.as_ref(), auth.is_some());
     let history = resolve_history(e, &raw, &hosts);
+    let decommission = resolve_decommission(e, &raw, spark_source.as_ref());
 
     let spark_source = spark_source?;
     if !e.items.is_empty() {
@@ -288,6 +291,7 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
             zookeeper_dir,
             auth,
             rest,
+            decommission,
         },
         zookeeper,
         templates_dir,
