@@ -137,7 +137,7 @@ pub enum Command {
     /// --zookeeper hosts a ZooKeeper server (default 3 with two masters or
     /// more, else none: an odd number, at least 3, for a quorum), every host
     /// a worker. Edit the file for anything else (dedicated masters, ports,
-    /// sizes): README "The inventory" lists every key.
+    /// sizes): docs/inventory.md lists every key.
     ///
     /// The file is validated as `check` would before it is written; values
     /// only you know (tarballs, addresses) are marked PLACEHOLDER: `check`
@@ -223,7 +223,7 @@ pub enum Command {
         #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
         ttl: u64,
     },
-    /// Kubernetes: render the same HA cluster as manifests (see README "Kubernetes").
+    /// Kubernetes: render the same HA cluster as manifests (see docs/kubernetes.md).
     #[command(subcommand)]
     K8s(K8sCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).

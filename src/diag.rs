@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 pub mod style;
 pub use style::Palette;
 
-/// Exit statuses, documented in the README. Scripts rely on them.
+/// Exit statuses, documented in the README ("When something fails").
+/// Scripts rely on them.
 pub mod exit {
     /// Everything asked for was done and verified healthy.
     pub const OK: i32 = 0;

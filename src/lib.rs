@@ -1,7 +1,7 @@
 //! sparkctl: deploy and operate Apache Spark standalone clusters with
 //! ZooKeeper high availability over SSH.
 //!
-//! Layers, from pure to effectful (see README "Design"):
+//! Layers, from pure to effectful (see docs/design.md):
 //! `inventory` (what the user wants) -> `facts` (what hosts have) -> `plan`
 //! (what to change, pure) -> `exec` (the only code that talks to hosts) ->
 //! `health` (proof that the cluster works).

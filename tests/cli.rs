@@ -410,7 +410,7 @@ fn version_text() {
     assert_eq!(short, format!("{}\n", lines[0]));
 }
 
-/// `sparkctl version --json`: the shape the README documents.
+/// `sparkctl version --json`: the shape docs/operations.md documents.
 #[test]
 fn version_json() {
     let out = sparkctl(&["version", "--json"]);
@@ -609,7 +609,7 @@ next: replace the values marked PLACEHOLDER (the Spark tarball, the ZooKeeper ta
 then: sparkctl check inventory.toml && sparkctl deploy --dry-run inventory.toml\n"
     );
     let inv = std::fs::read_to_string(dir.join("inventory.toml")).unwrap();
-    assert!(inv.contains("section \"The inventory\""), "{}", inv);
+    assert!(inv.contains("described in docs/inventory.md"), "{}", inv);
     assert!(
         inv.contains("`sparkctl deploy` stops with \"tarball ... cannot\n# be read\""),
         "{}",
@@ -778,7 +778,7 @@ fn submit_refuses_a_master_url_of_its_own() {
     assert_eq!(out, "");
     assert_eq!(
         err,
-        "error: `--master` is not a spark-submit argument sparkctl passes on\n  = help: sparkctl fills in the cluster's master URL from the inventory (see README \"Submitting applications\"); remove it\n"
+        "error: `--master` is not a spark-submit argument sparkctl passes on\n  = help: sparkctl fills in the cluster's master URL from the inventory (see docs/submit.md); remove it\n"
     );
     let (code, _, err) = submit_err(&["--", "--master=local[2]", "a.jar"]);
     assert_eq!(code, Some(2));

@@ -440,7 +440,7 @@ fn skip_an_unreachable_host_then_converge_when_it_is_back() {
     let changed = path_str(&changed);
 
     // If hostc leads the ensemble, cutting it forces a ZooKeeper election,
-    // which makes the ALIVE master exit (a Spark behaviour, see README); the
+    // which makes the ALIVE master exit (a Spark behaviour, see docs/ha.md); the
     // standby then takes over and, in recovery, waits out spark.worker.timeout
     // (60 s) for hostc's unreachable worker. The run below starts the exited
     // master again and waits for that: correct, but a minute slower. Which

@@ -228,7 +228,7 @@ fn ha_lifecycle() {
     zk_stop("hostc");
     // Degraded, and an ALIVE master keeps serving: possibly after one
     // failover, because Spark's ALIVE master exits when its ZooKeeper
-    // connection is suspended (see README, High availability).
+    // connection is suspended (see docs/ha.md, "A Spark behaviour to know").
     let degraded = eventually(60, || {
         let out = sparkctl(&["status", inv]);
         out.status.code() == Some(3)

@@ -685,7 +685,7 @@ fn unknown_keys_are_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         text(&o.stderr).replace(root().join("inventories/abc.toml").to_str().unwrap(), "INV"),
-        "error: the inventory has no [kubernetes] section\n  --> INV\n  = help: `k8s render` needs [kubernetes] with at least `spark_image` (see README \"Kubernetes\"); an inventory with [[host]] tables is deployed over SSH with `sparkctl deploy`\n"
+        "error: the inventory has no [kubernetes] section\n  --> INV\n  = help: `k8s render` needs [kubernetes] with at least `spark_image` (see docs/kubernetes.md); an inventory with [[host]] tables is deployed over SSH with `sparkctl deploy`\n"
     );
 }
 

@@ -26,7 +26,7 @@
 //! Every command a hostile value might smuggle in is `touch
 //! /tmp/pwned-<pid>-...`; the tests fail if any such file appears.
 //!
-//! `extra_env` entries are shell by design (README: "lines appended to
+//! `extra_env` entries are shell by design (docs/inventory.md: "lines appended to
 //! spark-env.sh, verbatim"), so for them the only promise is: one entry, one
 //! line, passed through exactly, and newlines refused.
 //!

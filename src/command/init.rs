@@ -162,7 +162,7 @@ fn render(layout: &Layout, a: &Args) -> String {
         || (layout.zookeeper > 0 && zk.is_none());
     let mut t = String::new();
     t.push_str("# A sparkctl inventory, written by `sparkctl init`.\n");
-    t.push_str("# Every key is described in README.md, section \"The inventory\";\n");
+    t.push_str("# Every key is described in docs/inventory.md;\n");
     t.push_str("# `sparkctl check` validates this file without contacting any host.\n");
     if placeholders {
         t.push_str("#\n# Replace every value marked PLACEHOLDER before `sparkctl deploy`.\n");

@@ -113,7 +113,7 @@ pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> R
 /// probes run, and the probes are the round trip (an answer, or a refusal
 /// relayed by the host's sshd, proves the link is alive; only a host
 /// whose probes all time out needs [`Unproven::alive`]). Measured on the
-/// lab, status on 3 hosts: see README, "SSH connections kept between runs".
+/// lab, status on 3 hosts: see docs/ssh.md, "What it costs".
 pub struct Unproven {
     /// The kept master was made for exactly this run's SSH settings.
     pub proven: tokio::task::JoinHandle<bool>,

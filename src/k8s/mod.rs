@@ -158,7 +158,7 @@ pub fn submit_text(k: &K8sCluster) -> String {
         ),
     }
     if k.cluster.spark.auth.is_some() {
-        s.push_str("authenticate: applications need the secret (spark.authenticate.secret), see README \"Kubernetes\"\n");
+        s.push_str("authenticate: applications need the secret (spark.authenticate.secret), see docs/kubernetes.md\n");
     }
     if let Some(h) = &k.history {
         s.push_str(&format!(

@@ -31,7 +31,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-/// The README's classic HA cluster, as shipped in `inventories/abc.toml`:
+/// The classic HA cluster of the README's quick start, as shipped in `inventories/abc.toml`:
 /// ZooKeeper on a, b and c, masters on a and b, a worker on each.
 pub const ABC: &str = "inventories/abc.toml";
 

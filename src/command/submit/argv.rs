@@ -167,7 +167,7 @@ pub fn cluster_mode_refusal(app: &str) -> Option<&'static str> {
 pub fn check(p: &Parsed, mode: DeployMode) -> Result<(), UsageError> {
     if let Some(o) = p.owned.first() {
         let help = match o.as_str() {
-            "--master" => "sparkctl fills in the cluster's master URL from the inventory (see README \"Submitting applications\"); remove it",
+            "--master" => "sparkctl fills in the cluster's master URL from the inventory (see docs/submit.md); remove it",
             "--deploy-mode" => "give it to sparkctl, before `--`: sparkctl submit --deploy-mode client|cluster -- ...",
             _ => "give it to sparkctl, before `--` and with no spark-submit arguments: sparkctl submit --status ID (or --kill ID)",
         };

@@ -3,7 +3,7 @@
 //! Every problem found is collected (not just the first) and reported with
 //! the path of the offending key, which `locate.rs` turns into file:line:col.
 //! Defaults live here and only here (this module and its children); the
-//! README's inventory reference lists the same values.
+//! inventory reference in docs/inventory.md lists the same values.
 //!
 //! `resolve` walks the inventory in order; each child checks one concern:
 //! `ssh`, `source` (tarballs), `host` (one `[[host]]`, with `merge` for its

@@ -58,7 +58,7 @@ pub fn parse(path: &Path, text: &str) -> Result<K8sCluster, Diagnostics> {
         )
         .in_file(path, source.clone(), None)
         .with_help(
-            "`k8s render` needs [kubernetes] with at least `spark_image` (see README \"Kubernetes\"); an inventory with [[host]] tables is deployed over SSH with `sparkctl deploy`",
+            "`k8s render` needs [kubernetes] with at least `spark_image` (see docs/kubernetes.md); an inventory with [[host]] tables is deployed over SSH with `sparkctl deploy`",
         )]));
     }
     let raw: RawK8sInventory =
