@@ -274,10 +274,13 @@ pub struct Inventory {
 /// waited for.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct HostArgs {
-    /// Work only on these hosts (inventory names, comma-separated, repeatable).
+    /// Work only on these hosts: names, roles (masters, workers, zookeeper, history) or globs ('web*'); comma-separated, repeatable.
+    ///
+    /// A host name wins over a role word of the same spelling; a word that
+    /// selects no host is an error.
     #[arg(long, value_name = "HOSTS", value_delimiter = ',')]
     pub limit: Vec<String>,
-    /// Leave these hosts out, e.g. one that is down (names, comma-separated, repeatable).
+    /// Leave these hosts out, e.g. one that is down (names, roles or globs, comma-separated, repeatable).
     ///
     /// Their files and daemons are not checked; the run says so. With
     /// --limit: the limited hosts minus these.
@@ -303,12 +306,19 @@ pub struct RollArgs {
 #[derive(Debug, Subcommand)]
 pub enum HaCommand {
     /// Which master is ALIVE, ZooKeeper's leader, the election znode, and whether every master agrees on its recovery settings.
+    ///
+    /// With --limit/--skip, every master and ZooKeeper server is still
+    /// probed (the ALIVE master and the quorum are the cluster's), but only
+    /// the selected hosts are connected to: a master left out shows its
+    /// state, not its recovery settings.
     Status {
         #[command(flatten)]
         inventory: Inventory,
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        hosts: HostArgs,
     },
     /// Turn a running cluster into an HA one: record it in the inventory, then converge.
     ///

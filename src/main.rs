@@ -55,8 +55,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
     // --limit/--skip are checked against the inventory right after it is
     // loaded: before any distribution is resolved or any host contacted.
     let select = |c: &sparkctl::inventory::Cluster, h: &HostArgs| {
-        let names: Vec<&str> = c.hosts.iter().map(|h| h.name.as_str()).collect();
-        Selection::resolve(&names, &h.limit, &h.skip)
+        Selection::of_cluster(c, &h.limit, &h.skip)
     };
     match cli.command {
         Command::Deploy {

@@ -146,13 +146,20 @@ fn unknown_host_in_skip_or_limit_is_usage_error_before_anything() {
     // for every command that takes the flags.
     let p = write_temp("select.toml", GOOD);
     let inv = p.to_str().unwrap();
-    for cmd in ["deploy", "start", "stop", "restart", "status"] {
-        let out = sparkctl(&[cmd, inv, "--skip", "a,cc"]);
-        assert_eq!(out.status.code(), Some(2), "{}", cmd);
+    for cmd in [
+        &["deploy"][..],
+        &["start"],
+        &["stop"],
+        &["restart"],
+        &["status"],
+        &["ha", "status"],
+    ] {
+        let out = sparkctl(&[cmd, &[inv, "--skip", "a,cc"]].concat());
+        assert_eq!(out.status.code(), Some(2), "{:?}", cmd);
         assert_eq!(
             text(&out.stderr),
-            "error: --skip: no host named `cc` in the inventory\n  = help: did you mean `c`? the inventory's hosts are: a, b, c\n",
-            "{}",
+            "error: --skip: no host named `cc` in the inventory\n  = help: did you mean `c`? the inventory's hosts are: a, b, c; roles: zookeeper, masters, workers; or a glob such as `a*`\n",
+            "{:?}",
             cmd
         );
     }
@@ -164,6 +171,70 @@ fn unknown_host_in_skip_or_limit_is_usage_error_before_anything() {
         text(&out.stderr),
         "error: --limit and --skip leave no host to work on\n"
     );
+}
+
+#[test]
+fn limit_and_skip_take_roles_and_globs() {
+    let p = write_temp("select-roles.toml", GOOD);
+    let inv = p.to_str().unwrap();
+    // Accepted: deploy goes on to the (missing) tarball, which it reads
+    // only after the selection was resolved.
+    for words in [
+        ["--limit", "masters,c*"],
+        ["--limit", "worker"],
+        ["--skip", "[ab]"],
+    ] {
+        let out = sparkctl(&["deploy", inv, words[0], words[1]]);
+        assert_eq!(out.status.code(), Some(2), "{:?}", words);
+        assert!(
+            text(&out.stderr).starts_with("error: Spark tarball /nonexistent/"),
+            "{:?}",
+            words
+        );
+    }
+    // Refused before anything else, naming the flag and the word.
+    let cases = [
+        (
+            ["--skip", "history"],
+            "error: --skip: no host in the inventory has the role `history`\n  = help: the roles are: zookeeper (a, b, c), masters (a, b), workers (a, b, c)\n",
+        ),
+        (
+            ["--limit", "web*"],
+            "error: --limit: `web*` matches no host in the inventory\n  = help: the inventory's hosts are: a, b, c\n",
+        ),
+    ];
+    for (words, want) in &cases {
+        for cmd in [&["status"][..], &["ha", "status"]] {
+            let out = sparkctl(&[cmd, &[inv, words[0], words[1]]].concat());
+            assert_eq!(out.status.code(), Some(2), "{:?} {:?}", cmd, words);
+            assert_eq!(text(&out.stderr), *want, "{:?} {:?}", cmd, words);
+        }
+    }
+    let out = sparkctl(&["deploy", inv, "--skip", "masters,workers"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: --limit and --skip leave no host to work on\n"
+    );
+}
+
+#[test]
+fn the_drill_and_ha_enable_take_no_host_selection() {
+    // A drill on part of the cluster would prove nothing about failover;
+    // enable and disable converge the whole cluster.
+    for cmd in [
+        &["ha", "drill"][..],
+        &["ha", "enable", "--zk"],
+        &["ha", "disable"],
+    ] {
+        let out = sparkctl(&[cmd, &["inv.toml", "--limit", "a"]].concat());
+        assert_eq!(out.status.code(), Some(2), "{:?}", cmd);
+        assert!(
+            text(&out.stderr).starts_with("error: unexpected argument '--limit' found"),
+            "{:?}",
+            cmd
+        );
+    }
 }
 
 fn check_err(name: &str, inventory: &str) -> (Option<i32>, String) {
