@@ -785,6 +785,59 @@ fn init_with_hosts_to_stdout() {
     assert!(text(&out.stdout).starts_with("wrote one.toml: 1 host; master on solo; workers on solo\nnext: replace the values marked PLACEHOLDER (the Spark tarball): "), "{}", text(&out.stdout));
 }
 
+/// `init --hosts a,b --masters/--workers/--zk NAMES`: dedicated hosts per
+/// role; a name that is not a host is refused, naming the flag.
+#[test]
+fn init_with_named_roles() {
+    let dir = init_dir("init-named");
+    let out = sparkctl_in(
+        &dir,
+        &[
+            "init",
+            "dedicated.toml",
+            "--hosts",
+            "m1,m2,w1",
+            "--hosts",
+            "w2,w3",
+            "--masters",
+            "m1,m2",
+            "--workers",
+            "w1,w2,w3",
+            "--zk",
+            "m1,m2,w1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("wrote dedicated.toml: 5 hosts; ZooKeeper on m1, m2, w1; masters on m1, m2; workers on w1, w2, w3\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    let inv = std::fs::read_to_string(dir.join("dedicated.toml")).unwrap();
+    assert!(
+        inv.contains("name = \"m2\"\nroles = [\"zookeeper\", \"master\"]\n")
+            && inv.contains("name = \"w3\"\nroles = [\"worker\"]\n"),
+        "{}",
+        inv
+    );
+    let out = sparkctl_in(&dir, &["check", "dedicated.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = sparkctl_in(&dir, &["init", "x.toml", "--masters", "a,master9"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: --masters: no host `master9` among the inventory's hosts\n  = help: the hosts are: a, b, c (add one with --host NAME[=ADDRESS])\n"
+    );
+    let out = sparkctl_in(&dir, &["init", "x.toml", "--workers", "a,,b"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with("error: invalid value 'a,,b' for '--workers <N|HOSTS>': expected a count N or host names separated by commas, e.g. a,b\n"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.join("x.toml").exists());
+}
+
 /// What the inventory would refuse, init refuses, and writes nothing.
 #[test]
 fn init_refuses_what_check_would() {
@@ -816,7 +869,7 @@ fn init_refuses_what_check_would() {
     );
     let out = sparkctl_in(&dir, &["init", "--masters", "4"]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(text(&out.stderr), "error: --masters 4: the inventory has 3 hosts\n  = help: add hosts with --host NAME[=ADDRESS] (once per host)\n");
+    assert_eq!(text(&out.stderr), "error: --masters 4: the inventory has 3 hosts\n  = help: add hosts with --host NAME[=ADDRESS] (once per host) or --hosts a,b,c\n");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 }
 
