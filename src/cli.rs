@@ -132,17 +132,19 @@ pub enum Command {
     ///
     /// Without --host: hosts a, b, c with placeholder addresses, ZooKeeper on
     /// all three, masters on a and b (one ALIVE, one STANDBY), a worker on
-    /// every host. With --host, once per host in order: the first --masters
-    /// hosts run a master (default 2 from three hosts on, else 1), the first
-    /// --zookeeper hosts a ZooKeeper server (default 3 with two masters or
-    /// more, else none: an odd number, at least 3, for a quorum), every host
-    /// a worker. Edit the file for anything else (dedicated masters, ports,
-    /// sizes): docs/inventory.md lists every key.
+    /// every host. With --host (repeat, or --hosts a,b,c), in order: the
+    /// first --masters hosts run a master (default 2 from three hosts on,
+    /// else 1), the first --zookeeper hosts a ZooKeeper server (default 3
+    /// with two masters or more, else none: an odd number, at least 3, for a
+    /// quorum), and every host, or the first --workers, a worker. --masters,
+    /// --workers and --zookeeper each take a count N or host names (a,b).
+    /// Edit the file for anything else (ports, sizes): docs/inventory.md
+    /// lists every key.
     ///
     /// The file is validated as `check` would before it is written; values
     /// only you know (tarballs, addresses) are marked PLACEHOLDER: `check`
     /// accepts them, `deploy` does not. An existing file is kept unless
-    /// --force. Example: sparkctl init --host m1=10.0.0.1 --host m2=10.0.0.2 --host w1=10.0.0.3
+    /// --force. Example: sparkctl init --hosts m1=10.0.0.1,m2=10.0.0.2,w1=10.0.0.3 --workers w1
     Init {
         /// Where to write the inventory (`-`: standard output).
         #[arg(
@@ -151,15 +153,23 @@ pub enum Command {
             default_value = "inventory.toml"
         )]
         path: PathBuf,
-        /// A host, NAME or NAME=ADDRESS (without ADDRESS the name is the address); repeat in order.
-        #[arg(long = "host", value_name = "NAME[=ADDRESS]")]
+        /// A host, NAME or NAME=ADDRESS (without ADDRESS the name is the address); repeat in order, or comma-separated.
+        #[arg(
+            long = "host",
+            visible_alias = "hosts",
+            value_name = "NAME[=ADDRESS]",
+            value_delimiter = ','
+        )]
         hosts: Vec<String>,
-        /// How many of the first hosts run a Spark master.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-        masters: Option<u16>,
-        /// How many of the first hosts run a ZooKeeper server (0: none).
-        #[arg(long, value_name = "N")]
-        zookeeper: Option<u16>,
+        /// The hosts that run a Spark master: the first N, or names (a,b).
+        #[arg(long, value_name = "N|HOSTS", value_parser = crate::command::init::Pick::parse)]
+        masters: Option<crate::command::init::Pick>,
+        /// The hosts that run a Spark worker: the first N, or names (default: every host).
+        #[arg(long, value_name = "N|HOSTS", value_parser = crate::command::init::Pick::parse)]
+        workers: Option<crate::command::init::Pick>,
+        /// The hosts that run a ZooKeeper server: the first N (0: none), or names.
+        #[arg(long, visible_alias = "zk", value_name = "N|HOSTS", value_parser = crate::command::init::Pick::parse)]
+        zookeeper: Option<crate::command::init::Pick>,
         /// The Spark tarball on this machine (default: a PLACEHOLDER path).
         #[arg(long, value_name = "FILE")]
         spark_tarball: Option<String>,
@@ -284,10 +294,13 @@ pub struct Inventory {
 /// waited for.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct HostArgs {
-    /// Work only on these hosts (inventory names, comma-separated, repeatable).
+    /// Work only on these hosts: names, roles (masters, workers, zookeeper, history) or globs ('web*'); comma-separated, repeatable.
+    ///
+    /// A host name wins over a role word of the same spelling; a word that
+    /// selects no host is an error.
     #[arg(long, value_name = "HOSTS", value_delimiter = ',')]
     pub limit: Vec<String>,
-    /// Leave these hosts out, e.g. one that is down (names, comma-separated, repeatable).
+    /// Leave these hosts out, e.g. one that is down (names, roles or globs, comma-separated, repeatable).
     ///
     /// Their files and daemons are not checked; the run says so. With
     /// --limit: the limited hosts minus these.
@@ -322,12 +335,19 @@ pub struct RollArgs {
 #[derive(Debug, Subcommand)]
 pub enum HaCommand {
     /// Which master is ALIVE, ZooKeeper's leader, the election znode, and whether every master agrees on its recovery settings.
+    ///
+    /// With --limit/--skip, every master and ZooKeeper server is still
+    /// probed (the ALIVE master and the quorum are the cluster's), but only
+    /// the selected hosts are connected to: a master left out shows its
+    /// state, not its recovery settings.
     Status {
         #[command(flatten)]
         inventory: Inventory,
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        hosts: HostArgs,
     },
     /// Turn a running cluster into an HA one: record it in the inventory, then converge.
     ///

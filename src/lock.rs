@@ -91,10 +91,22 @@ impl Owner {
     }
 }
 
+/// This machine's host name, for people reading a lock (never for deciding
+/// whether it is stale: that is [`identity`]). gethostname(2) through the
+/// `gethostname` crate works on every Unix, where /proc/sys/kernel/hostname
+/// is Linux only. Kept to one line of visible characters because it goes
+/// into the `machine=` line of the record; "unknown" when nothing is left.
 pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "unknown".into())
+    printable_hostname(&gethostname::gethostname().to_string_lossy())
+}
+
+fn printable_hostname(raw: &str) -> String {
+    let name: String = raw.trim().chars().filter(|c| !c.is_control()).collect();
+    if name.is_empty() {
+        "unknown".into()
+    } else {
+        name
+    }
 }
 
 /// What makes a pid mean one process: the machine (/etc/machine-id), its
@@ -234,6 +246,18 @@ mod tests {
         );
         assert!(err.ends_with("\n(sparkctl needs root on the hosts, or a login user that may write there: log in as root or set `sudo = true` in [ssh])\n"), "{}", err);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_host_name_is_one_printable_line() {
+        assert_eq!(printable_hostname("ops-1\n"), "ops-1");
+        assert_eq!(printable_hostname("a\nmachine_id=x"), "amachine_id=x");
+        assert_eq!(printable_hostname(""), "unknown");
+        assert_eq!(printable_hostname(" \t"), "unknown");
+        // The crate answers what the kernel holds on Linux.
+        if let Ok(k) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
+            assert_eq!(hostname(), k.trim());
+        }
     }
 
     #[test]

@@ -55,8 +55,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
     // --limit/--skip are checked against the inventory right after it is
     // loaded: before any distribution is resolved or any host contacted.
     let select = |c: &sparkctl::inventory::Cluster, h: &HostArgs| {
-        let names: Vec<&str> = c.hosts.iter().map(|h| h.name.as_str()).collect();
-        Selection::resolve(&names, &h.limit, &h.skip)
+        Selection::of_cluster(c, &h.limit, &h.skip)
     };
     match cli.command {
         Command::Deploy {
@@ -125,6 +124,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             path,
             hosts,
             masters,
+            workers,
             zookeeper,
             spark_tarball,
             zookeeper_tarball,
@@ -133,8 +133,9 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             &path,
             &command::init::Args {
                 hosts,
-                masters: masters.map(usize::from),
-                zookeeper: zookeeper.map(usize::from),
+                masters,
+                workers,
+                zookeeper,
                 spark_tarball,
                 zookeeper_tarball,
                 force,

@@ -146,13 +146,20 @@ fn unknown_host_in_skip_or_limit_is_usage_error_before_anything() {
     // for every command that takes the flags.
     let p = write_temp("select.toml", GOOD);
     let inv = p.to_str().unwrap();
-    for cmd in ["deploy", "start", "stop", "restart", "status"] {
-        let out = sparkctl(&[cmd, inv, "--skip", "a,cc"]);
-        assert_eq!(out.status.code(), Some(2), "{}", cmd);
+    for cmd in [
+        &["deploy"][..],
+        &["start"],
+        &["stop"],
+        &["restart"],
+        &["status"],
+        &["ha", "status"],
+    ] {
+        let out = sparkctl(&[cmd, &[inv, "--skip", "a,cc"]].concat());
+        assert_eq!(out.status.code(), Some(2), "{:?}", cmd);
         assert_eq!(
             text(&out.stderr),
-            "error: --skip: no host named `cc` in the inventory\n  = help: did you mean `c`? the inventory's hosts are: a, b, c\n",
-            "{}",
+            "error: --skip: no host named `cc` in the inventory\n  = help: did you mean `c`? the inventory's hosts are: a, b, c; roles: zookeeper, masters, workers; or a glob such as `a*`\n",
+            "{:?}",
             cmd
         );
     }
@@ -164,6 +171,70 @@ fn unknown_host_in_skip_or_limit_is_usage_error_before_anything() {
         text(&out.stderr),
         "error: --limit and --skip leave no host to work on\n"
     );
+}
+
+#[test]
+fn limit_and_skip_take_roles_and_globs() {
+    let p = write_temp("select-roles.toml", GOOD);
+    let inv = p.to_str().unwrap();
+    // Accepted: deploy goes on to the (missing) tarball, which it reads
+    // only after the selection was resolved.
+    for words in [
+        ["--limit", "masters,c*"],
+        ["--limit", "worker"],
+        ["--skip", "[ab]"],
+    ] {
+        let out = sparkctl(&["deploy", inv, words[0], words[1]]);
+        assert_eq!(out.status.code(), Some(2), "{:?}", words);
+        assert!(
+            text(&out.stderr).starts_with("error: Spark tarball /nonexistent/"),
+            "{:?}",
+            words
+        );
+    }
+    // Refused before anything else, naming the flag and the word.
+    let cases = [
+        (
+            ["--skip", "history"],
+            "error: --skip: no host in the inventory has the role `history`\n  = help: the roles are: zookeeper (a, b, c), masters (a, b), workers (a, b, c)\n",
+        ),
+        (
+            ["--limit", "web*"],
+            "error: --limit: `web*` matches no host in the inventory\n  = help: the inventory's hosts are: a, b, c\n",
+        ),
+    ];
+    for (words, want) in &cases {
+        for cmd in [&["status"][..], &["ha", "status"]] {
+            let out = sparkctl(&[cmd, &[inv, words[0], words[1]]].concat());
+            assert_eq!(out.status.code(), Some(2), "{:?} {:?}", cmd, words);
+            assert_eq!(text(&out.stderr), *want, "{:?} {:?}", cmd, words);
+        }
+    }
+    let out = sparkctl(&["deploy", inv, "--skip", "masters,workers"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: --limit and --skip leave no host to work on\n"
+    );
+}
+
+#[test]
+fn the_drill_and_ha_enable_take_no_host_selection() {
+    // A drill on part of the cluster would prove nothing about failover;
+    // enable and disable converge the whole cluster.
+    for cmd in [
+        &["ha", "drill"][..],
+        &["ha", "enable", "--zk"],
+        &["ha", "disable"],
+    ] {
+        let out = sparkctl(&[cmd, &["inv.toml", "--limit", "a"]].concat());
+        assert_eq!(out.status.code(), Some(2), "{:?}", cmd);
+        assert!(
+            text(&out.stderr).starts_with("error: unexpected argument '--limit' found"),
+            "{:?}",
+            cmd
+        );
+    }
 }
 
 fn check_err(name: &str, inventory: &str) -> (Option<i32>, String) {
@@ -714,6 +785,59 @@ fn init_with_hosts_to_stdout() {
     assert!(text(&out.stdout).starts_with("wrote one.toml: 1 host; master on solo; workers on solo\nnext: replace the values marked PLACEHOLDER (the Spark tarball): "), "{}", text(&out.stdout));
 }
 
+/// `init --hosts a,b --masters/--workers/--zk NAMES`: dedicated hosts per
+/// role; a name that is not a host is refused, naming the flag.
+#[test]
+fn init_with_named_roles() {
+    let dir = init_dir("init-named");
+    let out = sparkctl_in(
+        &dir,
+        &[
+            "init",
+            "dedicated.toml",
+            "--hosts",
+            "m1,m2,w1",
+            "--hosts",
+            "w2,w3",
+            "--masters",
+            "m1,m2",
+            "--workers",
+            "w1,w2,w3",
+            "--zk",
+            "m1,m2,w1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("wrote dedicated.toml: 5 hosts; ZooKeeper on m1, m2, w1; masters on m1, m2; workers on w1, w2, w3\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    let inv = std::fs::read_to_string(dir.join("dedicated.toml")).unwrap();
+    assert!(
+        inv.contains("name = \"m2\"\nroles = [\"zookeeper\", \"master\"]\n")
+            && inv.contains("name = \"w3\"\nroles = [\"worker\"]\n"),
+        "{}",
+        inv
+    );
+    let out = sparkctl_in(&dir, &["check", "dedicated.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = sparkctl_in(&dir, &["init", "x.toml", "--masters", "a,master9"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: --masters: no host `master9` among the inventory's hosts\n  = help: the hosts are: a, b, c (add one with --host NAME[=ADDRESS])\n"
+    );
+    let out = sparkctl_in(&dir, &["init", "x.toml", "--workers", "a,,b"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with("error: invalid value 'a,,b' for '--workers <N|HOSTS>': expected a count N or host names separated by commas, e.g. a,b\n"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.join("x.toml").exists());
+}
+
 /// What the inventory would refuse, init refuses, and writes nothing.
 #[test]
 fn init_refuses_what_check_would() {
@@ -745,7 +869,7 @@ fn init_refuses_what_check_would() {
     );
     let out = sparkctl_in(&dir, &["init", "--masters", "4"]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(text(&out.stderr), "error: --masters 4: the inventory has 3 hosts\n  = help: add hosts with --host NAME[=ADDRESS] (once per host)\n");
+    assert_eq!(text(&out.stderr), "error: --masters 4: the inventory has 3 hosts\n  = help: add hosts with --host NAME[=ADDRESS] (once per host) or --hosts a,b,c\n");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 }
 

@@ -196,6 +196,43 @@ fn ha_lifecycle() {
         "{}",
         text(&out.stdout)
     );
+    // ha status on part of the cluster (issue 14): a master left out keeps
+    // its state (probed: the ALIVE master is the cluster's) without its
+    // recovery settings, and is no problem.
+    let out = sparkctl(&["ha", "status", inv, "--skip", "hostb"]);
+    assert_eq!(out.status.code(), Some(0), "ha status --skip hostb");
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("  master hostb") && l.ends_with("not checked (--limit/--skip)")),
+        "{}",
+        stdout
+    );
+    assert!(
+        stdout.contains("/spark/leader_election: 2 participant(s)"),
+        "{}",
+        stdout
+    );
+    assert!(
+        text(&out.stderr)
+            .contains("skipped (--skip): hostb \u{2014} its daemons were not checked\n"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A role: both masters are checked, hostc (no master) is left out.
+    let out = sparkctl(&["ha", "status", inv, "--limit", "masters", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "ha status --limit masters");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        j["masters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m.get("left_out").is_none() && m["recovery"]["mode"] == "ZOOKEEPER"),
+        "{}",
+        j
+    );
 
     // --- 2. drill (kill -9) while an application runs ---
     submit_background("drill", URL_AB, 15);

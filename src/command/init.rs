@@ -8,10 +8,79 @@
 //! Only keys of `inventory::raw` appear. The file is written atomically
 //! (a temporary file beside it, then a link or rename into place).
 
-use crate::diag::{exit, UsageError};
+use crate::diag::{did_you_mean, exit, UsageError};
 use anyhow::{Context, Result};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
+
+/// Where the comments of the written file send the reader for every key.
+/// One place, so moving the reference (README section, docs/ page) is a
+/// one-line change.
+const INVENTORY_REFERENCE: &str = "docs/inventory.md";
+
+/// Which hosts get a role (`--masters`, `--workers`, `--zookeeper`): the
+/// first N in order, or the ones named. Typed once at the command line so
+/// the layout never looks at the text again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pick {
+    First(usize),
+    Named(Vec<String>),
+}
+
+impl Pick {
+    /// `2` -> the first two hosts; `a,c` -> hosts a and c. A number is a
+    /// count: host names that are all digits cannot be named here (give
+    /// them by count, or edit the file).
+    pub fn parse(arg: &str) -> Result<Pick, String> {
+        let arg = arg.trim();
+        if !arg.is_empty() && arg.bytes().all(|b| b.is_ascii_digit()) {
+            return arg
+                .parse()
+                .map(Pick::First)
+                .map_err(|_| format!("`{}` is too large a count", arg));
+        }
+        let names: Vec<String> = arg.split(',').map(|n| n.trim().to_string()).collect();
+        if names.iter().any(String::is_empty) {
+            return Err("expected a count N or host names separated by commas, e.g. a,b".into());
+        }
+        Ok(Pick::Named(names))
+    }
+
+    /// The indices of the hosts picked, or a usage error naming `flag`.
+    fn resolve(&self, flag: &str, hosts: &[Host]) -> Result<BTreeSet<usize>, UsageError> {
+        let n = hosts.len();
+        match self {
+            Pick::First(count) if *count > n => Err(UsageError(format!(
+                "error: {} {}: the inventory has {} host{}\n  = help: add hosts with --host NAME[=ADDRESS] (once per host) or --hosts a,b,c",
+                flag,
+                count,
+                n,
+                if n == 1 { "" } else { "s" }
+            ))),
+            Pick::First(count) => Ok((0..*count).collect()),
+            Pick::Named(names) => names
+                .iter()
+                .map(|name| {
+                    hosts.iter().position(|h| h.name == *name).ok_or_else(|| {
+                        let all: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
+                        let hint = match did_you_mean(name, all.iter().copied()) {
+                            Some(s) => format!("did you mean `{}`? ", s),
+                            None => String::new(),
+                        };
+                        UsageError(format!(
+                            "error: {}: no host `{}` among the inventory's hosts\n  = help: {}the hosts are: {} (add one with --host NAME[=ADDRESS])",
+                            flag,
+                            name,
+                            hint,
+                            all.join(", ")
+                        ))
+                    })
+                })
+                .collect(),
+        }
+    }
+}
 
 /// Placeholder tarballs: real Apache file names (so `check` can read the
 /// versions) under a directory that does not exist.
@@ -23,8 +92,9 @@ const ZOOKEEPER_PLACEHOLDER: &str = "/path/to/apache-zookeeper-3.8.4-bin.tar.gz"
 pub struct Args {
     /// `NAME` or `NAME=ADDRESS`, in order; empty: the classic a, b, c.
     pub hosts: Vec<String>,
-    pub masters: Option<usize>,
-    pub zookeeper: Option<usize>,
+    pub masters: Option<Pick>,
+    pub workers: Option<Pick>,
+    pub zookeeper: Option<Pick>,
     pub spark_tarball: Option<String>,
     pub zookeeper_tarball: Option<String>,
     pub force: bool,
@@ -40,13 +110,15 @@ struct Host {
     placeholder: bool,
 }
 
-/// The layout: hosts in order, masters on the first `masters`, ZooKeeper on
-/// the first `zookeeper`, a worker on every host.
+/// The layout: hosts in order and, for each role, the indices of the hosts
+/// that have it (by default masters and ZooKeeper on the first hosts, a
+/// worker on every host).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Layout {
     hosts: Vec<Host>,
-    masters: usize,
-    zookeeper: usize,
+    masters: BTreeSet<usize>,
+    workers: BTreeSet<usize>,
+    zookeeper: BTreeSet<usize>,
 }
 
 impl Layout {
@@ -68,44 +140,50 @@ impl Layout {
         // Two masters as soon as there are three hosts to hold a ZooKeeper
         // quorum: that is what HA means to a Spark operator. Fewer hosts:
         // one master, no ZooKeeper.
-        let masters = a.masters.unwrap_or(if n >= 3 { 2 } else { 1 });
+        let masters = a
+            .masters
+            .clone()
+            .unwrap_or(Pick::First(if n >= 3 { 2 } else { 1 }))
+            .resolve("--masters", &hosts)?;
         let zookeeper = a
             .zookeeper
-            .unwrap_or(if masters >= 2 { 3.min(n) } else { 0 });
-        for (flag, count) in [("--masters", masters), ("--zookeeper", zookeeper)] {
-            if count > n {
-                return Err(UsageError(format!(
-                    "error: {} {}: the inventory has {} host{}\n  = help: add hosts with --host NAME[=ADDRESS] (once per host)",
-                    flag,
-                    count,
-                    n,
-                    if n == 1 { "" } else { "s" }
-                )));
-            }
-        }
+            .clone()
+            .unwrap_or(Pick::First(if masters.len() >= 2 { 3.min(n) } else { 0 }))
+            .resolve("--zookeeper", &hosts)?;
+        let workers = a
+            .workers
+            .clone()
+            .unwrap_or(Pick::First(n))
+            .resolve("--workers", &hosts)?;
+        // What is left (no master, a host without a role, an even
+        // ensemble) is for the inventory's own validation to refuse, with
+        // the same words `check` would use.
         Ok(Layout {
             hosts,
             masters,
+            workers,
             zookeeper,
         })
     }
 
     fn roles(&self, i: usize) -> Vec<&'static str> {
         let mut r = Vec::new();
-        if i < self.zookeeper {
+        if self.zookeeper.contains(&i) {
             r.push("zookeeper");
         }
-        if i < self.masters {
+        if self.masters.contains(&i) {
             r.push("master");
         }
-        r.push("worker");
+        if self.workers.contains(&i) {
+            r.push("worker");
+        }
         r
     }
 
-    fn names(&self, count: usize) -> String {
-        let names: Vec<&str> = self.hosts[..count]
+    fn names(&self, picked: &BTreeSet<usize>) -> String {
+        let names: Vec<&str> = picked
             .iter()
-            .map(|h| h.name.as_str())
+            .map(|i| self.hosts[*i].name.as_str())
             .collect();
         names.join(", ")
     }
@@ -114,22 +192,20 @@ impl Layout {
     fn summary(&self) -> String {
         let n = self.hosts.len();
         let mut s = format!("{} host{}", n, if n == 1 { "" } else { "s" });
-        if self.zookeeper > 0 {
-            write!(s, "; ZooKeeper on {}", self.names(self.zookeeper)).unwrap();
+        if !self.zookeeper.is_empty() {
+            write!(s, "; ZooKeeper on {}", self.names(&self.zookeeper)).unwrap();
         }
-        let m = if self.masters == 1 {
+        let m = if self.masters.len() == 1 {
             "master"
         } else {
             "masters"
         };
-        write!(
-            s,
-            "; {} on {}; workers on {}",
-            m,
-            self.names(self.masters),
-            self.names(n)
-        )
-        .unwrap();
+        write!(s, "; {} on {}", m, self.names(&self.masters)).unwrap();
+        if self.workers.is_empty() {
+            s.push_str("; no workers");
+        } else {
+            write!(s, "; workers on {}", self.names(&self.workers)).unwrap();
+        }
         s
     }
 }
@@ -159,10 +235,10 @@ fn render(layout: &Layout, a: &Args) -> String {
     let zk = a.zookeeper_tarball.as_deref();
     let placeholders = layout.hosts.iter().any(|h| h.placeholder)
         || spark.is_none()
-        || (layout.zookeeper > 0 && zk.is_none());
+        || (!layout.zookeeper.is_empty() && zk.is_none());
     let mut t = String::new();
     t.push_str("# A sparkctl inventory, written by `sparkctl init`.\n");
-    t.push_str("# Every key is described in docs/inventory.md;\n");
+    writeln!(t, "# Every key is described in {};", INVENTORY_REFERENCE).unwrap();
     t.push_str("# `sparkctl check` validates this file without contacting any host.\n");
     if placeholders {
         t.push_str("#\n# Replace every value marked PLACEHOLDER before `sparkctl deploy`.\n");
@@ -173,7 +249,7 @@ fn render(layout: &Layout, a: &Args) -> String {
     }
     t.push_str("\n[cluster]\n");
     t.push_str("# name defaults to this file's name.\n");
-    if layout.masters >= 2 {
+    if layout.masters.len() >= 2 {
         t.push_str("# Masters elect their leader in ZooKeeper: one ALIVE, the others STANDBY.\n");
         t.push_str("ha = \"zookeeper\"\n");
     } else {
@@ -189,7 +265,7 @@ fn render(layout: &Layout, a: &Args) -> String {
             writeln!(t, "tarball = {}", quoted(SPARK_PLACEHOLDER)).unwrap();
         }
     }
-    if layout.zookeeper > 0 {
+    if !layout.zookeeper.is_empty() {
         t.push_str("\n[zookeeper]\n");
         match zk {
             Some(p) => writeln!(t, "tarball = {}", quoted(p)).unwrap(),
@@ -230,7 +306,7 @@ pub fn run(path: &Path, args: &Args) -> Result<i32> {
     if args.spark_tarball.is_none() {
         todo.push("the Spark tarball");
     }
-    if layout.zookeeper > 0 && args.zookeeper_tarball.is_none() {
+    if !layout.zookeeper.is_empty() && args.zookeeper_tarball.is_none() {
         todo.push("the ZooKeeper tarball");
     }
     if layout.hosts.iter().any(|h| h.placeholder) {
@@ -309,11 +385,66 @@ mod tests {
     fn layout(hosts: &[&str], masters: Option<usize>, zk: Option<usize>) -> Layout {
         Layout::from_args(&Args {
             hosts: hosts.iter().map(|s| s.to_string()).collect(),
-            masters,
-            zookeeper: zk,
+            masters: masters.map(Pick::First),
+            zookeeper: zk.map(Pick::First),
             ..Args::default()
         })
         .unwrap()
+    }
+
+    fn pick(s: &str) -> Option<Pick> {
+        Some(Pick::parse(s).unwrap())
+    }
+
+    #[test]
+    fn picks_are_counts_or_host_names() {
+        assert_eq!(Pick::parse("2"), Ok(Pick::First(2)));
+        assert_eq!(
+            Pick::parse(" m1, m2 "),
+            Ok(Pick::Named(vec!["m1".into(), "m2".into()]))
+        );
+        assert!(Pick::parse("a,,b").is_err());
+        assert!(Pick::parse("").is_err());
+    }
+
+    #[test]
+    fn named_roles_give_dedicated_hosts() {
+        let l = Layout::from_args(&Args {
+            hosts: ["m1", "m2", "w1", "w2", "w3"].map(String::from).to_vec(),
+            masters: pick("m1,m2"),
+            workers: pick("w1,w2,w3"),
+            zookeeper: pick("m1,m2,w1"),
+            ..Args::default()
+        })
+        .unwrap();
+        assert_eq!(
+            l.summary(),
+            "5 hosts; ZooKeeper on m1, m2, w1; masters on m1, m2; workers on w1, w2, w3"
+        );
+        assert_eq!(l.roles(0), ["zookeeper", "master"]);
+        assert_eq!(l.roles(2), ["zookeeper", "worker"]);
+        // Named against the classic hosts, and a count for workers.
+        let l = Layout::from_args(&Args {
+            masters: pick("c"),
+            workers: pick("2"),
+            ..Args::default()
+        })
+        .unwrap();
+        assert_eq!(l.summary(), "3 hosts; master on c; workers on a, b");
+    }
+
+    #[test]
+    fn a_name_that_is_not_a_host_is_refused_with_a_suggestion() {
+        let e = Layout::from_args(&Args {
+            hosts: ["m1", "w1"].map(String::from).to_vec(),
+            workers: pick("w1,w2"),
+            ..Args::default()
+        })
+        .unwrap_err();
+        assert_eq!(
+            e.0,
+            "error: --workers: no host `w2` among the inventory's hosts\n  = help: did you mean `w1`? the hosts are: m1, w1 (add one with --host NAME[=ADDRESS])"
+        );
     }
 
     #[test]
@@ -352,8 +483,8 @@ mod tests {
         ] {
             let args = Args {
                 hosts: hosts.iter().map(|s| s.to_string()).collect(),
-                masters: m,
-                zookeeper: z,
+                masters: m.map(Pick::First),
+                zookeeper: z.map(Pick::First),
                 ..Args::default()
             };
             let text = render(&Layout::from_args(&args).unwrap(), &args);

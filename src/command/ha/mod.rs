@@ -17,13 +17,21 @@ pub use status::{parse_recovery, parse_zkcli_ls, recovery_problems, Recovery, Re
 use super::{load_inventory, Global};
 use crate::cli::HaCommand;
 use crate::session::rolling::RollOptions;
+use crate::session::select::Selection;
 use anyhow::Result;
 use std::time::Duration;
 
 pub async fn run(cmd: HaCommand, global: &Global) -> Result<i32> {
     match cmd {
-        HaCommand::Status { inventory, json } => {
-            status::status(load_inventory(&inventory.path)?, global, json).await
+        HaCommand::Status {
+            inventory,
+            json,
+            hosts,
+        } => {
+            let c = load_inventory(&inventory.path)?;
+            let mut global = global.clone();
+            global.select = Selection::of_cluster(&c, &hosts.limit, &hosts.skip)?;
+            status::status(c, &global, json).await
         }
         HaCommand::Enable {
             inventory,
