@@ -40,9 +40,16 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = clap::ColorChoice::Auto)]
     pub color: clap::ColorChoice,
 
-    /// Print only errors and the final summary.
+    /// Print only errors and the final summary (no step lines, on a terminal or not).
     #[arg(long, short, global = true)]
     pub quiet: bool,
+
+    /// Trace on stderr what runs where: -v each remote step (host, step,
+    /// the script's first line, exit status, duration) and connection;
+    /// -vv each step's whole command and every health probe with its
+    /// timing. Secrets are never traced. See docs/verbose.md.
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 
     #[command(subcommand)]
     pub command: Command,

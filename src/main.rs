@@ -17,6 +17,9 @@ fn main() {
         style::set_choice(choice);
     }
     let cli = Cli::parse();
+    // Before anything runs: every step line and trace follows them.
+    sparkctl::progress::set_quiet(cli.quiet);
+    sparkctl::trace::init(cli.verbose);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .enable_all()

@@ -856,3 +856,84 @@ fn submit_status_needs_the_rest_server() {
         "error: INV: `sparkctl submit --status` asks the masters' REST submission server, which is off (`rest` is not true in [spark])\n  = help: add `rest = true` to [spark] and deploy (with `authenticate = true` the server admits only requests sparkctl signs)\n"
     );
 }
+
+/// An inventory whose one host refuses SSH at once (port 1 on this
+/// machine): deploy gets as far as connecting, then fails, with no host
+/// needed. Its tarballs are made-up files with the names deploy accepts.
+fn refusing_inventory(tag: &str) -> std::path::PathBuf {
+    let spark = write_temp(&format!("{}-spark-4.3.0-bin-hadoop3.tgz", tag), "x");
+    let zk = write_temp(&format!("{}-apache-zookeeper-3.8.4-bin.tar.gz", tag), "x");
+    write_temp(
+        &format!("{}.toml", tag),
+        &format!(
+            "[ssh]\nport = 1\nconnect_timeout = 2\n[spark]\ntarball = \"{}\"\n[zookeeper]\ntarball = \"{}\"\n\
+[[host]]\nname = \"a\"\naddress = \"127.0.0.1\"\nroles = [\"zookeeper\", \"master\", \"worker\"]\n",
+            spark.display(),
+            zk.display()
+        ),
+    )
+}
+
+const REFUSED: &str = "error: host a: cannot connect to 127.0.0.1 over SSH: connect to host 127.0.0.1 port 1: Connection refused\n  = help: nothing listens on the SSH port: is sshd running, and is `ssh_port` right?\nnothing was changed on any host\n";
+
+/// `-q` without a terminal: no step line at all, only the error (exit 1);
+/// without it the same run prints its step lines first.
+#[test]
+fn quiet_prints_only_errors_without_a_terminal() {
+    let p = refusing_inventory("quiet");
+    let inv = p.to_str().unwrap();
+    let o = sparkctl(&["deploy", inv, "-q"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(text(&o.stdout), "");
+    assert_eq!(text(&o.stderr), REFUSED);
+    let o = sparkctl(&["--quiet", "stop", inv]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(text(&o.stderr), REFUSED);
+
+    let o = sparkctl(&["deploy", inv]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    let (first, rest) = err.split_once('\n').unwrap();
+    assert!(
+        first.starts_with("[ ") && first.ends_with("s] connecting to 1 hosts"),
+        "{}",
+        err
+    );
+    assert_eq!(rest, REFUSED);
+}
+
+/// `-q` keeps a command's own output on stdout (the summary).
+#[test]
+fn quiet_keeps_the_summary() {
+    let p = write_temp("quiet-check.toml", GOOD);
+    let o = sparkctl(&["check", "-q", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        text(&o.stdout).replace(p.to_str().unwrap(), "INV"),
+        "INV: ok (3 hosts, HA zookeeper, 2 masters, 3 workers, 3 ZooKeeper servers, 17 files rendered)\n"
+    );
+    assert_eq!(text(&o.stderr), "");
+}
+
+/// `-v` traces on stderr, one line per connection attempt (host, address,
+/// duration), and nothing on stdout; without it, no trace line.
+#[test]
+fn verbose_traces_connections_on_stderr() {
+    let p = refusing_inventory("verbose");
+    let inv = p.to_str().unwrap();
+    let o = sparkctl(&["-v", "deploy", inv, "--color", "never"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(text(&o.stdout), "");
+    let err = text(&o.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(lines[0].ends_with("s] connecting to 1 hosts"), "{}", err);
+    // "   0.012345678s  INFO connect failed host="a" address="127.0.0.1" took=0.004s"
+    assert!(
+        lines[1].contains(" INFO connect failed host=\"a\" address=\"127.0.0.1\" took="),
+        "{}",
+        err
+    );
+    assert!(err.ends_with(REFUSED), "{}", err);
+    let o = sparkctl(&["deploy", inv]);
+    assert!(!text(&o.stderr).contains("INFO"));
+}

@@ -105,7 +105,8 @@ async fn deploy(
 
     if let Some(l) = secret.filter(|l| l.fresh) {
         crate::secret::save_fresh(l)?;
-        s.progress.line(&format!(
+        // A notice: shown with --quiet too, the summary does not repeat it.
+        s.progress.notice(&format!(
             "generated the cluster's secret in {} (mode 0600): keep it; applications need it to connect",
             l.path.display()
         ));
