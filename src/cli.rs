@@ -174,6 +174,9 @@ pub enum Command {
         /// Print the files deploy would write on HOST (all, or the one named FILE: a path or a file name); secrets are not shown.
         #[arg(long, value_name = "HOST[:FILE]")]
         show: Option<String>,
+        /// Print JSON for scripts: the cluster's shape and each host's daemons and files (docs/json.md).
+        #[arg(long, conflicts_with = "show")]
+        json: bool,
     },
     /// Run spark-submit on a cluster host with the cluster's master URL filled in, or ask the masters about a driver.
     ///

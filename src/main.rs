@@ -137,9 +137,20 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 force,
             },
         ),
-        Command::Check { inventory, show } => match inventory.path {
+        Command::Check {
+            inventory,
+            show,
+            json,
+        } => match inventory.path {
+            // The Kubernetes check has its own report; no JSON shape for it yet.
+            p if sparkctl::k8s::is_k8s_inventory(&p) && json => Err(UsageError(format!(
+                "error: check --json: {} is a Kubernetes inventory ([kubernetes]); --json describes SSH inventories only\n  = help: run `sparkctl check {}` without --json, or `sparkctl k8s render` for the manifests",
+                p.display(),
+                p.display()
+            ))
+            .into()),
             p if sparkctl::k8s::is_k8s_inventory(&p) => sparkctl::k8s::check(&p),
-            p => command::check::run(&p, show.as_deref()),
+            p => command::check::run(&p, show.as_deref(), json),
         },
         Command::K8s(K8sCommand::Render {
             inventory,

@@ -937,3 +937,99 @@ fn verbose_traces_connections_on_stderr() {
     let o = sparkctl(&["deploy", inv]);
     assert!(!text(&o.stderr).contains("INFO"));
 }
+
+/// `check --json`: the shape docs/json.md documents, parsed, for an
+/// inventory of three hosts; no host is contacted.
+#[test]
+fn check_json_shape() {
+    let p = write_temp("check-json.toml", GOOD);
+    let o = sparkctl(&["check", "--json", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(text(&o.stderr), "");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["inventory"], p.to_str().unwrap());
+    assert_eq!(v["ha"], "zookeeper");
+    assert_eq!(v["master_url"], "spark://a:7077,b:7077");
+    assert_eq!(v["rest_url"], serde_json::Value::Null);
+    assert_eq!(v["zookeeper_url"], "a:2181,b:2181,c:2181");
+    assert_eq!(v["spark_version"], "4.3.0");
+    assert_eq!(v["zookeeper_version"], "3.8.4");
+    assert_eq!(v["masters"], serde_json::json!(["a", "b"]));
+    assert_eq!(v["workers"], serde_json::json!(["a", "b", "c"]));
+    assert_eq!(v["zookeeper"], serde_json::json!(["a", "b", "c"]));
+    assert_eq!(v["history"], serde_json::json!([]));
+    assert_eq!(v["notes"], serde_json::json!([]));
+    let hosts = v["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 3);
+    assert_eq!(hosts[0]["host"], "a");
+    assert_eq!(hosts[0]["address"], "a");
+    assert_eq!(
+        hosts[0]["daemons"],
+        serde_json::json!(["zookeeper", "master", "worker"])
+    );
+    assert_eq!(
+        hosts[2]["daemons"],
+        serde_json::json!(["zookeeper", "worker"])
+    );
+    // As many files as plain `check` counts, each with its keys.
+    let n: usize = hosts
+        .iter()
+        .map(|h| h["files"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(n, 17);
+    let zoo = hosts[0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["template"] == "zoo.cfg")
+        .unwrap();
+    assert!(
+        zoo["path"].as_str().unwrap().ends_with("/conf/zoo.cfg"),
+        "{}",
+        zoo
+    );
+    assert_eq!(zoo["secret"], false);
+    assert_eq!(zoo["restarts"], serde_json::json!(["zookeeper"]));
+}
+
+/// With `authenticate`, the daemons' properties file is listed as secret,
+/// on the hosts that run Spark daemons; no file content is in the JSON.
+#[test]
+fn check_json_marks_the_secret_file() {
+    let inv = GOOD.replace("[spark]\n", "[spark]\nauthenticate = true\n");
+    let p = write_temp("check-json-auth.toml", &inv);
+    let o = sparkctl(&["check", "--json", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let secret: Vec<&serde_json::Value> = v["hosts"][0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["secret"] == true)
+        .collect();
+    assert_eq!(secret.len(), 1, "{}", v);
+    assert!(!text(&o.stdout).contains("spark.authenticate.secret"));
+    assert!(!text(&o.stdout).contains("\"content\""));
+}
+
+/// `--json` and `--show` are one or the other; a Kubernetes inventory has
+/// no JSON report.
+#[test]
+fn check_json_refusals() {
+    let p = write_temp("check-json-show.toml", GOOD);
+    let o = sparkctl(&["check", "--json", "--show", "a", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("'--json' cannot be used with '--show <HOST[:FILE]>'"),
+        "{}",
+        text(&o.stderr)
+    );
+    let k = root().join("inventories/k8s.toml");
+    let o = sparkctl(&["check", "--json", k.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        text(&o.stderr).replace(k.to_str().unwrap(), "INV"),
+        "error: check --json: INV is a Kubernetes inventory ([kubernetes]); --json describes SSH inventories only\n  = help: run `sparkctl check INV` without --json, or `sparkctl k8s render` for the manifests\n"
+    );
+    assert_eq!(text(&o.stdout), "");
+}

@@ -4,6 +4,7 @@
 //! it works) is `crate::session`.
 
 pub mod check;
+pub mod check_json;
 pub mod completions;
 pub mod deploy;
 pub mod ha;
