@@ -69,6 +69,9 @@ pub enum Command {
         /// Show what would change on each host, with a diff of every config file, and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// With --dry-run: print the plan as JSON, per host and step, with diffs (docs/json.md).
+        #[arg(long, requires = "dry_run")]
+        json: bool,
         /// Upload, unpack and write config files only; start, restart and check nothing
         /// (stage an upgrade; the next plain deploy restarts what changed).
         #[arg(long, conflicts_with = "dry_run")]

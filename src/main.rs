@@ -65,6 +65,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Deploy {
             inventory,
             dry_run,
+            json,
             files_only,
             hosts,
             roll,
@@ -76,6 +77,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 &global,
                 &command::deploy::Args {
                     dry_run,
+                    json,
                     files_only,
                     roll: sparkctl::session::rolling::RollOptions::from(&roll),
                 },

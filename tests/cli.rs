@@ -1033,3 +1033,20 @@ fn check_json_refusals() {
     );
     assert_eq!(text(&o.stdout), "");
 }
+
+/// `deploy --json` is only for the dry run (which the lab suites parse:
+/// tests/lab.rs, tests/secure.rs).
+#[test]
+fn deploy_json_needs_dry_run() {
+    let p = write_temp("deploy-json.toml", GOOD);
+    let o = sparkctl(&["deploy", "--json", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.starts_with(
+            "error: the following required arguments were not provided:\n  --dry-run\n"
+        ),
+        "{}",
+        err
+    );
+}
