@@ -391,6 +391,9 @@ pub enum HaCommand {
         /// Seconds to wait for each step before calling it failed.
         #[arg(long, default_value_t = 120)]
         timeout: u64,
+        /// Print the report as JSON for scripts: checks and timings (docs/json.md).
+        #[arg(long)]
+        json: bool,
     },
 }
 
