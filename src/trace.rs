@@ -129,14 +129,14 @@ impl<'a> Step<'a> {
                 step = self.step,
                 script = %self.first,
                 status,
-                took,
+                took = %took,
                 "ran"
             ),
             None => tracing::info!(
                 host = self.host,
                 step = self.step,
                 script = %self.first,
-                took,
+                took = %took,
                 "no exit status"
             ),
         }

@@ -18,8 +18,10 @@ pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> R
     let (host_name, address) = (host.name.as_str(), host.address.as_str());
     let took = crate::trace::secs(started.elapsed());
     match &r {
-        Ok(c) => tracing::info!(host = host_name, address, kept = c.keep, took, "connected"),
-        Err(_) => tracing::info!(host = host_name, address, took, "connect failed"),
+        Ok(c) => {
+            tracing::info!(host = host_name, address, kept = c.keep, took = %took, "connected")
+        }
+        Err(_) => tracing::info!(host = host_name, address, took = %took, "connect failed"),
     }
     r
 }

@@ -157,8 +157,8 @@ impl Route {
             port,
             via = if self.is_direct() { "direct" } else { "ssh" },
             request = first,
-            outcome,
-            took = crate::trace::secs(started.elapsed()),
+            outcome = %outcome,
+            took = %crate::trace::secs(started.elapsed()),
             "probe"
         );
         r
