@@ -44,10 +44,12 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
-    /// Trace on stderr what runs where: -v each remote step (host, step,
-    /// the script's first line, exit status, duration) and connection;
-    /// -vv each step's whole command and every health probe with its
-    /// timing. Secrets are never traced. See docs/verbose.md.
+    /// Trace what runs where on stderr (-v steps and connections, -vv also commands and probes).
+    ///
+    /// -v: each SSH connection and each remote step (host, step, the
+    /// script's first line, exit status, duration); -vv: also each step's
+    /// whole command and every health probe with its timing. Progress bars
+    /// become plain lines. Secrets are never traced. See docs/verbose.md.
     #[arg(long, short, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 

@@ -926,10 +926,23 @@ fn verbose_traces_connections_on_stderr() {
     assert_eq!(text(&o.stdout), "");
     let err = text(&o.stderr);
     let lines: Vec<&str> = err.lines().collect();
-    assert!(lines[0].ends_with("s] connecting to 1 hosts"), "{}", err);
+    // "   0.003115625s  INFO tarball ready product="Spark" file="..." bytes=1"
+    assert!(
+        lines[0].contains(
+            " INFO tarball ready product=\"Spark\" file=\"verbose-spark-4.3.0-bin-hadoop3.tgz\" bytes=1"
+        ),
+        "{}",
+        err
+    );
+    assert!(
+        lines[2].contains(" INFO tarballs resolved took="),
+        "{}",
+        err
+    );
+    assert!(lines[3].ends_with("s] connecting to 1 hosts"), "{}", err);
     // "   0.012345678s  INFO connect failed host="a" address="127.0.0.1" took=0.004s"
     assert!(
-        lines[1].contains(" INFO connect failed host=\"a\" address=\"127.0.0.1\" took="),
+        lines[4].contains(" INFO connect failed host=\"a\" address=\"127.0.0.1\" took="),
         "{}",
         err
     );
