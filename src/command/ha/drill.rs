@@ -26,8 +26,7 @@ use tokio::time::Instant;
 /// in snake_case, null for what was not reached).
 #[derive(Debug, Default, Serialize)]
 pub(super) struct Report {
-    /// `master` (the failover drill) or `zookeeper`.
-    drill: &'static str,
+    drill: DrillKind,
     /// Master drill: `kill` or `stop`; null for the ZooKeeper drill.
     mode: Option<&'static str>,
     /// The host whose master was killed/stopped, or whose ZooKeeper was stopped.
@@ -45,6 +44,15 @@ pub(super) struct Report {
     /// The heading of the text report.
     #[serde(skip)]
     title: String,
+}
+
+/// Which drill ran: `master` (the failover drill) or `zookeeper` (`--zk`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum DrillKind {
+    #[default]
+    Master,
+    Zookeeper,
 }
 
 #[derive(Debug, Serialize)]
@@ -93,7 +101,7 @@ impl Report {
             crate::outln!("{}", serde_json::to_string_pretty(self)?);
             return Ok(self.code());
         }
-        if self.drill == "master" && self.timings.alive_after_s.is_some() {
+        if self.drill == DrillKind::Master && self.timings.alive_after_s.is_some() {
             // The one line tests/ha.rs reads the measurement from; printed
             // once a master was ALIVE again, as before the report was typed.
             let t = |v: Option<f64>| v.unwrap_or(f64::NAN);
@@ -175,7 +183,7 @@ async fn drill_master_inner<R: Remote, P: Probes<R>>(
         .expect("alive master is in the inventory")
         .clone();
     let mut report = Report {
-        drill: "master",
+        drill: DrillKind::Master,
         mode: Some(mode_name(mode)),
         target: old.clone(),
         applications_before: apps_before.clone(),
@@ -448,7 +456,7 @@ async fn drill_zookeeper_inner<R: Remote, P: Probes<R>>(
         }
     };
     let mut report = Report {
-        drill: "zookeeper",
+        drill: DrillKind::Zookeeper,
         target: target.name.clone(),
         ..Default::default()
     };
