@@ -267,5 +267,12 @@ mod tests {
         assert!(!out.contains(&key), "{}", out);
         assert!(out.contains("<redacted>"), "{}", out);
         assert!(out.contains("write config files"), "{}", out);
+
+        // A REST token (rest-token, submit --status) is redacted as well.
+        let token = crate::rest::token(&secret, 1_700_000_000, 60);
+        let bearer = format!("Authorization: Bearer {}", token);
+        let out = traced(|| tracing::debug!(request = %bearer, "probe"));
+        assert!(!out.contains(&token), "{}", out);
+        assert!(out.contains("Bearer <redacted>"), "{}", out);
     }
 }

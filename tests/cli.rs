@@ -949,6 +949,18 @@ fn verbose_traces_connections_on_stderr() {
     assert!(err.ends_with(REFUSED), "{}", err);
     let o = sparkctl(&["deploy", inv]);
     assert!(!text(&o.stderr).contains("INFO"));
+    // Traces follow --color like the diagnostics: coloured when asked,
+    // plain through a pipe by default.
+    let o = sparkctl_colour(&["-v", "--color", "always", "deploy", inv], &[]);
+    let err = text(&o.stderr);
+    let first = err.lines().next().unwrap();
+    assert!(
+        first.contains("\x1b[") && first.contains("INFO"),
+        "{:?}",
+        err
+    );
+    let o = sparkctl_colour(&["-v", "deploy", inv], &[]);
+    assert!(!text(&o.stderr).contains('\x1b'), "{:?}", text(&o.stderr));
 }
 
 /// `check --json`: the shape docs/json.md documents, parsed, for an

@@ -182,6 +182,12 @@ pub async fn resume_unproven(
         fingerprint(&c, &h, accept, &d).await.as_deref() == Some(made_for.as_str())
     });
     register_master(session.control_socket());
+    // `-v`: status's fast path, a kept master used before it is proven.
+    tracing::info!(
+        host = host.name.as_str(),
+        address = host.address.as_str(),
+        "resumed the kept SSH master (proven while probing)"
+    );
     let conn = Conn {
         host: host.name.clone(),
         session: Arc::new(session),
