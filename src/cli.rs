@@ -40,9 +40,18 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = clap::ColorChoice::Auto)]
     pub color: clap::ColorChoice,
 
-    /// Print only errors and the final summary.
+    /// Print only errors and the final summary (no step lines, on a terminal or not).
     #[arg(long, short, global = true)]
     pub quiet: bool,
+
+    /// Trace what runs where on stderr (-v steps and connections, -vv also commands and probes).
+    ///
+    /// -v: each SSH connection and each remote step (host, step, the
+    /// script's first line, exit status, duration); -vv: also each step's
+    /// whole command and every health probe with its timing. Progress bars
+    /// become plain lines. Secrets are never traced. See docs/verbose.md.
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 
     #[command(subcommand)]
     pub command: Command,
@@ -62,6 +71,9 @@ pub enum Command {
         /// Show what would change on each host, with a diff of every config file, and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// With --dry-run: print the plan as JSON, per host and step, with diffs (docs/json.md).
+        #[arg(long, requires = "dry_run")]
+        json: bool,
         /// Upload, unpack and write config files only; start, restart and check nothing
         /// (stage an upgrade; the next plain deploy restarts what changed).
         #[arg(long, conflicts_with = "dry_run")]
@@ -187,6 +199,9 @@ pub enum Command {
         /// Print the files deploy would write on HOST (all, or the one named FILE: a path or a file name); secrets are not shown.
         #[arg(long, value_name = "HOST[:FILE]")]
         show: Option<String>,
+        /// Print JSON for scripts: the cluster's shape and each host's daemons and files (docs/json.md).
+        #[arg(long, conflicts_with = "show")]
+        json: bool,
     },
     /// Run spark-submit on a cluster host with the cluster's master URL filled in, or ask the masters about a driver.
     ///
@@ -417,6 +432,9 @@ pub enum HaCommand {
         /// Seconds to wait for each step before calling it failed.
         #[arg(long, default_value_t = 120)]
         timeout: u64,
+        /// Print the report as JSON for scripts: checks and timings (docs/json.md).
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -31,3 +31,4 @@ pub mod secret;
 pub mod session;
 pub mod shell;
 pub mod steps;
+pub mod trace;

@@ -17,6 +17,9 @@ fn main() {
         style::set_choice(choice);
     }
     let cli = Cli::parse();
+    // Before anything runs: every step line and trace follows them.
+    sparkctl::progress::set_quiet(cli.quiet);
+    sparkctl::trace::init(cli.verbose);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .enable_all()
@@ -61,6 +64,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Deploy {
             inventory,
             dry_run,
+            json,
             files_only,
             hosts,
             roll,
@@ -72,6 +76,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 &global,
                 &command::deploy::Args {
                     dry_run,
+                    json,
                     files_only,
                     roll: sparkctl::session::rolling::RollOptions::from(&roll),
                 },
@@ -141,9 +146,20 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 force,
             },
         ),
-        Command::Check { inventory, show } => match inventory.path {
+        Command::Check {
+            inventory,
+            show,
+            json,
+        } => match inventory.path {
+            // The Kubernetes check has its own report; no JSON shape for it yet.
+            p if sparkctl::k8s::is_k8s_inventory(&p) && json => Err(UsageError(format!(
+                "error: check --json: {} is a Kubernetes inventory ([kubernetes]); --json describes SSH inventories only\n  = help: run `sparkctl check {}` without --json, or `sparkctl k8s render` for the manifests",
+                p.display(),
+                p.display()
+            ))
+            .into()),
             p if sparkctl::k8s::is_k8s_inventory(&p) => sparkctl::k8s::check(&p),
-            p => command::check::run(&p, show.as_deref()),
+            p => command::check::run(&p, show.as_deref(), json),
         },
         Command::K8s(K8sCommand::Render {
             inventory,

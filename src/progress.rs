@@ -4,10 +4,18 @@
 //!
 //! indicatif prints nothing when not on a terminal, so plain mode prints
 //! its own lines rather than relying on `MultiProgress::println`.
+//!
+//! `--quiet` silences every step and phase line, on a terminal or not: what
+//! is left on stderr is errors and [`Progress::notice`]s (things the final
+//! summary does not say and the operator must act on); the summary itself
+//! goes to stdout. `-v` (see `crate::trace`) turns the bars into plain
+//! lines, so trace lines and step lines interleave in one readable log
+//! instead of tearing the bars apart.
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -20,6 +28,20 @@ fn record(host: &str, what: &str) {
     if let Ok(mut m) = CURRENT.lock() {
         m.insert(host.to_string(), what.to_string());
     }
+}
+
+/// `--quiet` for the whole process: set once by `main`, read by the few
+/// lines printed outside a [`Progress`] (a tarball download).
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Make `--quiet` the run's choice.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Whether `--quiet` was given.
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
 }
 
 /// "phase; host: step; ..." for the interrupt message.
@@ -45,6 +67,8 @@ pub struct Progress {
     multi: Option<MultiProgress>,
     start: Instant,
     width: usize,
+    /// Print no step or phase line (still recorded for the interrupt message).
+    quiet: bool,
 }
 
 #[derive(Clone)]
@@ -55,9 +79,13 @@ pub struct HostBar {
 }
 
 impl Progress {
-    /// `quiet` suppresses step lines (errors and summaries still print).
+    /// `quiet` (or the run's `--quiet`) suppresses step lines; errors,
+    /// notices and summaries still print.
     pub fn new(hosts: &[&str], quiet: bool) -> Arc<Progress> {
-        let tty = std::io::stderr().is_terminal() && std::env::var_os("SPARKCTL_PLAIN").is_none();
+        let quiet = quiet || self::quiet();
+        let tty = std::io::stderr().is_terminal()
+            && std::env::var_os("SPARKCTL_PLAIN").is_none()
+            && !crate::trace::enabled();
         // The bars' bold host names follow `--color` and NO_COLOR like the
         // diagnostics (console, indicatif's styling, has its own default).
         console::set_colors_enabled_stderr(crate::diag::style::stderr_coloured());
@@ -67,6 +95,7 @@ impl Progress {
             multi,
             start: Instant::now(),
             width: crate::out::host_width(hosts.iter().copied()),
+            quiet,
         })
     }
 
@@ -90,6 +119,20 @@ impl Progress {
     /// A line for the whole run (phase changes, waits).
     pub fn line(&self, msg: &str) {
         record("", msg);
+        if !self.quiet {
+            self.print(msg);
+        }
+    }
+
+    /// A line printed even with `--quiet`: something the operator must
+    /// know or act on that no summary repeats (a secret just generated, a
+    /// wait of many minutes and how to skip it).
+    pub fn notice(&self, msg: &str) {
+        record("", msg);
+        self.print(msg);
+    }
+
+    fn print(&self, msg: &str) {
         let text = format!("[{:>5.1}s] {}", self.start.elapsed().as_secs_f64(), msg);
         match &self.multi {
             Some(m) => {

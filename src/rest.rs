@@ -72,10 +72,13 @@ pub fn refusal(version: Option<Version>, authenticate: bool) -> Option<String> {
 /// The JWSFilter key for a cluster secret: base64url of
 /// HMAC-SHA256(secret, label), 256 bits as HS256 requires.
 pub fn filter_key(secret: &crate::secret::Secret) -> String {
-    URL_SAFE_NO_PAD.encode(mac(
+    let key = URL_SAFE_NO_PAD.encode(mac(
         secret.expose().as_bytes(),
         b"sparkctl: JWSFilter key for the master REST server, v1",
-    ))
+    ));
+    // As secret as the secret: redacted from traces (src/trace.rs).
+    crate::trace::register_secret(&key);
+    key
 }
 
 /// A bearer token the masters' JWSFilter accepts: a compact JWS (HS256)
@@ -93,7 +96,9 @@ pub fn token(secret: &crate::secret::Secret, now_unix: u64, ttl_secs: u64) -> St
     ));
     let signing_input = format!("{}.{}", header, claims);
     let sig = URL_SAFE_NO_PAD.encode(mac(&key, signing_input.as_bytes()));
-    format!("{}.{}", signing_input, sig)
+    let token = format!("{}.{}", signing_input, sig);
+    crate::trace::register_secret(&token);
+    token
 }
 
 fn mac(key: &[u8], msg: &[u8]) -> Vec<u8> {

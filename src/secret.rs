@@ -49,7 +49,11 @@ impl Secret {
         std::fs::File::open("/dev/urandom")
             .and_then(|mut f| f.read_exact(&mut b))
             .map_err(|e| anyhow!("cannot read /dev/urandom to generate a secret: {}", e))?;
-        Ok(Secret(b.iter().map(|x| format!("{:02x}", x)).collect()))
+        let s: String = b.iter().map(|x| format!("{:02x}", x)).collect();
+        // Every secret this process holds is known to the trace writer,
+        // which redacts it from anything `-v` prints (src/trace.rs).
+        crate::trace::register_secret(&s);
+        Ok(Secret(s))
     }
 
     fn parse(path: &Path, text: &str) -> Result<Secret> {
@@ -77,6 +81,7 @@ impl Secret {
                 c.escape_debug()
             );
         }
+        crate::trace::register_secret(s);
         Ok(Secret(s.to_string()))
     }
 }

@@ -980,3 +980,222 @@ fn submit_status_needs_the_rest_server() {
         "error: INV: `sparkctl submit --status` asks the masters' REST submission server, which is off (`rest` is not true in [spark])\n  = help: add `rest = true` to [spark] and deploy (with `authenticate = true` the server admits only requests sparkctl signs)\n"
     );
 }
+
+/// An inventory whose one host refuses SSH at once (port 1 on this
+/// machine): deploy gets as far as connecting, then fails, with no host
+/// needed. Its tarballs are made-up files with the names deploy accepts.
+fn refusing_inventory(tag: &str) -> std::path::PathBuf {
+    let spark = write_temp(&format!("{}-spark-4.3.0-bin-hadoop3.tgz", tag), "x");
+    let zk = write_temp(&format!("{}-apache-zookeeper-3.8.4-bin.tar.gz", tag), "x");
+    write_temp(
+        &format!("{}.toml", tag),
+        &format!(
+            "[ssh]\nport = 1\nconnect_timeout = 2\n[spark]\ntarball = \"{}\"\n[zookeeper]\ntarball = \"{}\"\n\
+[[host]]\nname = \"a\"\naddress = \"127.0.0.1\"\nroles = [\"zookeeper\", \"master\", \"worker\"]\n",
+            spark.display(),
+            zk.display()
+        ),
+    )
+}
+
+const REFUSED: &str = "error: host a: cannot connect to 127.0.0.1 over SSH: connect to host 127.0.0.1 port 1: Connection refused\n  = help: nothing listens on the SSH port: is sshd running, and is `ssh_port` right?\nnothing was changed on any host\n";
+
+/// `-q` without a terminal: no step line at all, only the error (exit 1);
+/// without it the same run prints its step lines first.
+#[test]
+fn quiet_prints_only_errors_without_a_terminal() {
+    let p = refusing_inventory("quiet");
+    let inv = p.to_str().unwrap();
+    let o = sparkctl(&["deploy", inv, "-q"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(text(&o.stdout), "");
+    assert_eq!(text(&o.stderr), REFUSED);
+    let o = sparkctl(&["--quiet", "stop", inv]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(text(&o.stderr), REFUSED);
+
+    let o = sparkctl(&["deploy", inv]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    let (first, rest) = err.split_once('\n').unwrap();
+    assert!(
+        first.starts_with("[ ") && first.ends_with("s] connecting to 1 hosts"),
+        "{}",
+        err
+    );
+    assert_eq!(rest, REFUSED);
+}
+
+/// `-q` keeps a command's own output on stdout (the summary).
+#[test]
+fn quiet_keeps_the_summary() {
+    let p = write_temp("quiet-check.toml", GOOD);
+    let o = sparkctl(&["check", "-q", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        text(&o.stdout).replace(p.to_str().unwrap(), "INV"),
+        "INV: ok (3 hosts, HA zookeeper, 2 masters, 3 workers, 3 ZooKeeper servers, 17 files rendered)\n"
+    );
+    assert_eq!(text(&o.stderr), "");
+}
+
+/// `-v` traces on stderr, one line per connection attempt (host, address,
+/// duration), and nothing on stdout; without it, no trace line.
+#[test]
+fn verbose_traces_connections_on_stderr() {
+    let p = refusing_inventory("verbose");
+    let inv = p.to_str().unwrap();
+    let o = sparkctl(&["-v", "deploy", inv, "--color", "never"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(text(&o.stdout), "");
+    let err = text(&o.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    // "   0.003115625s  INFO tarball ready product="Spark" file="..." bytes=1"
+    assert!(
+        lines[0].contains(
+            " INFO tarball ready product=\"Spark\" file=\"verbose-spark-4.3.0-bin-hadoop3.tgz\" bytes=1"
+        ),
+        "{}",
+        err
+    );
+    assert!(
+        lines[2].contains(" INFO tarballs resolved took="),
+        "{}",
+        err
+    );
+    assert!(lines[3].ends_with("s] connecting to 1 hosts"), "{}", err);
+    // "   0.012345678s  INFO connect failed host="a" address="127.0.0.1" took=0.004s"
+    assert!(
+        lines[4].contains(" INFO connect failed host=\"a\" address=\"127.0.0.1\" took="),
+        "{}",
+        err
+    );
+    assert!(err.ends_with(REFUSED), "{}", err);
+    let o = sparkctl(&["deploy", inv]);
+    assert!(!text(&o.stderr).contains("INFO"));
+    // Traces follow --color like the diagnostics: coloured when asked,
+    // plain through a pipe by default.
+    let o = sparkctl_colour(&["-v", "--color", "always", "deploy", inv], &[]);
+    let err = text(&o.stderr);
+    let first = err.lines().next().unwrap();
+    assert!(
+        first.contains("\x1b[") && first.contains("INFO"),
+        "{:?}",
+        err
+    );
+    let o = sparkctl_colour(&["-v", "deploy", inv], &[]);
+    assert!(!text(&o.stderr).contains('\x1b'), "{:?}", text(&o.stderr));
+}
+
+/// `check --json`: the shape docs/json.md documents, parsed, for an
+/// inventory of three hosts; no host is contacted.
+#[test]
+fn check_json_shape() {
+    let p = write_temp("check-json.toml", GOOD);
+    let o = sparkctl(&["check", "--json", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(text(&o.stderr), "");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["inventory"], p.to_str().unwrap());
+    assert_eq!(v["ha"], "zookeeper");
+    assert_eq!(v["master_url"], "spark://a:7077,b:7077");
+    assert_eq!(v["rest_url"], serde_json::Value::Null);
+    assert_eq!(v["zookeeper_url"], "a:2181,b:2181,c:2181");
+    assert_eq!(v["spark_version"], "4.3.0");
+    assert_eq!(v["zookeeper_version"], "3.8.4");
+    assert_eq!(v["masters"], serde_json::json!(["a", "b"]));
+    assert_eq!(v["workers"], serde_json::json!(["a", "b", "c"]));
+    assert_eq!(v["zookeeper"], serde_json::json!(["a", "b", "c"]));
+    assert_eq!(v["history"], serde_json::json!([]));
+    assert_eq!(v["notes"], serde_json::json!([]));
+    let hosts = v["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 3);
+    assert_eq!(hosts[0]["host"], "a");
+    assert_eq!(hosts[0]["address"], "a");
+    assert_eq!(
+        hosts[0]["daemons"],
+        serde_json::json!(["zookeeper", "master", "worker"])
+    );
+    assert_eq!(
+        hosts[2]["daemons"],
+        serde_json::json!(["zookeeper", "worker"])
+    );
+    // As many files as plain `check` counts, each with its keys.
+    let n: usize = hosts
+        .iter()
+        .map(|h| h["files"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(n, 17);
+    let zoo = hosts[0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["template"] == "zoo.cfg")
+        .unwrap();
+    assert!(
+        zoo["path"].as_str().unwrap().ends_with("/conf/zoo.cfg"),
+        "{}",
+        zoo
+    );
+    assert_eq!(zoo["secret"], false);
+    assert_eq!(zoo["restarts"], serde_json::json!(["zookeeper"]));
+}
+
+/// With `authenticate`, the daemons' properties file is listed as secret,
+/// on the hosts that run Spark daemons; no file content is in the JSON.
+#[test]
+fn check_json_marks_the_secret_file() {
+    let inv = GOOD.replace("[spark]\n", "[spark]\nauthenticate = true\n");
+    let p = write_temp("check-json-auth.toml", &inv);
+    let o = sparkctl(&["check", "--json", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let secret: Vec<&serde_json::Value> = v["hosts"][0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["secret"] == true)
+        .collect();
+    assert_eq!(secret.len(), 1, "{}", v);
+    assert!(!text(&o.stdout).contains("spark.authenticate.secret"));
+    assert!(!text(&o.stdout).contains("\"content\""));
+}
+
+/// `--json` and `--show` are one or the other; a Kubernetes inventory has
+/// no JSON report.
+#[test]
+fn check_json_refusals() {
+    let p = write_temp("check-json-show.toml", GOOD);
+    let o = sparkctl(&["check", "--json", "--show", "a", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("'--json' cannot be used with '--show <HOST[:FILE]>'"),
+        "{}",
+        text(&o.stderr)
+    );
+    let k = root().join("inventories/k8s.toml");
+    let o = sparkctl(&["check", "--json", k.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        text(&o.stderr).replace(k.to_str().unwrap(), "INV"),
+        "error: check --json: INV is a Kubernetes inventory ([kubernetes]); --json describes SSH inventories only\n  = help: run `sparkctl check INV` without --json, or `sparkctl k8s render` for the manifests\n"
+    );
+    assert_eq!(text(&o.stdout), "");
+}
+
+/// `deploy --json` is only for the dry run (which the lab suites parse:
+/// tests/lab.rs, tests/secure.rs).
+#[test]
+fn deploy_json_needs_dry_run() {
+    let p = write_temp("deploy-json.toml", GOOD);
+    let o = sparkctl(&["deploy", "--json", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.starts_with(
+            "error: the following required arguments were not provided:\n  --dry-run\n"
+        ),
+        "{}",
+        err
+    );
+}

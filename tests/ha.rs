@@ -251,11 +251,30 @@ fn ha_lifecycle() {
     );
     assert!(eventually(30, ha_shape_ok));
 
-    let out = sparkctl(&["ha", "drill", inv, "--mode", "stop"]);
+    // The graceful drill reports as JSON (docs/json.md): the same checks
+    // and timings, nothing else on stdout.
+    let out = sparkctl(&["ha", "drill", inv, "--mode", "stop", "--json"]);
     assert_eq!(out.status.code(), Some(0), "stop drill failed");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("drill JSON");
+    assert_eq!(v["drill"], "master", "{}", v);
+    assert_eq!(v["mode"], "stop", "{}", v);
+    assert_eq!(v["passed"], true, "{}", v);
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["ok"] == true),
+        "{}",
+        v
+    );
+    assert_ne!(v["alive_master_after"], v["target"], "{}", v);
+    assert!(v["timings"]["standby_after_s"].as_f64().is_some(), "{}", v);
     measured(
         "failover after a graceful stop, sparkctl defaults",
-        drill_seconds(&text(&out.stdout)),
+        v["timings"]["alive_after_s"]
+            .as_f64()
+            .expect("alive_after_s"),
     );
 
     // --- 3. ZooKeeper outages ---

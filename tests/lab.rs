@@ -160,6 +160,39 @@ fn deploy_verify_job_redeploy_stop_start() {
         "{}",
         plan
     );
+    // The same plan as JSON (docs/json.md): per host, a write of
+    // spark-env.sh with that diff, then a restart of the worker only.
+    let out = sparkctl(&["deploy", changed, "--dry-run", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("dry-run JSON");
+    assert_eq!(v["dry_run"], true);
+    assert_eq!(v["changes"], true);
+    assert_eq!(v["skipped"], serde_json::json!([]));
+    let hosts = v["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), HOSTS.len(), "{}", v);
+    for h in hosts {
+        let steps = h["steps"].as_array().unwrap();
+        let env = steps
+            .iter()
+            .find(|s| {
+                s["step"] == "write" && s["path"].as_str().unwrap().ends_with("/conf/spark-env.sh")
+            })
+            .unwrap_or_else(|| panic!("no spark-env.sh write: {}", h));
+        assert!(
+            env["diff"]
+                .as_str()
+                .unwrap()
+                .contains("-export SPARK_WORKER_MEMORY=1g\n+export SPARK_WORKER_MEMORY=900m"),
+            "{}",
+            env
+        );
+        assert_eq!(
+            steps.last().unwrap(),
+            &serde_json::json!({"step": "restart", "daemons": ["worker"]}),
+            "{}",
+            h
+        );
+    }
     assert_eq!(
         before,
         HOSTS.iter().map(|(h, _)| jvms(h)).collect::<Vec<_>>(),

@@ -106,9 +106,11 @@ fn sudo_service_user_and_authentication() {
         );
     }
 
-    // 1. Fresh deploy as sparkops via sudo; the secret is generated.
+    // 1. Fresh deploy as sparkops via sudo; the secret is generated. With
+    //    -vv: every step's whole script is traced, the one that writes the
+    //    secret file too, and the secret is in none of it (src/trace.rs).
     let t0 = std::time::Instant::now();
-    let out = sparkctl(&["deploy", &inv_s]);
+    let out = sparkctl(&["-vv", "deploy", &inv_s]);
     assert_eq!(out.status.code(), Some(0), "deploy failed");
     measured(
         "fresh HA deploy with sudo + run_as + authenticate, 3 hosts",
@@ -123,8 +125,14 @@ fn sudo_service_user_and_authentication() {
         .trim()
         .to_string();
     assert_eq!(secret.len(), 64);
-    assert_no_secret("deploy", &out, &secret);
+    assert_no_secret("deploy -vv", &out, &secret);
     assert!(text(&out.stderr).contains("generated the cluster's secret"));
+    let traces = text(&out.stderr);
+    assert!(
+        traces.contains("step=\"write config files\"") && traces.contains("sudo -n -- sh -c"),
+        "-vv traced no write step: {}",
+        traces
+    );
     // Root logs in (through sudo), but the daemons run as spark: no warning.
     assert!(
         !text(&out.stdout).contains("Warning:"),
@@ -266,6 +274,20 @@ fn sudo_service_user_and_authentication() {
         o
     );
     assert_no_secret("deploy --dry-run", &out, &secret);
+    // The same as JSON: the secret file is a write without a diff.
+    let out = sparkctl(&["-vv", "deploy", "--dry-run", "--json", path_str(&changed)]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_no_secret("-vv deploy --dry-run --json", &out, &secret);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("dry-run JSON");
+    let secret_writes: Vec<&serde_json::Value> = v["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|h| h["steps"].as_array().unwrap())
+        .filter(|s| s["step"] == "write" && s["secret"] == true)
+        .collect();
+    assert!(!secret_writes.is_empty(), "{}", v);
+    assert!(secret_writes.iter().all(|s| s["diff"].is_null()), "{}", v);
     // Back to the deployed inventory for the rest.
     write_temp("secure.toml", &inventory("512m"));
 

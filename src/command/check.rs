@@ -8,8 +8,9 @@ use anyhow::{anyhow, Result};
 use std::path::Path;
 
 /// `sparkctl check`: validate and render locally; no host is contacted.
-/// With `show` (`HOST` or `HOST:FILE`), print that host's rendered files.
-pub fn run(path: &Path, show: Option<&str>) -> Result<i32> {
+/// With `show` (`HOST` or `HOST:FILE`), print that host's rendered files;
+/// with `json`, the report of `check_json` instead of the summary line.
+pub fn run(path: &Path, show: Option<&str>, json: bool) -> Result<i32> {
     let cluster = load_inventory(path)?;
     let renderer = crate::render::Renderer::new(&cluster)?;
     // The inventory's validation applies `dist::check_name`, the rule
@@ -31,6 +32,13 @@ pub fn run(path: &Path, show: Option<&str>) -> Result<i32> {
     };
     if let Some(what) = show {
         return show_files(&cluster, &renderer, &dists, what);
+    }
+    if json {
+        let r = super::check_json::report(path, &cluster, &dists, |h| {
+            renderer.host_files(&cluster, &dists, h)
+        })?;
+        crate::outln!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(crate::diag::exit::OK);
     }
     let mut n = 0;
     for h in &cluster.hosts {

@@ -4,6 +4,7 @@
 //! it works) is `crate::session`.
 
 pub mod check;
+pub mod check_json;
 pub mod completions;
 pub mod deploy;
 pub mod ha;
@@ -48,7 +49,8 @@ pub async fn resolve_dists(
     reverify: dist::Reverify,
 ) -> Result<(LocalDist, Option<LocalDist>)> {
     let c = cluster.clone();
-    tokio::task::spawn_blocking(move || {
+    let started = std::time::Instant::now();
+    let r = tokio::task::spawn_blocking(move || {
         let file = c.file.display().to_string();
         let spark = dist::resolve_with(
             Product::Spark,
@@ -67,5 +69,19 @@ pub async fn resolve_dists(
         };
         Ok((spark, zk))
     })
-    .await?
+    .await?;
+    // `-v`: the local work before any host, which can be long (a first
+    // checksum of a large tarball, a download).
+    if let Ok((spark, zk)) = &r {
+        for d in std::iter::once(spark).chain(zk.as_ref()) {
+            tracing::info!(
+                product = d.product.label(),
+                file = d.file_name.as_str(),
+                bytes = d.size,
+                "tarball ready"
+            );
+        }
+        tracing::info!(took = %crate::trace::secs(started.elapsed()), "tarballs resolved");
+    }
+    r
 }

@@ -37,7 +37,9 @@ pub(super) fn download(url: &str, checksum: &Checksum, key: &str) -> Result<Path
             ))
         })?;
     } else {
-        eprintln!("downloading {}", url);
+        if !crate::progress::quiet() {
+            eprintln!("downloading {}", url);
+        }
         let out = std::process::Command::new("curl")
             .args(["-fSL", "--retry", "3", "--connect-timeout", "20", "-o"])
             .arg(&part)

@@ -11,6 +11,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> Result<Conn> {
+    let started = std::time::Instant::now();
+    let r = connect_untraced(cluster, host, opts).await;
+    // `-v`: where each connection went and what it cost. A failure's
+    // reason is the error the caller reports, with its hint: not repeated.
+    let (host_name, address) = (host.name.as_str(), host.address.as_str());
+    let took = crate::trace::secs(started.elapsed());
+    match &r {
+        Ok(c) => {
+            tracing::info!(host = host_name, address, kept = c.keep, took = %took, "connected")
+        }
+        Err(_) => tracing::info!(host = host_name, address, took = %took, "connect failed"),
+    }
+    r
+}
+
+async fn connect_untraced(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> Result<Conn> {
     let s = &cluster.ssh;
     let accept = s.accept_new_host_keys || opts.accept_new_host_keys;
     let keep = keep_dir(s.control_persist);
@@ -32,6 +48,10 @@ pub async fn connect(cluster: &Cluster, host: &Host, opts: &ConnectOptions) -> R
                 alive(&session, s.connect_timeout)
             );
             if ok && now.as_deref() == Some(made_for.as_str()) {
+                tracing::debug!(
+                    host = host.name.as_str(),
+                    "reusing the SSH master an earlier run kept"
+                );
                 register_master(session.control_socket());
                 return Ok(conn(session, true));
             }
@@ -162,6 +182,12 @@ pub async fn resume_unproven(
         fingerprint(&c, &h, accept, &d).await.as_deref() == Some(made_for.as_str())
     });
     register_master(session.control_socket());
+    // `-v`: status's fast path, a kept master used before it is proven.
+    tracing::info!(
+        host = host.name.as_str(),
+        address = host.address.as_str(),
+        "resumed the kept SSH master (proven while probing)"
+    );
     let conn = Conn {
         host: host.name.clone(),
         session: Arc::new(session),

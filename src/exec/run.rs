@@ -57,6 +57,15 @@ impl Conn {
         cmd
     }
 
+    /// How [`sh`](Self::sh) runs a script, as `-vv` traces it.
+    fn launcher(&self) -> &'static str {
+        if self.sudo {
+            "sudo -n -- sh -c"
+        } else {
+            "sh -c"
+        }
+    }
+
     /// What the host printed, with a hint when sudo is why it failed.
     fn output(&self, o: std::process::Output) -> Output {
         let mut stderr = String::from_utf8_lossy(&o.stderr).into_owned();
@@ -108,6 +117,7 @@ impl Conn {
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+        let trace = crate::trace::Step::start(&self.host, step, self.launcher(), script);
         let work = async {
             let mut child = cmd.spawn().await?;
             if let (Some(mut w), Some(input)) = (child.stdin().take(), input) {
@@ -116,7 +126,12 @@ impl Conn {
             }
             child.wait_with_output().await
         };
-        match tokio::time::timeout(self.timeout, work).await {
+        let r = tokio::time::timeout(self.timeout, work).await;
+        trace.done(match &r {
+            Ok(Ok(o)) => o.status.code(),
+            _ => None,
+        });
+        match r {
             Ok(Ok(o)) => Ok(self.output(o)),
             Ok(Err(e)) => Err(self.error(step, None, format!("SSH failed: {}", e))),
             Err(_) => Err(self.timed_out(step)),
@@ -140,6 +155,7 @@ impl Conn {
         cmd.stdin(Stdio::from(std::os::fd::OwnedFd::from(f)))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        let trace = crate::trace::Step::start(&self.host, step, self.launcher(), script);
         let fut = cmd.output();
         tokio::pin!(fut);
         let deadline = tokio::time::sleep(self.timeout);
@@ -148,6 +164,7 @@ impl Conn {
         loop {
             tokio::select! {
                 r = &mut fut => {
+                    trace.done(r.as_ref().ok().and_then(|o| o.status.code()));
                     let o = r.map_err(|e| self.error(step, None, format!("SSH failed: {}", e)))?;
                     if let Ok(p) = probe.stream_position() { on_progress(p); }
                     let out = self.output(o);
@@ -155,6 +172,7 @@ impl Conn {
                 }
                 _ = tick.tick() => { if let Ok(p) = probe.stream_position() { on_progress(p); } }
                 _ = &mut deadline => {
+                    trace.done(None);
                     return Err(self.timed_out(step));
                 }
             }
@@ -172,9 +190,10 @@ impl Conn {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::inherit())
             .stderr(Stdio::inherit());
-        let status = async { cmd.spawn().await?.wait().await }
-            .await
-            .map_err(|e| self.error(step, None, format!("SSH failed: {}", e)))?;
+        let trace = crate::trace::Step::start(&self.host, step, self.launcher(), script);
+        let status = async { cmd.spawn().await?.wait().await }.await;
+        trace.done(status.as_ref().ok().and_then(|s| s.code()));
+        let status = status.map_err(|e| self.error(step, None, format!("SSH failed: {}", e)))?;
         Ok(status.code())
     }
 

@@ -141,6 +141,35 @@ impl Route {
         port: u16,
         request: &[u8],
     ) -> Result<String, ProbeError> {
+        let started = std::time::Instant::now();
+        let r = self.exchange_untraced(h, port, request).await;
+        // `-vv`: every probe and its timing. Only the request's first line
+        // (`GET /json/ HTTP/1.0`, `srvr`): later lines may carry a REST
+        // token, and the answer is never traced.
+        let first = String::from_utf8_lossy(request);
+        let first = first.lines().next().unwrap_or("");
+        let outcome = match &r {
+            Ok(a) => format!("{} bytes", a.len()),
+            Err(e) => e.to_string(),
+        };
+        tracing::debug!(
+            host = h.name.as_str(),
+            port,
+            via = if self.is_direct() { "direct" } else { "ssh" },
+            request = first,
+            outcome = %outcome,
+            took = %crate::trace::secs(started.elapsed()),
+            "probe"
+        );
+        r
+    }
+
+    async fn exchange_untraced(
+        &self,
+        h: &Host,
+        port: u16,
+        request: &[u8],
+    ) -> Result<String, ProbeError> {
         let timeout = |_| ProbeError::Timeout(PROBE_TIMEOUT);
         match self {
             Route::Direct => tokio::time::timeout(PROBE_TIMEOUT, async {

@@ -309,7 +309,9 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
                         .iter()
                         .map(|a| format!("{} ({})", a.id, a.name))
                         .collect();
-                    self.progress.line(&format!(
+                    // A notice (shown with --quiet): it explains a silent
+                    // wait of up to --drain-timeout and how to skip it.
+                    self.progress.notice(&format!(
                         "the master on {} has {} running application(s) ({}) and cannot carry them across this restart (its recovery mode changes or is off: Spark would forget them and kill their executors); waiting up to {} s for them to finish (--no-drain to restart at once)",
                         h.name,
                         apps.len(),

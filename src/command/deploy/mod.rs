@@ -17,6 +17,7 @@
 //! the preflight and the apply step (whether it is new, where it is kept).
 
 mod apply;
+mod dry_run_json;
 mod preflight;
 mod summary;
 
@@ -33,6 +34,8 @@ use summary::describe_files;
 
 pub struct Args {
     pub dry_run: bool,
+    /// With `dry_run`: print the plan as JSON (`dry_run_json`).
+    pub json: bool,
     /// Install and write files only: no daemon is started, restarted or checked.
     pub files_only: bool,
     pub roll: RollOptions,
@@ -99,13 +102,19 @@ async fn deploy(
     }
     if args.dry_run {
         let current = preflight::current_contents(s, &plans, &facts).await?;
-        preflight::print_dry_run(c, &plans, &current);
+        if args.json {
+            let r = dry_run_json::report(c, &plans, &current);
+            crate::outln!("{}", serde_json::to_string_pretty(&r)?);
+        } else {
+            preflight::print_dry_run(c, &plans, &current);
+        }
         return Ok(crate::diag::exit::OK);
     }
 
     if let Some(l) = secret.filter(|l| l.fresh) {
         crate::secret::save_fresh(l)?;
-        s.progress.line(&format!(
+        // A notice: shown with --quiet too, the summary does not repeat it.
+        s.progress.notice(&format!(
             "generated the cluster's secret in {} (mode 0600): keep it; applications need it to connect",
             l.path.display()
         ));

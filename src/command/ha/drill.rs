@@ -15,31 +15,121 @@ use crate::layout::Daemon;
 use crate::session::wait::{self, wait_until, Verdict, Wait, Waited};
 use crate::session::{Probes, Session};
 use anyhow::{anyhow, bail, Result};
+use serde::Serialize;
 use std::time::Duration;
 // The waits' clock (see `session::wait`).
 use tokio::time::Instant;
 
-#[derive(Default)]
-struct Report {
-    lines: Vec<(String, bool)>,
+/// What a drill found: its checks, each passed or failed, and the times
+/// it measured. Printed as text (`[ok]`/`[FAIL]` lines) or, with `--json`,
+/// as this struct (docs/json.md; `ha status --json`'s conventions: keys
+/// in snake_case, null for what was not reached).
+#[derive(Debug, Default, Serialize)]
+pub(super) struct Report {
+    drill: DrillKind,
+    /// Master drill: `kill` or `stop`; null for the ZooKeeper drill.
+    mode: Option<&'static str>,
+    /// The host whose master was killed/stopped, or whose ZooKeeper was stopped.
+    target: String,
+    /// Every check passed (exit status 0).
+    passed: bool,
+    checks: Vec<Check>,
+    /// Master drill: the master ALIVE after the failover.
+    alive_master_after: Option<String>,
+    timings: Timings,
+    /// Master drill: applications running before, and those not running
+    /// on the new ALIVE master after.
+    applications_before: Vec<String>,
+    applications_lost: Vec<String>,
+    /// The heading of the text report.
+    #[serde(skip)]
+    title: String,
+}
+
+/// Which drill ran: `master` (the failover drill) or `zookeeper` (`--zk`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum DrillKind {
+    #[default]
+    Master,
+    Zookeeper,
+}
+
+#[derive(Debug, Serialize)]
+struct Check {
+    ok: bool,
+    what: String,
+}
+
+/// Seconds, null when the drill did not get there (or it does not apply).
+#[derive(Debug, Default, Serialize)]
+struct Timings {
+    /// From the kill/stop until a master is ALIVE.
+    alive_after_s: Option<f64>,
+    /// From the kill/stop until every worker is registered with it.
+    workers_after_s: Option<f64>,
+    /// From the old master's restart until it is STANDBY.
+    standby_after_s: Option<f64>,
+    /// ZooKeeper drill: from the stop until the rest served with one
+    /// leader, one ALIVE master and every worker registered.
+    kept_working_after_s: Option<f64>,
 }
 
 impl Report {
     fn check(&mut self, ok: bool, what: String) {
-        self.lines.push((what, ok));
+        self.checks.push(Check { ok, what });
     }
-    fn print_and_code(&self, title: &str) -> i32 {
-        crate::outln!("{}", title);
-        for (what, ok) in &self.lines {
-            crate::outln!("  [{}] {}", if *ok { "ok" } else { "FAIL" }, what);
-        }
-        if self.lines.iter().all(|(_, ok)| *ok) {
-            crate::outln!("drill passed");
+
+    /// The exit status: 0 when every check passed.
+    pub(super) fn code(&self) -> i32 {
+        if self.checks.iter().all(|c| c.ok) {
             exit::OK
         } else {
-            crate::outln!("drill FAILED");
             exit::FAILED
         }
+    }
+
+    fn finish(mut self, title: String) -> Report {
+        self.passed = self.code() == exit::OK;
+        self.title = title;
+        self
+    }
+
+    /// Print it (text or JSON) and return the exit status.
+    pub(super) fn print(&self, json: bool) -> Result<i32> {
+        if json {
+            crate::outln!("{}", serde_json::to_string_pretty(self)?);
+            return Ok(self.code());
+        }
+        if self.drill == DrillKind::Master && self.timings.alive_after_s.is_some() {
+            // The one line tests/ha.rs reads the measurement from; printed
+            // once a master was ALIVE again, as before the report was typed.
+            let t = |v: Option<f64>| v.unwrap_or(f64::NAN);
+            crate::outln!(
+                "FAILOVER {} mode={} alive_after_s={:.2} workers_after_s={:.2}",
+                self.target,
+                self.mode.unwrap_or(""),
+                t(self.timings.alive_after_s),
+                t(self.timings.workers_after_s)
+            );
+        }
+        crate::outln!("{}", self.title);
+        for c in &self.checks {
+            crate::outln!("  [{}] {}", if c.ok { "ok" } else { "FAIL" }, c.what);
+        }
+        if self.passed {
+            crate::outln!("drill passed");
+        } else {
+            crate::outln!("drill FAILED");
+        }
+        Ok(self.code())
+    }
+}
+
+fn mode_name(mode: DrillMode) -> &'static str {
+    match mode {
+        DrillMode::Kill => "kill",
+        DrillMode::Stop => "stop",
     }
 }
 
@@ -48,6 +138,7 @@ pub(super) async fn drill_master(
     global: &Global,
     mode: DrillMode,
     limit: Duration,
+    json: bool,
 ) -> Result<i32> {
     if c.masters().count() < 2 && c.ha == Ha::Zookeeper {
         bail!(UsageError(
@@ -57,14 +148,14 @@ pub(super) async fn drill_master(
     let s = Session::open_locked(c.clone(), global, "ha drill").await?;
     let r = drill_master_inner(&s, mode, limit).await;
     s.close().await;
-    r
+    r?.print(json)
 }
 
 async fn drill_master_inner<R: Remote, P: Probes<R>>(
     s: &Session<R, P>,
     mode: DrillMode,
     limit: Duration,
-) -> Result<i32> {
+) -> Result<Report> {
     let c = &s.cluster;
     let snap = s.probe().await;
     let a = health::assess(c, &snap);
@@ -91,7 +182,22 @@ async fn drill_master_inner<R: Remote, P: Probes<R>>(
         .host(&old)
         .expect("alive master is in the inventory")
         .clone();
-    let mut report = Report::default();
+    let mut report = Report {
+        drill: DrillKind::Master,
+        mode: Some(mode_name(mode)),
+        target: old.clone(),
+        applications_before: apps_before.clone(),
+        ..Default::default()
+    };
+    let title = format!(
+        "failover drill ({} of the ALIVE master on {})",
+        if mode == DrillMode::Kill {
+            "kill -9"
+        } else {
+            "graceful stop"
+        },
+        old
+    );
     s.progress.line(&format!(
         "drill: {} the ALIVE master on {} ({} running application(s))",
         if mode == DrillMode::Kill {
@@ -158,8 +264,10 @@ async fn drill_master_inner<R: Remote, P: Probes<R>>(
             false,
             format!("no master became ALIVE within {} s", limit.as_secs()),
         );
-        return Ok(report.print_and_code("failover drill"));
+        return Ok(report.finish("failover drill".into()));
     };
+    report.alive_master_after = Some(new.clone());
+    report.timings.alive_after_s = Some(t_alive.as_secs_f64());
     report.check(
         true,
         format!(
@@ -206,6 +314,7 @@ async fn drill_master_inner<R: Remote, P: Probes<R>>(
         Waited::Done(t) => Some(t),
         Waited::Expired(_) => None,
     };
+    report.timings.workers_after_s = t_workers.map(|t| t.as_secs_f64());
     match t_workers {
         Some(t) => report.check(
             true,
@@ -229,6 +338,7 @@ async fn drill_master_inner<R: Remote, P: Probes<R>>(
         .iter()
         .filter(|a| !apps_after.contains(a))
         .collect();
+    report.applications_lost = missing.iter().map(|a| a.to_string()).collect();
     report.check(
         missing.is_empty(),
         if missing.is_empty() {
@@ -263,6 +373,7 @@ async fn drill_master_inner<R: Remote, P: Probes<R>>(
             Waited::Done(t) => Some(t),
             Waited::Expired(_) => None,
         };
+        report.timings.standby_after_s = back.map(|t| t.as_secs_f64());
         report.check(
             back.is_some(),
             match back {
@@ -282,26 +393,7 @@ async fn drill_master_inner<R: Remote, P: Probes<R>>(
     let a = s.wait_workers(limit).await;
     report.check(a.is_ok(), "the cluster is healthy after the drill".into());
     let _ = t_down;
-    crate::outln!(
-        "FAILOVER {} mode={} alive_after_s={:.2} workers_after_s={:.2}",
-        old,
-        if mode == DrillMode::Kill {
-            "kill"
-        } else {
-            "stop"
-        },
-        t_alive.as_secs_f64(),
-        t_workers.map(|t| t.as_secs_f64()).unwrap_or(f64::NAN)
-    );
-    Ok(report.print_and_code(&format!(
-        "failover drill ({} of the ALIVE master on {})",
-        if mode == DrillMode::Kill {
-            "kill -9"
-        } else {
-            "graceful stop"
-        },
-        old
-    )))
+    Ok(report.finish(title))
 }
 
 /// The ZooKeeper drill's test, with the server on `down` stopped: every
@@ -328,18 +420,19 @@ pub(super) async fn drill_zookeeper(
     global: &Global,
     host: Option<String>,
     limit: Duration,
+    json: bool,
 ) -> Result<i32> {
     let s = Session::open_locked(c.clone(), global, "ha drill --zk").await?;
     let r = drill_zookeeper_inner(&s, host, limit).await;
     s.close().await;
-    r
+    r?.print(json)
 }
 
 async fn drill_zookeeper_inner<R: Remote, P: Probes<R>>(
     s: &Session<R, P>,
     host: Option<String>,
     limit: Duration,
-) -> Result<i32> {
+) -> Result<Report> {
     let c = &s.cluster;
     let snap = s.probe().await;
     if health::assess(c, &snap).level != health::Level::Healthy {
@@ -362,7 +455,11 @@ async fn drill_zookeeper_inner<R: Remote, P: Probes<R>>(
             c.host(&leader).expect("inventory host").clone()
         }
     };
-    let mut report = Report::default();
+    let mut report = Report {
+        drill: DrillKind::Zookeeper,
+        target: target.name.clone(),
+        ..Default::default()
+    };
     s.progress
         .line(&format!("drill: stopping ZooKeeper on {}", target.name));
     let t0 = Instant::now();
@@ -387,6 +484,7 @@ async fn drill_zookeeper_inner<R: Remote, P: Probes<R>>(
         Waited::Done(t) => Some(t),
         Waited::Expired(_) => None,
     };
+    report.timings.kept_working_after_s = t_leader.map(|t| t.as_secs_f64());
     report.check(t_leader.is_some(), match t_leader {
         Some(t) => format!("with ZooKeeper on {} down, the others served with one leader, one ALIVE master and every worker registered ({:.1} s)", target.name, t.as_secs_f64()),
         None => format!("the cluster did not keep working within {} s of stopping ZooKeeper on {}", limit.as_secs(), target.name),
@@ -409,7 +507,7 @@ async fn drill_zookeeper_inner<R: Remote, P: Probes<R>>(
         healthy.is_ok(),
         "the cluster is healthy after the drill".into(),
     );
-    Ok(report.print_and_code(&format!("ZooKeeper drill (stop of {})", target.name)))
+    Ok(report.finish(format!("ZooKeeper drill (stop of {})", target.name)))
 }
 
 #[cfg(test)]

@@ -55,6 +55,7 @@ pub(super) async fn edit_and_deploy(
         global,
         &deploy::Args {
             dry_run: false,
+            json: false,
             files_only: false,
             roll,
         },

@@ -77,13 +77,14 @@ pub async fn run(cmd: HaCommand, global: &Global) -> Result<i32> {
             zk,
             host,
             timeout,
+            json,
         } => {
             let c = load_inventory(&inventory.path)?;
             let d = Duration::from_secs(timeout);
             if zk {
-                drill::drill_zookeeper(c, global, host, d).await
+                drill::drill_zookeeper(c, global, host, d, json).await
             } else {
-                drill::drill_master(c, global, mode, d).await
+                drill::drill_master(c, global, mode, d, json).await
             }
         }
     }

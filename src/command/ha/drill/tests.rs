@@ -16,7 +16,8 @@ async fn the_failover_drill_kills_the_alive_master_and_sees_the_standby_take_ove
     let s = w.session(&c, Selection::all());
     let code = drill_master_inner(&s, DrillMode::Kill, Duration::from_secs(30))
         .await
-        .unwrap();
+        .unwrap()
+        .code();
     assert_eq!(code, exit::OK);
     // Killed, then started again to come back as STANDBY.
     assert_eq!(w.changes(), ["a: kill the ALIVE master", "a: start master"]);
@@ -55,7 +56,8 @@ async fn a_failover_that_never_comes_fails_the_drill_at_its_limit() {
     let t0 = Instant::now();
     let code = drill_master_inner(&s, DrillMode::Stop, limit)
         .await
-        .unwrap();
+        .unwrap()
+        .code();
     assert_eq!(code, exit::FAILED);
     // The wait for a new ALIVE master ran to its limit, and no further.
     assert!(t0.elapsed() >= limit && t0.elapsed() < limit + Duration::from_secs(1));
@@ -68,7 +70,8 @@ async fn the_zookeeper_drill_stops_the_leader_and_starts_it_again() {
     let s = w.session(&c, Selection::all());
     let code = drill_zookeeper_inner(&s, None, Duration::from_secs(30))
         .await
-        .unwrap();
+        .unwrap()
+        .code();
     assert_eq!(code, exit::OK);
     assert_eq!(w.changes(), ["a: stop zookeeper", "a: start zookeeper"]);
 }
@@ -87,4 +90,68 @@ async fn the_zookeeper_drill_refuses_a_host_without_zookeeper() {
         "error: `d` is not a ZooKeeper host of the inventory"
     );
     assert_eq!(w.changes(), Vec::<String>::new());
+}
+
+/// `ha drill --json`: the report as docs/json.md documents it, from the
+/// same run as the text (here: the failover drill on the fake cluster).
+#[tokio::test(start_paused = true)]
+async fn the_drill_report_as_json() {
+    let (c, w) = abc();
+    let s = w.session(&c, Selection::all());
+    let r = drill_master_inner(&s, DrillMode::Kill, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["drill"], "master");
+    assert_eq!(v["mode"], "kill");
+    assert_eq!(v["target"], "a");
+    assert_eq!(v["passed"], true);
+    assert_eq!(v["alive_master_after"], "b");
+    assert!(v["timings"]["alive_after_s"].as_f64().is_some(), "{}", v);
+    assert!(v["timings"]["workers_after_s"].as_f64().is_some(), "{}", v);
+    assert!(v["timings"]["standby_after_s"].as_f64().is_some(), "{}", v);
+    assert_eq!(
+        v["timings"]["kept_working_after_s"],
+        serde_json::Value::Null
+    );
+    assert_eq!(v["applications_lost"], serde_json::json!([]));
+    let checks = v["checks"].as_array().unwrap();
+    assert!(!checks.is_empty());
+    assert!(checks
+        .iter()
+        .all(|c| c["ok"] == true && c["what"].is_string()));
+    assert!(v.get("title").is_none(), "{}", v);
+
+    let (c, w) = abc();
+    let s = w.session(&c, Selection::all());
+    let r = drill_zookeeper_inner(&s, None, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["drill"], "zookeeper");
+    assert_eq!(v["mode"], serde_json::Value::Null);
+    assert_eq!(v["passed"], true, "{}", v);
+    assert!(
+        v["timings"]["kept_working_after_s"].as_f64().is_some(),
+        "{}",
+        v
+    );
+    assert_eq!(v["alive_master_after"], serde_json::Value::Null);
+}
+
+/// A failed drill is `passed: false` and exit status 1, in JSON as in text.
+#[tokio::test(start_paused = true)]
+async fn a_failed_drill_says_so_in_json() {
+    let (c, w) = abc();
+    w.answer("a", "stop master", "@stopped");
+    let s = w.session(&c, Selection::all());
+    let r = drill_master_inner(&s, DrillMode::Stop, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(r.code(), exit::FAILED);
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["passed"], false);
+    assert_eq!(v["mode"], "stop");
+    assert_eq!(v["timings"]["alive_after_s"], serde_json::Value::Null);
+    assert_eq!(v["checks"][0]["ok"], false);
 }
