@@ -114,9 +114,43 @@ pub fn start(host: &Host, d: Daemon, launch: &Launch, fingerprint: Option<(&str,
     format!(
         "{}{}{}{}",
         pre,
-        start_command(host, d, launch),
+        launch_without_sleeps(host, d, launch),
         post,
         decommission_mark(host, d, launch)
+    )
+}
+
+/// Run the daemon's launcher ([`start_command`]) without waiting out its
+/// fixed sleeps. spark-daemon.sh sleeps 2 s after launching the JVM (plus
+/// up to 5 s of 0.5 s polls) and zkServer.sh 1 s, only to print "failed to
+/// launch" when the process is already gone; sparkctl's own wait checks
+/// that (and much more) right after. So the launcher runs in the
+/// background, its output to a file in the root-owned state directory,
+/// and this script returns as soon as the pid file names a new live
+/// process of the daemon (the JVM itself: spark-class has exec'd it), or
+/// when the launcher exits first, with the launcher's status and output,
+/// as before. Everything the launcher does (spark-env.sh, log rotation,
+/// the pid and log files that `spark-daemon.sh stop|status` and operators
+/// use) is unchanged: the launcher is the distribution's own script, it
+/// only finishes its sleep after this returns.
+///
+/// A daemon already running keeps its pid file: the new pid must differ,
+/// so its launcher's "Stop it first" failure is still the step's.
+fn launch_without_sleeps(host: &Host, d: Daemon, launch: &Launch) -> String {
+    let pf = layout::pid_file(host, d);
+    let out = format!(
+        "{}/{}.launch.out",
+        layout::state_dir(&launch.root),
+        d.label()
+    );
+    let read = read_pid("p", &pf, launch.run_as.as_deref());
+    format!(
+        "{read}old=\"$p\"\nexit_ok=\nlo={lo}\nmkdir -p \"$(dirname \"$lo\")\"\n( {cmd} ) > \"$lo\" 2>&1 < /dev/null &\nl=$!\nwhile kill -0 \"$l\" 2>/dev/null; do\n{read_in}  if [ \"$p\" != \"$old\" ] && {ours}; then exit_ok=1; break; fi\n  sleep 0.05\ndone\nif [ -z \"$exit_ok\" ]; then rc=0; wait \"$l\" || rc=$?; cat \"$lo\"; [ \"$rc\" -eq 0 ] || exit \"$rc\"; fi\n",
+        read = read,
+        read_in = format!("  {}", read),
+        lo = quote(&out),
+        cmd = start_command(host, d, launch).trim_end(),
+        ours = pid_is_daemon("p", d)
     )
 }
 
