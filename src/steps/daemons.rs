@@ -144,10 +144,11 @@ fn launch_without_sleeps(host: &Host, d: Daemon, launch: &Launch) -> String {
         d.label()
     );
     let read = read_pid("p", &pf, launch.run_as.as_deref());
+    let read_in = format!("  {}", read);
     format!(
         "{read}old=\"$p\"\nexit_ok=\nlo={lo}\nmkdir -p \"$(dirname \"$lo\")\"\n( {cmd} ) > \"$lo\" 2>&1 < /dev/null &\nl=$!\nwhile kill -0 \"$l\" 2>/dev/null; do\n{read_in}  if [ \"$p\" != \"$old\" ] && {ours}; then exit_ok=1; break; fi\n  sleep 0.05\ndone\nif [ -z \"$exit_ok\" ]; then rc=0; wait \"$l\" || rc=$?; cat \"$lo\"; [ \"$rc\" -eq 0 ] || exit \"$rc\"; fi\n",
         read = read,
-        read_in = format!("  {}", read),
+        read_in = read_in,
         lo = quote(&out),
         cmd = start_command(host, d, launch).trim_end(),
         ours = pid_is_daemon("p", d)
