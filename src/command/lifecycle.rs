@@ -175,19 +175,31 @@ async fn restart_rolling(s: &Session, roll: &RollOptions) -> Result<i32> {
             .filter(|h| d.runs_on(h) && facts[&h.name].running.contains_key(&d) == yes)
             .collect()
     };
+    // Masters that exited while ZooKeeper rolled and were started again:
+    // restarted already, not restarted twice.
+    let mut revived: Vec<String> = Vec::new();
     // What is down is started first: a rolling restart needs a healthy cluster to roll.
     for d in START_ORDER {
         match d.health() {
             Health::Quorum if c.has_zookeeper() => {
                 s.start(d, running(d, false), None).await?;
                 s.wait_zookeeper(wait::ZK_DEADLINE).await?;
-                s.roll_zookeeper(running(d, true), None).await?;
+                revived = s.roll_zookeeper(running(d, true), None, None).await?;
             }
             Health::Quorum => {}
             Health::Leader => {
                 s.start(d, running(d, false), None).await?;
                 s.wait_masters(wait::MASTER_DEADLINE).await?;
-                s.roll_masters(running(d, true), None, roll).await?;
+                let mut rest = running(d, true);
+                if !revived.is_empty() {
+                    let names: Vec<&str> = revived.iter().map(|n| n.as_str()).collect();
+                    s.progress.line(&format!(
+                        "master on {} already restarted (it exited while ZooKeeper restarted and was started again)",
+                        names.join(", ")
+                    ));
+                    rest.retain(|h| !revived.contains(&h.name));
+                }
+                s.roll_masters(rest, None, roll).await?;
             }
             Health::Registered => {
                 s.start(d, running(d, false), None).await?;

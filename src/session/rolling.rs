@@ -56,13 +56,22 @@ impl Default for RollOptions {
 
 impl<R: Remote, P: Probes<R>> Session<R, P> {
     /// Restart ZooKeeper servers one at a time, waiting for each to rejoin.
+    ///
+    /// Returns the masters that exited on the way (Spark's masters exit
+    /// when their ZooKeeper connection is suspended) and were started
+    /// again, with `master_fps` recorded: they now run the files on disk,
+    /// so the masters' phase that follows need not restart them a second
+    /// time (on the lab that was two more restarts and one more failover
+    /// per rolling restart).
     pub async fn roll_zookeeper(
         &self,
         hosts: Vec<Host>,
         fps: Option<&BTreeMap<String, String>>,
-    ) -> Result<()> {
+        master_fps: Option<&BTreeMap<String, String>>,
+    ) -> Result<Vec<String>> {
+        let mut revived: Vec<String> = Vec::new();
         if hosts.is_empty() {
-            return Ok(());
+            return Ok(revived);
         }
         // Only masters running now are revived after each step (the caller
         // starts the others itself).
@@ -98,9 +107,13 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
             self.stop(Daemon::ZooKeeper, vec![h.clone()]).await?;
             self.start(Daemon::ZooKeeper, vec![h], fps).await?;
             self.wait_zookeeper(ZK_DEADLINE).await?;
-            self.revive_masters(&running).await?;
+            for m in self.revive_masters(&running, master_fps).await? {
+                if !revived.contains(&m) {
+                    revived.push(m);
+                }
+            }
         }
-        Ok(())
+        Ok(revived)
     }
 
     /// Refuse to stop the ZooKeeper server on `h` if the others serving now
@@ -146,9 +159,15 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
     /// connection is *suspended* (its server restarting, or a new ZooKeeper
     /// leader being elected), and the master process then exits. The standby
     /// takes over, but the exited master never comes back by itself.
-    pub async fn revive_masters(&self, only: &[String]) -> Result<()> {
+    ///
+    /// Returns the masters it started; `fps` are recorded for them.
+    pub async fn revive_masters(
+        &self,
+        only: &[String],
+        fps: Option<&BTreeMap<String, String>>,
+    ) -> Result<Vec<String>> {
         if only.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         // The exit follows the suspension by a moment: let it happen first.
         tokio::time::sleep(wait::SUSPENSION_EXIT_PAUSE).await;
@@ -170,10 +189,10 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
                 "master on {} exited when its ZooKeeper connection was suspended (Spark gives up leadership and exits); starting it again",
                 names.join(", ")
             ));
-            self.start(Daemon::Master, dead, None).await?;
+            self.start(Daemon::Master, dead.clone(), fps).await?;
         }
         self.wait_masters_among(Some(only), MASTER_DEADLINE).await?;
-        Ok(())
+        Ok(dead.into_iter().map(|h| h.name).collect())
     }
 
     /// Restart masters: standbys first, the ALIVE one last.

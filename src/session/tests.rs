@@ -46,7 +46,7 @@ async fn rolling_zookeeper_restarts_the_followers_first_and_the_leader_last() {
         crate::health::ZkMode::Leader
     );
     w.start("a", Daemon::ZooKeeper);
-    s.roll_zookeeper(hosts(&c, &["a", "b", "c"]), None)
+    s.roll_zookeeper(hosts(&c, &["a", "b", "c"]), None, None)
         .await
         .unwrap();
     assert_eq!(
@@ -73,7 +73,7 @@ async fn rolling_zookeeper_refuses_to_lose_the_quorum_and_changes_nothing() {
     // c is down and skipped: restarting a or b would leave one of three.
     let (c, w, s) = c_down_and_skipped();
     let e = s
-        .roll_zookeeper(hosts(&c, &["a", "b"]), None)
+        .roll_zookeeper(hosts(&c, &["a", "b"]), None, None)
         .await
         .unwrap_err();
     assert!(
@@ -423,9 +423,11 @@ async fn revive_masters_starts_again_only_the_masters_that_exited() {
     let (c, w) = abc();
     w.kill("b", Daemon::Master);
     let s = w.session(&c, all());
-    s.revive_masters(&["a".to_string(), "b".to_string()])
+    let revived = s
+        .revive_masters(&["a".to_string(), "b".to_string()], None)
         .await
         .unwrap();
+    assert_eq!(revived, ["b"]);
     assert_eq!(w.changes(), ["b: start master"]);
     assert_eq!(s.wait_masters(MASTER_DEADLINE).await.unwrap(), "a");
 }

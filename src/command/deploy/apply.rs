@@ -125,6 +125,9 @@ pub(super) async fn daemons(
     // The start order is `converge::START_ORDER`; what each daemon's phase
     // does differs by what "up" means for it (ZooKeeper starts before it
     // rolls, masters roll before new ones start), so each has its own arm.
+    // Masters that exited while ZooKeeper rolled and were started again
+    // from the new files: already restarted.
+    let mut revived: Vec<String> = Vec::new();
     for d in START_ORDER {
         match d.health() {
             Health::Quorum if c.has_zookeeper() => {
@@ -132,7 +135,12 @@ pub(super) async fn daemons(
                 // ones one at a time so the quorum is never lost.
                 s.start(d, hosts_with(d, start_of), Some(&fps(d))).await?;
                 s.wait_zookeeper(wait::ZK_DEADLINE).await?;
-                s.roll_zookeeper(hosts_with(d, restart_of), Some(&fps(d)))
+                revived = s
+                    .roll_zookeeper(
+                        hosts_with(d, restart_of),
+                        Some(&fps(d)),
+                        Some(&fps(Daemon::Master)),
+                    )
                     .await?;
             }
             Health::Quorum => {}
@@ -144,8 +152,9 @@ pub(super) async fn daemons(
                 }
                 // Masters: changed ones first (standbys before the ALIVE one), then new
                 // ones, which join as STANDBY.
-                s.roll_masters(hosts_with(d, restart_of), Some(&fps(d)), roll)
-                    .await?;
+                let mut changed = hosts_with(d, restart_of);
+                changed.retain(|h| !revived.contains(&h.name));
+                s.roll_masters(changed, Some(&fps(d)), roll).await?;
                 s.start(d, hosts_with(d, start_of), Some(&fps(d))).await?;
                 s.wait_masters(wait::MASTER_DEADLINE).await?;
             }

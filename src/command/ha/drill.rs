@@ -493,7 +493,7 @@ async fn drill_zookeeper_inner<R: Remote, P: Probes<R>>(
         .await?;
     let back = s.wait_zookeeper(limit).await;
     let all: Vec<String> = c.masters().map(|h| h.name.clone()).collect();
-    let revived = s.revive_masters(&all).await;
+    let revived = s.revive_masters(&all, None).await;
     report.check(
         revived.is_ok(),
         "every master is running again (one ALIVE, the rest STANDBY)".into(),
