@@ -221,6 +221,9 @@ pub enum Command {
         /// The host to run spark-submit on (inventory name; default: the first master).
         #[arg(long, value_name = "HOST")]
         on: Option<String>,
+        /// Run this machine's spark-submit ($SPARK_HOME) instead of a cluster host's.
+        #[arg(long, conflicts_with_all = ["on", "status", "kill"])]
+        local: bool,
         /// Where the driver runs: on the --on host (client) or on a worker (cluster).
         #[arg(long, value_enum, default_value = "client")]
         deploy_mode: crate::command::submit::DeployMode,

@@ -34,7 +34,7 @@ pub const MANAGED: [&str; 2] = [
 /// (Spark's default, 30 s, made every worker of a lab rolling restart
 /// wait 31 s for executors whose tasks had ended within a second; at 2 s
 /// it waits about 3 s).
-const MIGRATION: [(&str, &str); 4] = [
+pub const MIGRATION: [(&str, &str); 4] = [
     ("spark.storage.decommission.enabled", "true"),
     ("spark.storage.decommission.rddBlocks.enabled", "true"),
     ("spark.storage.decommission.shuffleBlocks.enabled", "true"),

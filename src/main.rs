@@ -172,6 +172,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             deploy_mode,
             status,
             kill,
+            local,
             spark_args,
         } => {
             let args = command::submit::Args {
@@ -179,6 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 mode: deploy_mode,
                 status,
                 kill,
+                local,
                 spark_args,
             };
             command::submit::run(&inventory.path, &args, &global.connect, global.quiet).await

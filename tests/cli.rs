@@ -1199,3 +1199,37 @@ fn deploy_json_needs_dry_run() {
         err
     );
 }
+
+/// `submit --local` without a usable `SPARK_HOME`: a usage error, before
+/// the inventory is read or anything runs.
+#[test]
+fn submit_local_needs_spark_home() {
+    let run = |home: Option<&str>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_sparkctl"));
+        c.args(["submit", "no-such.toml", "--local", "--", "job.py"])
+            .env("SPARKCTL_PLAIN", "1");
+        match home {
+            Some(h) => c.env("SPARK_HOME", h),
+            None => c.env_remove("SPARK_HOME"),
+        };
+        let out = c.output().unwrap();
+        (out.status.code(), text(&out.stderr))
+    };
+    assert_eq!(
+        run(None),
+        (Some(2), "error: --local runs this machine's spark-submit, but SPARK_HOME is not set\n  = help: export SPARK_HOME=/path/to/spark (a Spark of the cluster's version), or drop --local to submit on a cluster host\n".to_string())
+    );
+    assert_eq!(
+        run(Some("/nonexistent-spark")),
+        (Some(2), "error: --local: no executable /nonexistent-spark/bin/spark-submit (SPARK_HOME=/nonexistent-spark)\n  = help: point SPARK_HOME at an unpacked Spark distribution\n".to_string())
+    );
+    let (code, err) = {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sparkctl"))
+            .args(["submit", "x.toml", "--local", "--on", "hosta", "--", "job.py"])
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out.stderr))
+    };
+    assert_eq!(code, Some(2));
+    assert!(err.contains("'--local' cannot be used with '--on <HOST>'"), "{}", err);
+}

@@ -755,6 +755,15 @@ fn check_rendered(
                 } else {
                     want.insert("spark.master.rest.enabled".into(), "false".into());
                 }
+                // Decided by sparkctl ([spark] decommission): the managed
+                // keys always, block migration where `defaults` is silent.
+                if c.spark.decommission {
+                    want.insert("spark.decommission.enabled".into(), "true".into());
+                    want.insert("spark.worker.decommission.signal".into(), "PWR".into());
+                    for (k, v) in sparkctl::decommission::MIGRATION {
+                        want.entry(k.into()).or_insert_with(|| v.into());
+                    }
+                }
                 if map != want {
                     return Err(format!("{}: properties {:?}, want {:?}", at, map, want));
                 }

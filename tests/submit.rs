@@ -102,6 +102,46 @@ fn submit_client_and_cluster_mode_and_status() {
         text(&out.stdout)
     );
 
+    // 2b. --local: the same client-mode job from this machine's own Spark
+    //     (the lab's tree unpacked here), the driver bound to this
+    //     machine's address on the lab bridge, which the workers reach.
+    let local = std::env::temp_dir().join("sparkctl-submit-local");
+    let _ = std::fs::remove_dir_all(&local);
+    std::fs::create_dir_all(&local).unwrap();
+    let untar = std::process::Command::new("tar")
+        .arg("-xf")
+        .arg("/var/cache/sparkctl-lab/dist/spark-4.3.0-bin-pyspark.tar")
+        .arg("-C")
+        .arg(&local)
+        .status()
+        .unwrap();
+    assert!(untar.success(), "cannot unpack the lab's Spark here");
+    let home = std::fs::read_dir(&local).unwrap().next().unwrap().unwrap().path();
+    let job = local.join("job.py");
+    std::fs::write(&job, PY_JOB).unwrap();
+    let mut args = vec!["submit", &inv_s, "--local", "--"];
+    args.extend_from_slice(&SMALL);
+    args.push(job.to_str().unwrap());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sparkctl"))
+        .args(&args)
+        .env("SPARKCTL_PLAIN", "1")
+        .env("SPARK_HOME", &home)
+        .env("SPARK_LOCAL_IP", "10.213.37.1")
+        .env("PYSPARK_PYTHON", "python3")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "--local job failed: {}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("RESULT sum_of_squares=333833500\n"),
+        "stdout: {}",
+        text(&out.stdout)
+    );
+    assert!(text(&out.stderr).contains(&format!(
+        "submitting from this machine ({}) to spark://10.213.37.11:7077,10.213.37.12:7077 (client mode)",
+        home.display()
+    )));
+    let _ = std::fs::remove_dir_all(&local);
+
     // 3. Cluster mode, a JVM application: the jar must be where any worker
     //    can read it, so it is built on every host.
     for (h, _) in HOSTS {

@@ -5,10 +5,12 @@
 //! driver. It changes nothing sparkctl manages, so it takes no lock.
 //!
 //! * `argv.rs`: the operator's arguments, the master URL, the command (pure);
-//! * `driver.rs`: `--status` / `--kill` over the masters' REST API.
+//! * `driver.rs`: `--status` / `--kill` over the masters' REST API;
+//! * `local.rs`: `--local`, this machine's spark-submit.
 
 mod argv;
 mod driver;
+mod local;
 #[cfg(test)]
 mod tests;
 
@@ -28,6 +30,8 @@ pub struct Args {
     pub mode: DeployMode,
     pub status: Option<String>,
     pub kill: Option<String>,
+    /// `--local`: this machine's spark-submit (`SPARK_HOME`).
+    pub local: bool,
     /// Everything after `--`: spark-submit's options, the application, its arguments.
     pub spark_args: Vec<String>,
 }
@@ -46,6 +50,14 @@ pub async fn run(inventory: &Path, a: &Args, opts: &ConnectOptions, quiet: bool)
     // them costs nothing and says so at once.
     let parsed = argv::parse(&a.spark_args);
     argv::check(&parsed, a.mode)?;
+    if a.local {
+        let home = local::spark_home(std::env::var_os("SPARK_HOME"))?;
+        let cluster = super::load_inventory(inventory)?;
+        if cluster.masters().next().is_none() {
+            submitting_host(&cluster, None)?;
+        }
+        return local::run(&cluster, &home, a.mode, &a.spark_args, quiet);
+    }
     let cluster = super::load_inventory(inventory)?;
     let host = submitting_host(&cluster, a.on.as_deref())?;
     let properties_file = match &cluster.spark.auth {
