@@ -1225,11 +1225,17 @@ fn submit_local_needs_spark_home() {
     );
     let (code, err) = {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_sparkctl"))
-            .args(["submit", "x.toml", "--local", "--on", "hosta", "--", "job.py"])
+            .args([
+                "submit", "x.toml", "--local", "--on", "hosta", "--", "job.py",
+            ])
             .output()
             .unwrap();
         (out.status.code(), text(&out.stderr))
     };
     assert_eq!(code, Some(2));
-    assert!(err.contains("'--local' cannot be used with '--on <HOST>'"), "{}", err);
+    assert!(
+        err.contains("'--local' cannot be used with '--on <HOST>'"),
+        "{}",
+        err
+    );
 }

@@ -116,7 +116,12 @@ fn submit_client_and_cluster_mode_and_status() {
         .status()
         .unwrap();
     assert!(untar.success(), "cannot unpack the lab's Spark here");
-    let home = std::fs::read_dir(&local).unwrap().next().unwrap().unwrap().path();
+    let home = std::fs::read_dir(&local)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let job = local.join("job.py");
     std::fs::write(&job, PY_JOB).unwrap();
     let mut args = vec!["submit", &inv_s, "--local", "--"];
@@ -130,7 +135,12 @@ fn submit_client_and_cluster_mode_and_status() {
         .env("PYSPARK_PYTHON", "python3")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "--local job failed: {}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "--local job failed: {}",
+        text(&out.stderr)
+    );
     assert!(
         text(&out.stdout).contains("RESULT sum_of_squares=333833500\n"),
         "stdout: {}",
