@@ -25,7 +25,13 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio runtime");
+    // `logs -f` and `ssh` end on Ctrl-C as their way of working (they
+    // handle it themselves), not as an interrupted run.
+    let own_ctrl_c = matches!(cli.command, Command::Logs { .. } | Command::Ssh { .. });
     let code = rt.block_on(async {
+        if own_ctrl_c {
+            return report(run(cli).await);
+        }
         tokio::select! {
             r = run(cli) => report(r),
             _ = tokio::signal::ctrl_c() => {
@@ -183,11 +189,35 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             };
             command::submit::run(&inventory.path, &args, &global.connect, global.quiet).await
         }
+        Command::Logs {
+            words,
+            lines,
+            follow,
+        } => {
+            let t = target(&words, 1)?;
+            command::logs::run(&t, &command::logs::Args { lines, follow }, &global.connect).await
+        }
+        Command::Ssh { words, command } => {
+            let t = target(&words, 0)?;
+            command::ssh::run(&t, &command, &global.connect).await
+        }
         Command::RestToken { inventory, ttl } => command::rest_token::run(&inventory.path, ttl),
         Command::Completions { shell } => command::completions::run(shell),
         Command::Man => command::man::run(),
         Command::Version { json } => command::version::run(json),
     }
+}
+
+/// `[INVENTORY] HOST [EXTRA]` of `logs` and `ssh` (command/target.rs).
+fn target(words: &[String], max_extra: usize) -> anyhow::Result<command::target::Target> {
+    // Only asked when the words name no inventory: an empty variable is
+    // then an error, else it does not matter.
+    let given = command::target::split(words, max_extra, std::path::Path::new(""), |p| p.is_file());
+    if given.inventory.as_os_str().is_empty() {
+        let inventory = command::target::default_inventory()?;
+        return Ok(command::target::Target { inventory, ..given });
+    }
+    Ok(given)
 }
 
 fn report(r: anyhow::Result<i32>) -> i32 {

@@ -1799,9 +1799,71 @@ fn generated_scripts_run_exactly_with_hostile_values() {
             "{}",
             d.label()
         );
+        // `sparkctl logs`: the same newest file, its last lines, and the
+        // follower, which prints appended lines and ends (with its tail)
+        // when its standard input does.
+        let found = run_ok("log_file", &steps::log_file(h, d, None), &scratch.0, None);
+        assert_eq!(found, format!("{}\n", log), "{}", d.label());
+        let out = run_ok(
+            "log_show",
+            &steps::log_show(&log, 1, None),
+            &scratch.0,
+            None,
+        );
+        assert_eq!(out, "three `x`\n");
+        syntax_ok(
+            "log_follow as user",
+            &steps::log_follow(&log, 5, Some("spark")),
+        );
+        follow_until_stdin_ends(&steps::log_follow(&log, 1, None), &log, &scratch.0);
     }
+    let empty = Scratch::new("nolog");
+    let mut bare = h.clone();
+    bare.spark.log_dir = empty.path().to_string();
+    bare.zk.log_dir = empty.path().to_string();
+    let out = run_in(
+        "sh",
+        &steps::log_file(&bare, Daemon::Master, None),
+        &scratch.0,
+        &[],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(steps::NO_LOG),
+        "no log: its own status"
+    );
 
     assert_no_markers("generated scripts");
+}
+
+/// Run `logs -f`'s script with a pipe as stdin, append to `log`, see the
+/// line arrive, close the pipe: the script exits 0 and its tail is gone.
+fn follow_until_stdin_ends(script: &str, log: &str, cwd: &Path) {
+    use std::io::{BufRead, Write};
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .current_dir(cwd)
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "three `x`");
+    let mut f = std::fs::OpenOptions::new().append(true).open(log).unwrap();
+    writeln!(f, "appended $(x)").unwrap();
+    assert_eq!(lines.next().unwrap().unwrap(), "appended $(x)");
+    drop(child.stdin.take());
+    let started = std::time::Instant::now();
+    assert!(child.wait().unwrap().success());
+    // The tail exits too (killed, or --pid within a second): its end of
+    // the pipe closes, so the stream ends.
+    assert!(lines.next().is_none(), "the tail still runs");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
 
 /// write_files with contents and paths no inventory could produce: the

@@ -9,6 +9,7 @@
 //! * `transfer.rs`: upload or host download, unpack, the `current` link;
 //! * `files.rs`: config files and directories, written and read back;
 //! * `daemons.rs`: start, stop, kill, pid checks, log tails;
+//! * `logs.rs`: `sparkctl logs`: a daemon's newest log, shown or followed;
 //! * `facts.rs`: the one probe per host (`facts::parse` reads its output);
 //! * `guard.rs`: `safe_path`, the host half of the ownership rule;
 //! * `lock.rs`: taking and releasing the cluster's lock;
@@ -23,6 +24,7 @@ mod files;
 mod guard;
 mod inspect;
 pub mod lock;
+mod logs;
 #[cfg(test)]
 mod test_sh;
 mod transfer;
@@ -37,6 +39,7 @@ pub use files::{
 };
 pub use guard::SAFE_PATH;
 pub use inspect::{port_listening, read_secret_command, zkcli_ls};
+pub use logs::{log_file, log_follow, log_show, NO_LOG};
 pub use transfer::{fetch, install, link, upload};
 
 /// Run `script` as `user` from a root shell: runuser (util-linux) where it
