@@ -234,6 +234,28 @@ pub enum Command {
         #[arg(last = true, value_name = "SPARK_SUBMIT_ARGS")]
         spark_args: Vec<String>,
     },
+    /// Stop every daemon and remove sparkctl's trees, links, state and config from the hosts.
+    ///
+    /// Removed: the unpacked trees sparkctl made (they hold its stamp), the
+    /// `current` links, the state directories (uploaded tarballs,
+    /// fingerprints, the daemons' secret, the recorded membership), and the
+    /// install roots when that empties them. Kept unless --purge: logs, pid
+    /// files and data (ZooKeeper data, worker dirs, event logs, recovery).
+    /// --purge asks for confirmation on a terminal, and is refused without
+    /// one unless --yes. Takes --limit/--skip. Running it again is a no-op
+    /// that says so.
+    Uninstall {
+        #[command(flatten)]
+        inventory: Inventory,
+        /// Also delete the daemons' data and logs.
+        #[arg(long)]
+        purge: bool,
+        /// With --purge: do not ask for confirmation.
+        #[arg(long, short, requires = "purge")]
+        yes: bool,
+        #[command(flatten)]
+        hosts: HostArgs,
+    },
     /// Print a daemon's log from its host: the last lines, or follow it (-f).
     ///
     /// DAEMON (zookeeper, master, worker, history) may be left out when

@@ -189,6 +189,16 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             };
             command::submit::run(&inventory.path, &args, &global.connect, global.quiet).await
         }
+        Command::Uninstall {
+            inventory,
+            purge,
+            yes,
+            hosts,
+        } => {
+            let c = command::load_inventory(&inventory.path)?;
+            global.select = select(&c, &hosts)?;
+            command::uninstall::run(c, &global, command::uninstall::Args { purge, yes }).await
+        }
         Command::Logs {
             words,
             lines,

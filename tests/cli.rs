@@ -1292,3 +1292,37 @@ fn logs_and_ssh_need_a_host() {
     let out = sparkctl(&["logs", "a.toml", "a", "master", "more"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+// ---------------------------------------------------------------------------
+// uninstall: --purge is confirmed before any host is contacted
+// ---------------------------------------------------------------------------
+
+#[test]
+fn uninstall_purge_is_refused_without_a_terminal_or_yes() {
+    // stdin is not a terminal under cargo test; the hosts do not exist:
+    // the refusal comes first.
+    let (code, out, err) = per_host_err("uninstall-purge.toml", &["uninstall", "INV", "--purge"]);
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    let cluster = "uninstall-purge";
+    assert_eq!(
+        err,
+        format!("error: uninstall --purge deletes the data of cluster {} (ZooKeeper data, worker dirs, event logs, logs) on a, b, c: refusing without confirmation\n  = help: pass --yes to confirm, or run it on a terminal to be asked\n", cluster)
+    );
+    let (code, _, err) = per_host_err(
+        "uninstall-limit.toml",
+        &["uninstall", "INV", "--purge", "--limit", "c"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains(" on c: refusing"), "{}", err);
+}
+
+#[test]
+fn uninstall_yes_needs_purge() {
+    let (code, _, err) = per_host_err("uninstall-yes.toml", &["uninstall", "INV", "--yes"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("error: the following required arguments were not provided:\n  --purge\n"),
+        "{}",
+        err
+    );
+}

@@ -1570,6 +1570,13 @@ fn generated_scripts_run_exactly_with_hostile_values() {
             syntax_ok("daemon_alive", &steps::daemon_alive(h, d));
         }
         syntax_ok(
+            "uninstall --purge",
+            &steps::uninstall(
+                &[&c.spark.install_root, &c.zookeeper.install_root],
+                &plan::host_dirs(&c, h),
+            ),
+        );
+        syntax_ok(
             "zkcli_ls",
             &steps::zkcli_ls(
                 &layout::current(&c.zookeeper.install_root),

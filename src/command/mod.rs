@@ -17,6 +17,7 @@ pub mod ssh;
 pub mod status;
 pub mod submit;
 pub mod target;
+pub mod uninstall;
 pub mod version;
 
 use crate::dist::{self, LocalDist, Product};

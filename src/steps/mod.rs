@@ -13,6 +13,7 @@
 //! * `facts.rs`: the one probe per host (`facts::parse` reads its output);
 //! * `guard.rs`: `safe_path`, the host half of the ownership rule;
 //! * `lock.rs`: taking and releasing the cluster's lock;
+//! * `uninstall.rs`: removing sparkctl's trees, links and state (and data);
 //! * `inspect.rs`: read-only questions (zkCli, the hosts' secret, ports).
 //!
 //! Parsers of what the scripts print stay with the types they fill
@@ -28,6 +29,7 @@ mod logs;
 #[cfg(test)]
 mod test_sh;
 mod transfer;
+mod uninstall;
 
 use crate::shell::quote;
 pub use daemons::{
@@ -41,6 +43,7 @@ pub use guard::SAFE_PATH;
 pub use inspect::{port_listening, read_secret_command, zkcli_ls};
 pub use logs::{log_file, log_follow, log_show, NO_LOG};
 pub use transfer::{fetch, install, link, upload};
+pub use uninstall::{parse_removed, uninstall};
 
 /// Run `script` as `user` from a root shell: runuser (util-linux) where it
 /// exists, else su, which every Linux has. The daemon inherits the
