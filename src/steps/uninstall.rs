@@ -141,7 +141,7 @@ mod tests {
         assert!(!std::path::Path::new(&d).join("spark").exists());
         // Below a world-writable directory: refused, nothing removed.
         let t = tmpdir_under_tmp();
-        let out = run(&uninstall(&[], &[t.clone()]));
+        let out = run(&uninstall(&[], std::slice::from_ref(&t)));
         assert_eq!(out.status.code(), Some(7));
         assert!(std::path::Path::new(&t).is_dir());
         std::fs::remove_dir_all(&t).unwrap();
