@@ -1570,6 +1570,12 @@ fn generated_scripts_run_exactly_with_hostile_values() {
             syntax_ok("daemon_alive", &steps::daemon_alive(h, d));
         }
         syntax_ok(
+            "prune",
+            &[&c.spark.install_root, &c.zookeeper.install_root]
+                .map(|r| steps::prune(r))
+                .concat(),
+        );
+        syntax_ok(
             "uninstall --purge",
             &steps::uninstall(
                 &[&c.spark.install_root, &c.zookeeper.install_root],

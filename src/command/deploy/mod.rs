@@ -10,7 +10,8 @@
 //!    (`apply.rs`);
 //! 4. ZooKeeper (wait for quorum) -> masters (wait for one ALIVE, the rest
 //!    STANDBY) -> workers (wait until all are registered) (`apply.rs`);
-//! 5. summary (`summary.rs`).
+//! 5. prune trees older than the current and previous one (`apply.rs`);
+//! 6. summary (`summary.rs`).
 //!
 //! The cluster's secret is loaded here, once, and handed as a typed value
 //! to the renderer (its value, for the daemons' properties file) and to
@@ -126,6 +127,14 @@ async fn deploy(
         return Ok(crate::diag::exit::OK);
     }
     let a = apply::daemons(s, &hosts, &plans, &args.roll).await?;
+    let pruned = apply::prune(s, &hosts).await;
+    if !pruned.is_empty() {
+        s.progress.line(&format!(
+            "pruned {} old trees and tarballs (kept: current and previous): {}",
+            pruned.len(),
+            pruned.join(", ")
+        ));
+    }
     summary::print_summary(s, &plans, &a, &facts).await;
     Ok(crate::diag::exit::OK)
 }
