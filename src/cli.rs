@@ -78,6 +78,10 @@ pub enum Command {
         /// (stage an upgrade; the next plain deploy restarts what changed).
         #[arg(long, conflicts_with = "dry_run")]
         files_only: bool,
+        /// Stop the daemons still running on hosts removed from the inventory
+        /// (found through the membership recorded at the last deploy).
+        #[arg(long, conflicts_with = "dry_run")]
+        stop_removed: bool,
         #[command(flatten)]
         hosts: HostArgs,
         #[command(flatten)]

@@ -72,6 +72,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             dry_run,
             json,
             files_only,
+            stop_removed,
             hosts,
             roll,
         } => {
@@ -84,6 +85,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     dry_run,
                     json,
                     files_only,
+                    stop_removed,
                     roll: sparkctl::session::rolling::RollOptions::from(&roll),
                 },
             )

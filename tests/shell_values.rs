@@ -187,6 +187,13 @@ fn run_in(shell: &str, script: &str, cwd: &Path, args: &[&str], stdin: Option<&P
         .unwrap_or_else(|e| panic!("cannot run {}: {}", shell, e))
 }
 
+/// A file in `dir` holding `content` (a script's standard input).
+fn write_temp_file(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -1482,10 +1489,23 @@ fn generated_scripts_run_exactly_with_hostile_values() {
     // The last host written (H3) is what is on disk now.
     let host = c.hosts.last().unwrap();
 
+    // The membership record, written as deploy writes it (hostile paths
+    // and all), then read back by the facts probe below.
+    let members = sparkctl::membership::render(&c, &[]);
+    let out = run_in(
+        "sh",
+        &steps::write_members(&c.spark.install_root),
+        &scratch.0,
+        &[],
+        Some(&write_temp_file(&scratch.0, "members-input", &members)),
+    );
+    assert!(out.status.success(), "write_members: {}", text(&out.stderr));
+
     // facts::script: runs, and reports what is really there.
     let file_paths: Vec<String> = written.iter().map(|f| f.path.clone()).collect();
     let probe = facts::script(&c, host, &[&spark, &zk], &file_paths);
     let f = facts::parse(&run_ok("facts", &probe, &scratch.0, None));
+    assert_eq!(f.members, members, "the membership record reads back exactly");
     for cf in &written {
         assert_eq!(
             f.files.get(&cf.path),

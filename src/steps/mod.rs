@@ -13,6 +13,7 @@
 //! * `facts.rs`: the one probe per host (`facts::parse` reads its output);
 //! * `guard.rs`: `safe_path`, the host half of the ownership rule;
 //! * `lock.rs`: taking and releasing the cluster's lock;
+//! * `members.rs`: writing the membership record (read by `facts.rs`);
 //! * `prune.rs`: keeping the current and the previous tree, removing older;
 //! * `uninstall.rs`: removing sparkctl's trees, links and state (and data);
 //! * `inspect.rs`: read-only questions (zkCli, the hosts' secret, ports).
@@ -27,6 +28,7 @@ mod guard;
 mod inspect;
 pub mod lock;
 mod logs;
+mod members;
 mod prune;
 #[cfg(test)]
 mod test_sh;
@@ -44,6 +46,7 @@ pub use files::{
 pub use guard::SAFE_PATH;
 pub use inspect::{port_listening, read_secret_command, zkcli_ls};
 pub use logs::{log_file, log_follow, log_show, NO_LOG};
+pub use members::{members_file, write_members};
 pub use prune::{parse_pruned, prune, PREVIOUS};
 pub use transfer::{fetch, install, link, upload};
 pub use uninstall::{parse_removed, uninstall};
