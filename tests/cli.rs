@@ -1326,3 +1326,17 @@ fn uninstall_yes_needs_purge() {
         err
     );
 }
+
+#[test]
+fn deploy_stop_removed_is_not_a_dry_run() {
+    let (code, _, err) = per_host_err(
+        "stop-removed.toml",
+        &["deploy", "INV", "--dry-run", "--stop-removed"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("error: the argument '--dry-run' cannot be used with '--stop-removed'\n"),
+        "{}",
+        err
+    );
+}

@@ -1505,7 +1505,10 @@ fn generated_scripts_run_exactly_with_hostile_values() {
     let file_paths: Vec<String> = written.iter().map(|f| f.path.clone()).collect();
     let probe = facts::script(&c, host, &[&spark, &zk], &file_paths);
     let f = facts::parse(&run_ok("facts", &probe, &scratch.0, None));
-    assert_eq!(f.members, members, "the membership record reads back exactly");
+    assert_eq!(
+        f.members, members,
+        "the membership record reads back exactly"
+    );
     for cf in &written {
         assert_eq!(
             f.files.get(&cf.path),
