@@ -158,12 +158,16 @@ pub fn parse(text: &str) -> Vec<Member> {
 }
 
 /// Hosts some record names that the inventory does not, once each (by
-/// name; the first record read wins), in name order.
+/// name; the first record read wins), in name order. A recorded host whose
+/// address an inventory host has is not one that left but the same
+/// machine renamed: its daemons are the inventory's now, and stopping them
+/// (`--stop-removed`) would stop the cluster's own.
 pub fn left<'a>(cluster: &Cluster, records: impl IntoIterator<Item = &'a str>) -> Vec<Member> {
     let mut out: BTreeMap<String, Member> = BTreeMap::new();
     for text in records {
         for m in parse(text) {
-            if cluster.host(&m.name).is_none() {
+            let renamed = cluster.hosts.iter().any(|h| h.address == m.address);
+            if cluster.host(&m.name).is_none() && !renamed {
                 out.entry(m.name.clone())
                     .or_insert(Member { left: true, ..m });
             }
@@ -221,6 +225,14 @@ mod tests {
         let again = render(&ab, &gone);
         assert!(again.contains("v1\tleft\tc\t"), "{}", again);
         assert_eq!(left(&ab, [again.as_str()]), gone);
+    }
+
+    #[test]
+    fn a_renamed_host_has_not_left() {
+        let c = cluster(ABC);
+        let text = render(&c, &[]);
+        let renamed = cluster(&ABC.replace("name = \"c\"", "name = \"c2\""));
+        assert!(left(&renamed, [text.as_str()]).is_empty());
     }
 
     #[test]
