@@ -78,6 +78,10 @@ pub enum Command {
         /// (stage an upgrade; the next plain deploy restarts what changed).
         #[arg(long, conflicts_with = "dry_run")]
         files_only: bool,
+        /// Stop the daemons still running on hosts removed from the inventory
+        /// (found through the membership recorded at the last deploy).
+        #[arg(long, conflicts_with = "dry_run")]
+        stop_removed: bool,
         #[command(flatten)]
         hosts: HostArgs,
         #[command(flatten)]
@@ -236,6 +240,65 @@ pub enum Command {
         /// spark-submit's options, then the application and its arguments (after `--`).
         #[arg(last = true, value_name = "SPARK_SUBMIT_ARGS")]
         spark_args: Vec<String>,
+    },
+    /// Stop every daemon and remove sparkctl's trees, links, state and config from the hosts.
+    ///
+    /// Removed: the unpacked trees sparkctl made (they hold its stamp), the
+    /// `current` links, the state directories (uploaded tarballs,
+    /// fingerprints, the daemons' secret, the recorded membership), and the
+    /// install roots when that empties them. Kept unless --purge: logs, pid
+    /// files and data (ZooKeeper data, worker dirs, event logs, recovery).
+    /// --purge asks for confirmation on a terminal, and is refused without
+    /// one unless --yes. Takes --limit/--skip. Running it again is a no-op
+    /// that says so.
+    Uninstall {
+        #[command(flatten)]
+        inventory: Inventory,
+        /// Also delete the daemons' data and logs.
+        #[arg(long)]
+        purge: bool,
+        /// With --purge: do not ask for confirmation.
+        #[arg(long, short, requires = "purge")]
+        yes: bool,
+        #[command(flatten)]
+        hosts: HostArgs,
+    },
+    /// Print a daemon's log from its host: the last lines, or follow it (-f).
+    ///
+    /// DAEMON (zookeeper, master, worker, history) may be left out when
+    /// HOST runs one daemon. The newest log at the paths sparkctl starts the
+    /// daemons with (`[spark] log_dir`, `[zookeeper] log_dir`), read as the
+    /// service user; its name goes to stderr, the log to stdout. -f follows
+    /// it across restarts until Ctrl-C. INVENTORY, when given first, is told
+    /// from HOST by ending in `.toml` or being an existing file.
+    /// Example: sparkctl logs hosta master -n 50
+    #[command(override_usage = "sparkctl logs [OPTIONS] [INVENTORY] HOST [DAEMON]")]
+    Logs {
+        /// [INVENTORY] HOST [DAEMON]
+        #[arg(value_name = "WORDS", num_args = 1..=3, required = true)]
+        words: Vec<String>,
+        /// How many lines to print (with -f: before following).
+        #[arg(short = 'n', long, default_value_t = 100)]
+        lines: u32,
+        /// Keep printing what is appended, until Ctrl-C.
+        #[arg(short, long)]
+        follow: bool,
+    },
+    /// Open a shell on a host, or run a command there, with the inventory's SSH settings.
+    ///
+    /// The login user, port, identity, ssh config file (ProxyJump) and host
+    /// key policy of the inventory, through the connection sparkctl makes
+    /// (or keeps, `[ssh] control_persist`). No sudo: you are the login
+    /// user. The exit status is the remote command's (255: ssh failed).
+    /// Example: sparkctl ssh hosta -- df -h /opt
+    #[command(override_usage = "sparkctl ssh [OPTIONS] [INVENTORY] HOST [-- COMMAND...]")]
+    Ssh {
+        /// [INVENTORY] HOST
+        #[arg(value_name = "WORDS", num_args = 1..=2, required = true)]
+        words: Vec<String>,
+        /// The command and its arguments (after `--`), joined and run by the login shell as ssh does.
+        #[arg(last = true, value_name = "COMMAND")]
+        command: Vec<String>,
     },
     /// Print a bearer token for the masters' REST submission server.
     ///

@@ -50,6 +50,9 @@ pub struct HostFacts {
     pub unsafe_roots: BTreeMap<String, String>,
     /// Service-user directories with such a place on the way to them.
     pub unsafe_dirs: BTreeMap<String, String>,
+    /// The cluster's membership as this host last recorded it, its lines
+    /// as written (`membership::parse` reads them).
+    pub members: String,
 }
 
 pub fn parse(out: &str) -> HostFacts {
@@ -82,6 +85,12 @@ pub fn parse(out: &str) -> HostFacts {
                         f.free_kb.insert(root, kb);
                     }
                 }
+            }
+            // Not `rest`: its tabs are the record's field separators.
+            "@member" => {
+                f.members
+                    .push_str(line.strip_prefix("@member ").unwrap_or(""));
+                f.members.push('\n');
             }
             "@current" => {
                 if let Some((root, target)) = two() {

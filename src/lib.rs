@@ -20,6 +20,7 @@ pub mod inventory;
 pub mod k8s;
 pub mod layout;
 pub mod lock;
+pub mod membership;
 pub mod mux;
 pub mod out;
 pub mod ownership;

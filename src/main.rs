@@ -25,7 +25,13 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio runtime");
+    // `logs -f` and `ssh` end on Ctrl-C as their way of working (they
+    // handle it themselves), not as an interrupted run.
+    let own_ctrl_c = matches!(cli.command, Command::Logs { .. } | Command::Ssh { .. });
     let code = rt.block_on(async {
+        if own_ctrl_c {
+            return report(run(cli).await);
+        }
         tokio::select! {
             r = run(cli) => report(r),
             _ = tokio::signal::ctrl_c() => {
@@ -66,6 +72,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             dry_run,
             json,
             files_only,
+            stop_removed,
             hosts,
             roll,
         } => {
@@ -78,6 +85,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     dry_run,
                     json,
                     files_only,
+                    stop_removed,
                     roll: sparkctl::session::rolling::RollOptions::from(&roll),
                 },
             )
@@ -185,11 +193,45 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             };
             command::submit::run(&inventory.path, &args, &global.connect, global.quiet).await
         }
+        Command::Uninstall {
+            inventory,
+            purge,
+            yes,
+            hosts,
+        } => {
+            let c = command::load_inventory(&inventory.path)?;
+            global.select = select(&c, &hosts)?;
+            command::uninstall::run(c, &global, command::uninstall::Args { purge, yes }).await
+        }
+        Command::Logs {
+            words,
+            lines,
+            follow,
+        } => {
+            let t = target(&words, 1)?;
+            command::logs::run(&t, &command::logs::Args { lines, follow }, &global.connect).await
+        }
+        Command::Ssh { words, command } => {
+            let t = target(&words, 0)?;
+            command::ssh::run(&t, &command, &global.connect).await
+        }
         Command::RestToken { inventory, ttl } => command::rest_token::run(&inventory.path, ttl),
         Command::Completions { shell } => command::completions::run(shell),
         Command::Man => command::man::run(),
         Command::Version { json } => command::version::run(json),
     }
+}
+
+/// `[INVENTORY] HOST [EXTRA]` of `logs` and `ssh` (command/target.rs).
+fn target(words: &[String], max_extra: usize) -> anyhow::Result<command::target::Target> {
+    // Only asked when the words name no inventory: an empty variable is
+    // then an error, else it does not matter.
+    let given = command::target::split(words, max_extra, std::path::Path::new(""), |p| p.is_file());
+    if given.inventory.as_os_str().is_empty() {
+        let inventory = command::target::default_inventory()?;
+        return Ok(command::target::Target { inventory, ..given });
+    }
+    Ok(given)
 }
 
 fn report(r: anyhow::Result<i32>) -> i32 {

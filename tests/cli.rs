@@ -1239,3 +1239,144 @@ fn submit_local_needs_spark_home() {
         err
     );
 }
+
+// ---------------------------------------------------------------------------
+// logs and ssh: which host and daemon, before any host is contacted
+// ---------------------------------------------------------------------------
+
+fn per_host_err(name: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let p = write_temp(name, GOOD);
+    let p = p.to_str().unwrap();
+    let all: Vec<&str> = args
+        .iter()
+        .map(|a| if *a == "INV" { p } else { a })
+        .collect();
+    let out = sparkctl(&all);
+    (
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr).replace(p, "INV"),
+    )
+}
+
+#[test]
+fn logs_asks_which_daemon_when_the_host_runs_several() {
+    let (code, out, err) = per_host_err("logs-which.toml", &["logs", "INV", "a"]);
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    assert_eq!(
+        err,
+        "error: host `a` runs 3 daemons: say which\n  = help: sparkctl logs INV a DAEMON, DAEMON one of: zookeeper, master, worker\n"
+    );
+}
+
+#[test]
+fn logs_refuses_a_daemon_the_host_does_not_run() {
+    let (code, _, err) = per_host_err("logs-none.toml", &["logs", "INV", "c", "master"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: INV: host `c` runs no master\n  = help: it runs: zookeeper, worker\n"
+    );
+    let (code, _, err) = per_host_err("logs-unknown.toml", &["logs", "INV", "c", "spark"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: unknown daemon `spark`\n  = help: host `c` runs: zookeeper, worker\n"
+    );
+}
+
+#[test]
+fn logs_and_ssh_name_the_hosts_of_the_inventory() {
+    for cmd in ["logs", "ssh"] {
+        let (code, _, err) = per_host_err(&format!("{}-host.toml", cmd), &[cmd, "INV", "zz"]);
+        assert_eq!(code, Some(2));
+        assert_eq!(
+            err,
+            format!(
+                "error: INV: no host `zz` in the inventory\n  = help: {} takes an inventory host name: a, b, c\n",
+                cmd
+            )
+        );
+    }
+}
+
+#[test]
+fn logs_takes_the_inventory_from_the_environment() {
+    // One word: the host; the inventory is $SPARKCTL_INVENTORY.
+    let p = write_temp("logs-env.toml", GOOD);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sparkctl"))
+        .args(["logs", "c", "master"])
+        .env("SPARKCTL_INVENTORY", &p)
+        .env("SPARKCTL_PLAIN", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr).replace(p.to_str().unwrap(), "INV"),
+        "error: INV: host `c` runs no master\n  = help: it runs: zookeeper, worker\n"
+    );
+}
+
+#[test]
+fn logs_and_ssh_need_a_host() {
+    for cmd in ["logs", "ssh"] {
+        let out = sparkctl(&[cmd]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        assert!(
+            err.starts_with("error: the following required arguments were not provided:\n  <WORDS>...\n\nUsage: sparkctl "),
+            "{}",
+            err
+        );
+    }
+    let out = sparkctl(&["logs", "a.toml", "a", "master", "more"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+// ---------------------------------------------------------------------------
+// uninstall: --purge is confirmed before any host is contacted
+// ---------------------------------------------------------------------------
+
+#[test]
+fn uninstall_purge_is_refused_without_a_terminal_or_yes() {
+    // stdin is not a terminal under cargo test; the hosts do not exist:
+    // the refusal comes first.
+    let (code, out, err) = per_host_err("uninstall-purge.toml", &["uninstall", "INV", "--purge"]);
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    let cluster = "uninstall-purge";
+    assert_eq!(
+        err,
+        format!("error: uninstall --purge deletes the data of cluster {} (ZooKeeper data, worker dirs, event logs, logs) on a, b, c: refusing without confirmation\n  = help: pass --yes to confirm, or run it on a terminal to be asked\n", cluster)
+    );
+    let (code, _, err) = per_host_err(
+        "uninstall-limit.toml",
+        &["uninstall", "INV", "--purge", "--limit", "c"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains(" on c: refusing"), "{}", err);
+}
+
+#[test]
+fn uninstall_yes_needs_purge() {
+    let (code, _, err) = per_host_err("uninstall-yes.toml", &["uninstall", "INV", "--yes"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("error: the following required arguments were not provided:\n  --purge\n"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn deploy_stop_removed_is_not_a_dry_run() {
+    let (code, _, err) = per_host_err(
+        "stop-removed.toml",
+        &["deploy", "INV", "--dry-run", "--stop-removed"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("error: the argument '--dry-run' cannot be used with '--stop-removed'\n"),
+        "{}",
+        err
+    );
+}

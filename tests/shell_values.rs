@@ -187,6 +187,13 @@ fn run_in(shell: &str, script: &str, cwd: &Path, args: &[&str], stdin: Option<&P
         .unwrap_or_else(|e| panic!("cannot run {}: {}", shell, e))
 }
 
+/// A file in `dir` holding `content` (a script's standard input).
+fn write_temp_file(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -1491,10 +1498,26 @@ fn generated_scripts_run_exactly_with_hostile_values() {
     // The last host written (H3) is what is on disk now.
     let host = c.hosts.last().unwrap();
 
+    // The membership record, written as deploy writes it (hostile paths
+    // and all), then read back by the facts probe below.
+    let members = sparkctl::membership::render(&c, &[]);
+    let out = run_in(
+        "sh",
+        &steps::write_members(&c.spark.install_root),
+        &scratch.0,
+        &[],
+        Some(&write_temp_file(&scratch.0, "members-input", &members)),
+    );
+    assert!(out.status.success(), "write_members: {}", text(&out.stderr));
+
     // facts::script: runs, and reports what is really there.
     let file_paths: Vec<String> = written.iter().map(|f| f.path.clone()).collect();
     let probe = facts::script(&c, host, &[&spark, &zk], &file_paths);
     let f = facts::parse(&run_ok("facts", &probe, &scratch.0, None));
+    assert_eq!(
+        f.members, members,
+        "the membership record reads back exactly"
+    );
     for cf in &written {
         assert_eq!(
             f.files.get(&cf.path),
@@ -1578,6 +1601,19 @@ fn generated_scripts_run_exactly_with_hostile_values() {
             syntax_ok("log_tail", &steps::log_tail(h, d, 30, None));
             syntax_ok("daemon_alive", &steps::daemon_alive(h, d));
         }
+        syntax_ok(
+            "prune",
+            &[&c.spark.install_root, &c.zookeeper.install_root]
+                .map(|r| steps::prune(r))
+                .concat(),
+        );
+        syntax_ok(
+            "uninstall --purge",
+            &steps::uninstall(
+                &[&c.spark.install_root, &c.zookeeper.install_root],
+                &plan::host_dirs(&c, h),
+            ),
+        );
         syntax_ok(
             "zkcli_ls",
             &steps::zkcli_ls(
@@ -1808,9 +1844,71 @@ fn generated_scripts_run_exactly_with_hostile_values() {
             "{}",
             d.label()
         );
+        // `sparkctl logs`: the same newest file, its last lines, and the
+        // follower, which prints appended lines and ends (with its tail)
+        // when its standard input does.
+        let found = run_ok("log_file", &steps::log_file(h, d, None), &scratch.0, None);
+        assert_eq!(found, format!("{}\n", log), "{}", d.label());
+        let out = run_ok(
+            "log_show",
+            &steps::log_show(&log, 1, None),
+            &scratch.0,
+            None,
+        );
+        assert_eq!(out, "three `x`\n");
+        syntax_ok(
+            "log_follow as user",
+            &steps::log_follow(&log, 5, Some("spark")),
+        );
+        follow_until_stdin_ends(&steps::log_follow(&log, 1, None), &log, &scratch.0);
     }
+    let empty = Scratch::new("nolog");
+    let mut bare = h.clone();
+    bare.spark.log_dir = empty.path().to_string();
+    bare.zk.log_dir = empty.path().to_string();
+    let out = run_in(
+        "sh",
+        &steps::log_file(&bare, Daemon::Master, None),
+        &scratch.0,
+        &[],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(steps::NO_LOG),
+        "no log: its own status"
+    );
 
     assert_no_markers("generated scripts");
+}
+
+/// Run `logs -f`'s script with a pipe as stdin, append to `log`, see the
+/// line arrive, close the pipe: the script exits 0 and its tail is gone.
+fn follow_until_stdin_ends(script: &str, log: &str, cwd: &Path) {
+    use std::io::{BufRead, Write};
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .current_dir(cwd)
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "three `x`");
+    let mut f = std::fs::OpenOptions::new().append(true).open(log).unwrap();
+    writeln!(f, "appended $(x)").unwrap();
+    assert_eq!(lines.next().unwrap().unwrap(), "appended $(x)");
+    drop(child.stdin.take());
+    let started = std::time::Instant::now();
+    assert!(child.wait().unwrap().success());
+    // The tail exits too (killed, or --pid within a second): its end of
+    // the pipe closes, so the stream ends.
+    assert!(lines.next().is_none(), "the tail still runs");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
 
 /// write_files with contents and paths no inventory could produce: the

@@ -10,10 +10,14 @@ pub mod deploy;
 pub mod ha;
 pub mod init;
 pub mod lifecycle;
+pub mod logs;
 pub mod man;
 pub mod rest_token;
+pub mod ssh;
 pub mod status;
 pub mod submit;
+pub mod target;
+pub mod uninstall;
 pub mod version;
 
 use crate::dist::{self, LocalDist, Product};

@@ -9,6 +9,7 @@
 //! * `connect.rs`: making (or reusing) a connection, for one host or many;
 //! * `errors.rs`: what to tell an operator when ssh cannot connect;
 //! * `run.rs`: running scripts and forwarding probes over a connection;
+//! * `interactive.rs`: `sparkctl ssh`: the ssh client, through the master;
 //! * `resolved.rs`: `ssh -G`'s answer, cached while its config files are
 //!   unchanged (the kept master's fingerprint without a process per host);
 //! * `remote.rs`: the [`Remote`] trait the engine drives, so it can be
@@ -16,6 +17,7 @@
 
 mod connect;
 mod errors;
+mod interactive;
 mod remote;
 mod resolved;
 mod run;
@@ -95,9 +97,19 @@ pub struct ConnectOptions {
 /// of a failed connection (`login` false: `[ssh] config_file` and the port
 /// only, as it always was) and the fingerprint of a kept master (all).
 fn ssh_g(cluster: &Cluster, host: &Host, login: bool) -> std::process::Command {
-    let s = &cluster.ssh;
     let mut cmd = std::process::Command::new("ssh");
     cmd.arg("-G");
+    ssh_args(&mut cmd, cluster, host, login);
+    // `--` ends the options: the address is validated, but keep it an operand.
+    cmd.arg("--").arg(&host.address);
+    cmd
+}
+
+/// The options `connect` gives ssh for `host` (config file and port; with
+/// `login`, user, identity and known_hosts file too), for the `ssh`
+/// processes sparkctl runs itself (`ssh -G`, `sparkctl ssh`).
+fn ssh_args(cmd: &mut std::process::Command, cluster: &Cluster, host: &Host, login: bool) {
+    let s = &cluster.ssh;
     if let Some(c) = &s.config_file {
         cmd.arg("-F").arg(c);
     }
@@ -116,9 +128,6 @@ fn ssh_g(cluster: &Cluster, host: &Host, login: bool) -> std::process::Command {
                 .arg(format!("UserKnownHostsFile={}", k.display()));
         }
     }
-    // `--` ends the options: the address is validated, but keep it an operand.
-    cmd.arg("--").arg(&host.address);
-    cmd
 }
 
 /// Control sockets of the SSH masters this process opened. openssh keeps a

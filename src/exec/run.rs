@@ -197,6 +197,41 @@ impl Conn {
         Ok(status.code())
     }
 
+    /// Run a script that ends when its standard input does (`logs -f`),
+    /// its output streamed like [`run_streamed`](Self::run_streamed). The
+    /// input is held open, never written; Ctrl-C closes it, which is the
+    /// script's signal to clean up and exit (the channel carries no
+    /// signals), and gets `Some(0)`: following until interrupted is the
+    /// command working. No command timeout: it runs until then.
+    pub async fn run_following(&self, step: &str, script: &str) -> Result<Option<i32>> {
+        let mut cmd = self.sh(script);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit());
+        let trace = crate::trace::Step::start(&self.host, step, self.launcher(), script);
+        let mut child = cmd
+            .spawn()
+            .await
+            .map_err(|e| self.error(step, None, format!("SSH failed: {}", e)))?;
+        let stdin = child.stdin().take();
+        let wait = child.wait();
+        tokio::pin!(wait);
+        let status = tokio::select! {
+            s = &mut wait => s.map(|s| s.code()),
+            _ = tokio::signal::ctrl_c() => {
+                drop(stdin);
+                // The host's side ends within a second (tail's --pid);
+                // a dead link must not keep the operator waiting longer.
+                // Whatever the channel says now, the operator asked to
+                // stop and got what was there: a clean end.
+                let _ = tokio::time::timeout(Duration::from_secs(5), &mut wait).await;
+                Ok(Some(0))
+            }
+        };
+        trace.done(status.as_ref().ok().copied().flatten());
+        status.map_err(|e| self.error(step, None, format!("SSH failed: {}", e)))
+    }
+
     /// A byte stream to `addr:port` as the host sees it: the host's sshd
     /// opens the TCP connection (what `ssh -W` does), so it reaches ports a
     /// firewall hides from this machine, through bastions too.

@@ -41,6 +41,11 @@ pub fn script(cluster: &Cluster, host: &Host, dists: &[&LocalDist], files: &[Str
             c = quote(&layout::current(root))
         ));
     }
+    // The recorded membership (`membership.rs`), on Spark hosts.
+    s.push_str(&format!(
+        "[ -f {m} ] && sed 's/^/@member /' {m}\n",
+        m = quote(&crate::steps::members_file(&cluster.spark.install_root))
+    ));
     for d in dists {
         let root = layout::product_root(cluster, d.product);
         let tree = layout::tree(root, d);

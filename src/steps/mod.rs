@@ -9,9 +9,13 @@
 //! * `transfer.rs`: upload or host download, unpack, the `current` link;
 //! * `files.rs`: config files and directories, written and read back;
 //! * `daemons.rs`: start, stop, kill, pid checks, log tails;
+//! * `logs.rs`: `sparkctl logs`: a daemon's newest log, shown or followed;
 //! * `facts.rs`: the one probe per host (`facts::parse` reads its output);
 //! * `guard.rs`: `safe_path`, the host half of the ownership rule;
 //! * `lock.rs`: taking and releasing the cluster's lock;
+//! * `members.rs`: writing the membership record (read by `facts.rs`);
+//! * `prune.rs`: keeping the current and the previous tree, removing older;
+//! * `uninstall.rs`: removing sparkctl's trees, links and state (and data);
 //! * `inspect.rs`: read-only questions (zkCli, the hosts' secret, ports).
 //!
 //! Parsers of what the scripts print stay with the types they fill
@@ -23,9 +27,13 @@ mod files;
 mod guard;
 mod inspect;
 pub mod lock;
+mod logs;
+mod members;
+mod prune;
 #[cfg(test)]
 mod test_sh;
 mod transfer;
+mod uninstall;
 
 use crate::shell::quote;
 pub use daemons::{
@@ -37,7 +45,11 @@ pub use files::{
 };
 pub use guard::SAFE_PATH;
 pub use inspect::{port_listening, read_secret_command, zkcli_ls};
+pub use logs::{log_file, log_follow, log_show, NO_LOG};
+pub use members::{members_file, write_members};
+pub use prune::{parse_pruned, prune, PREVIOUS};
 pub use transfer::{fetch, install, link, upload};
+pub use uninstall::{parse_removed, uninstall};
 
 /// Run `script` as `user` from a root shell: runuser (util-linux) where it
 /// exists, else su, which every Linux has. The daemon inherits the

@@ -198,11 +198,15 @@ rm -rf {tree}.old.$$
 /// Point `root/current` at `dir` by renaming a new link over the old one.
 pub fn link(root: &str, dir: &str) -> String {
     let tmp = format!("{}/.current.tmp", root);
+    // The tree `current` leaves is recorded first (write, then rename):
+    // it is the one pruning keeps besides the new one (`prune.rs`).
     format!(
-        "set -e\nln -sfn {dir} {tmp}\nmv -Tf {tmp} {cur} 2>/dev/null || {{ rm -f {tmp}; ln -sfn {dir} {cur}; }}\n",
+        "set -e\nold=$(readlink {cur} 2>/dev/null || true)\nif [ -n \"$old\" ] && [ \"$old\" != {dir} ]; then mkdir -p {state}; printf '%s\\n' \"$old\" > {prev}.tmp; mv -f {prev}.tmp {prev}; fi\nln -sfn {dir} {tmp}\nmv -Tf {tmp} {cur} 2>/dev/null || {{ rm -f {tmp}; ln -sfn {dir} {cur}; }}\n",
         dir = quote(dir),
         tmp = quote(&tmp),
-        cur = quote(&layout::current(root))
+        cur = quote(&layout::current(root)),
+        state = quote(&layout::state_dir(root)),
+        prev = quote(&super::prune::previous_file(root)),
     )
 }
 

@@ -186,3 +186,40 @@ pub(super) async fn daemons(
     }
     s.wait_workers(wait::WORKER_DEADLINE).await
 }
+
+/// After a verified deploy (every daemon now runs on `current`): keep each
+/// product's current and previous tree and tarball on `hosts`, remove
+/// older ones (`steps::prune`). A failure here is a warning, not a failed
+/// deploy: the cluster is converged and healthy, only disk is at stake.
+pub(super) async fn prune(s: &Session, hosts: &[Host]) -> Vec<String> {
+    let c = &s.cluster;
+    let r = s
+        .each_host(hosts.to_vec(), |conn, host, _bar| {
+            let script: String = [crate::dist::Product::Spark, crate::dist::Product::ZooKeeper]
+                .into_iter()
+                .filter(|p| !crate::daemon::on_host(&host, *p).is_empty())
+                .map(|p| steps::prune(crate::layout::product_root(c, p)))
+                .collect();
+            async move {
+                if script.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let o = conn.run("prune old trees", &script).await?;
+                Ok(steps::parse_pruned(&o.stdout)
+                    .into_iter()
+                    .map(|p| format!("{}:{}", host.name, p))
+                    .collect::<Vec<_>>())
+            }
+        })
+        .await;
+    match r {
+        Ok(v) => v.into_iter().flat_map(|(_, p)| p).collect(),
+        Err(e) => {
+            s.progress.notice(&format!(
+                "warning: old distribution trees were not pruned: {:#}",
+                e
+            ));
+            Vec::new()
+        }
+    }
+}

@@ -5,12 +5,14 @@
 //!    (a bad template or tarball stops the run before any host is touched);
 //! 2. connect, gather facts, preflight (Java, disk, ports) on every host:
 //!    any problem stops the run before anything changes (`preflight.rs`,
-//!    which also prints the dry run);
+//!    which also prints the dry run); hosts removed from the inventory are
+//!    reported, and with --stop-removed stopped (`removed.rs`);
 //! 3. per host in parallel: upload, unpack, write files, flip `current`
-//!    (`apply.rs`);
+//!    (`apply.rs`), then record the membership where it changed;
 //! 4. ZooKeeper (wait for quorum) -> masters (wait for one ALIVE, the rest
 //!    STANDBY) -> workers (wait until all are registered) (`apply.rs`);
-//! 5. summary (`summary.rs`).
+//! 5. prune trees older than the current and previous one (`apply.rs`);
+//! 6. summary (`summary.rs`).
 //!
 //! The cluster's secret is loaded here, once, and handed as a typed value
 //! to the renderer (its value, for the daemons' properties file) and to
@@ -19,6 +21,7 @@
 mod apply;
 mod dry_run_json;
 mod preflight;
+mod removed;
 mod summary;
 
 use super::{resolve_dists, Global};
@@ -38,6 +41,8 @@ pub struct Args {
     pub json: bool,
     /// Install and write files only: no daemon is started, restarted or checked.
     pub files_only: bool,
+    /// Stop the daemons of hosts removed from the inventory (`removed.rs`).
+    pub stop_removed: bool,
     pub roll: RollOptions,
 }
 
@@ -100,6 +105,9 @@ async fn deploy(
         s.progress
             .line(&format!("plan {}: {}", h.name, describe(&plans[&h.name])));
     }
+    // Hosts that left the inventory: reported in a dry run too, stopped
+    // (with --stop-removed) before anything else changes.
+    let left = removed::check(s, &facts, args.stop_removed && !args.dry_run).await;
     if args.dry_run {
         let current = preflight::current_contents(s, &plans, &facts).await?;
         if args.json {
@@ -121,11 +129,20 @@ async fn deploy(
     }
 
     apply::files(s, &hosts, &plans).await?;
+    removed::record(s, &facts, &left).await;
     if args.files_only {
         summary::print_files_only(s, &hosts, &plans);
         return Ok(crate::diag::exit::OK);
     }
     let a = apply::daemons(s, &hosts, &plans, &args.roll).await?;
+    let pruned = apply::prune(s, &hosts).await;
+    if !pruned.is_empty() {
+        s.progress.line(&format!(
+            "pruned {} old trees and tarballs (kept: current and previous): {}",
+            pruned.len(),
+            pruned.join(", ")
+        ));
+    }
     summary::print_summary(s, &plans, &a, &facts).await;
     Ok(crate::diag::exit::OK)
 }

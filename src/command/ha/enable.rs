@@ -57,6 +57,7 @@ pub(super) async fn edit_and_deploy(
             dry_run: false,
             json: false,
             files_only: false,
+            stop_removed: false,
             roll,
         },
     )
