@@ -25,7 +25,7 @@ mod removed;
 mod summary;
 
 use super::{resolve_dists, Global};
-use crate::inventory::Cluster;
+use crate::inventory::{Cluster, Host};
 use crate::render::{ConfigFile, Dists, Renderer};
 use crate::secret::Loaded;
 use crate::session::rolling::RollOptions;
@@ -135,7 +135,17 @@ async fn deploy(
         return Ok(crate::diag::exit::OK);
     }
     let a = apply::daemons(s, &hosts, &plans, &args.roll).await?;
-    let pruned = apply::prune(s, &hosts).await;
+    // Only where a tree was installed or `current` moved: nothing new to
+    // prune elsewhere, and a no-op run keeps its one round trip per host.
+    let moved: Vec<Host> = hosts
+        .iter()
+        .filter(|h| {
+            let p = &plans[&h.name];
+            !p.installs.is_empty() || !p.links.is_empty()
+        })
+        .cloned()
+        .collect();
+    let pruned = apply::prune(s, &moved).await;
     if !pruned.is_empty() {
         s.progress.line(&format!(
             "pruned {} old trees and tarballs (kept: current and previous): {}",
