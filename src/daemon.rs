@@ -33,6 +33,7 @@ pub enum Daemon {
     Master,
     Worker,
     History,
+    Connect,
 }
 
 /// How a daemon is started. The pid file and log follow from the
@@ -49,6 +50,10 @@ pub enum Launcher {
     SparkWorker,
     /// `sbin/start-history-server.sh`, else `spark-daemon.sh start <class> 1`.
     SparkHistory,
+    /// `sbin/start-connect-server.sh`, else `spark-daemon.sh submit <class> 1`:
+    /// the Connect server is an application, started through spark-submit
+    /// against the masters.
+    SparkConnect,
 }
 
 /// What "up" means for a daemon kind, and so which wait proves it and how
@@ -64,6 +69,9 @@ pub enum Health {
     /// Its REST API lists applications (`wait_history`): no quorum, no
     /// leader, nothing to register with.
     Serves,
+    /// Its gRPC port greets in HTTP/2 (`wait_connect`): like `Serves`, it
+    /// answers for itself, but in a binary protocol.
+    Greets,
 }
 
 /// One daemon kind, described once.
@@ -88,7 +96,7 @@ pub struct DaemonSpec {
 }
 
 /// How many daemon kinds there are (the length of every per-kind array).
-pub const KINDS: usize = 4;
+pub const KINDS: usize = 5;
 
 /// Every daemon kind, in start order (stop order is the reverse).
 pub const SPECS: [DaemonSpec; KINDS] = [
@@ -137,6 +145,20 @@ pub const SPECS: [DaemonSpec; KINDS] = [
         ignores_env: &["export SPARK_MASTER_", "export SPARK_WORKER_"],
         ports: history_ports,
         health: Health::Serves,
+    },
+    // After the workers too: it is a Spark application whose executors
+    // run on them; started before it has workers, its first queries would
+    // wait for resources. It needs nothing from the history server.
+    DaemonSpec {
+        kind: Daemon::Connect,
+        label: "connect",
+        runs_on: |h| h.roles.connect,
+        product: Product::Spark,
+        class: "org.apache.spark.sql.connect.service.SparkConnectServer",
+        launcher: Launcher::SparkConnect,
+        ignores_env: &["export SPARK_MASTER_", "export SPARK_WORKER_"],
+        ports: connect_ports,
+        health: Health::Greets,
     },
 ];
 
@@ -223,6 +245,14 @@ fn history_ports(cluster: &Cluster, _: &Host) -> Vec<(u16, &'static str)> {
         .history
         .as_ref()
         .map(|t| vec![(t.ui_port, "Spark history server")])
+        .unwrap_or_default()
+}
+
+fn connect_ports(cluster: &Cluster, _: &Host) -> Vec<(u16, &'static str)> {
+    cluster
+        .connect
+        .as_ref()
+        .map(|t| vec![(t.port, "Spark Connect server")])
         .unwrap_or_default()
 }
 

@@ -184,6 +184,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             command::submit::run(&inventory.path, &args, &global.connect, global.quiet).await
         }
         Command::RestToken { inventory, ttl } => command::rest_token::run(&inventory.path, ttl),
+        Command::ConnectToken { inventory } => command::connect_token::run(&inventory.path),
         Command::Completions { shell } => command::completions::run(shell),
         Command::Man => command::man::run(),
         Command::Version { json } => command::version::run(json),

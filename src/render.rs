@@ -216,7 +216,7 @@ impl Renderer {
                             )
                         } else {
                             String::new()
-                        }
+                        } + &connect_token_line(cluster, host, secret)
                     ),
                     template: "spark-defaults.conf",
                     readers: spark_readers.clone(),
@@ -315,6 +315,19 @@ fn module_options_block(version: Option<Version>, host: &Host) -> String {
         key,
         value.replace('\\', "\\\\")
     )
+}
+
+/// The Connect server's token, on its hosts only (workers run
+/// application code: they never get it), when `[connect] authenticate`.
+fn connect_token_line(cluster: &Cluster, host: &Host, secret: &Secret) -> String {
+    match &cluster.connect {
+        Some(c) if c.authenticate && host.roles.connect => format!(
+            "{} {}\n",
+            crate::connect::TOKEN_PROPERTY,
+            crate::connect::token(secret)
+        ),
+        _ => String::new(),
+    }
 }
 
 /// The REST submission server's properties, decided on every version

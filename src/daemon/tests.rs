@@ -4,10 +4,10 @@ use super::*;
 use crate::layout;
 use std::collections::BTreeSet;
 
-/// The lab, with a history server on its first host, so every kind runs
-/// somewhere.
+/// The lab, with a history server on its first host and a Connect server
+/// on its third, so every kind runs somewhere.
 fn lab() -> Cluster {
-    crate::session::fake::lab_with_history("/shared/spark-events")
+    crate::session::fake::lab_with_every_daemon()
 }
 
 #[test]

@@ -8,9 +8,11 @@
 //!
 //! Parsing and judging (`parse_*`, `assess`) are pure and unit-tested.
 //! `zookeeper` speaks `srvr`, `spark` the daemons' `/json/`, `history` the
-//! history server's REST API, `verdict` judges
+//! history server's REST API, `connect` the Spark Connect server's HTTP/2
+//! greeting, `verdict` judges
 //! what they saw; this module runs the probes.
 
+mod connect;
 mod history;
 pub mod route;
 mod spark;
@@ -18,6 +20,7 @@ mod verdict;
 mod zookeeper;
 
 use crate::inventory::Cluster;
+pub use connect::{connect, connect_url, port as connect_port};
 pub use history::{
     history, history_url, parse_applications, HistoryApp, HistoryJson, APPLICATIONS,
 };

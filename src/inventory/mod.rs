@@ -262,6 +262,15 @@ pub struct Roles {
     pub master: bool,
     pub worker: bool,
     pub history: bool,
+    pub connect: bool,
+}
+
+impl Roles {
+    /// Runs some Spark daemon (so needs the Spark tree, its log and pid
+    /// directories).
+    pub fn spark(&self) -> bool {
+        self.master || self.worker || self.history || self.connect
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -305,6 +314,8 @@ pub struct Cluster {
     pub run_as: Option<String>,
     /// `[history]`: set when a host has the `history` role.
     pub history: Option<History>,
+    /// `[connect]`: set when a host has the `connect` role.
+    pub connect: Option<Connect>,
     pub hosts: Vec<Host>,
 }
 
@@ -337,6 +348,19 @@ impl EventLogDir {
     }
 }
 
+/// `[connect]`, resolved: the Spark Connect server's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connect {
+    /// `spark.connect.grpc.binding.port`.
+    pub port: u16,
+    /// Spark 3.5: the server jar (`spark-connect_2.12-3.5.x.jar`), a path
+    /// on the hosts given to spark-submit's `--jars`; `None` on Spark 4,
+    /// whose `jars/` has it.
+    pub jar: Option<String>,
+    /// `spark.connect.authenticate.token` from the cluster secret (Spark 4).
+    pub authenticate: bool,
+}
+
 /// `[history]`, resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct History {
@@ -361,6 +385,9 @@ impl Cluster {
     }
     pub fn history_hosts(&self) -> impl Iterator<Item = &Host> {
         self.hosts.iter().filter(|h| h.roles.history)
+    }
+    pub fn connect_hosts(&self) -> impl Iterator<Item = &Host> {
+        self.hosts.iter().filter(|h| h.roles.connect)
     }
     pub fn host(&self, name: &str) -> Option<&Host> {
         self.hosts.iter().find(|h| h.name == name)

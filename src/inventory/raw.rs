@@ -20,8 +20,21 @@ pub struct RawInventory {
     /// `[history]`: the history server's settings (role `history`).
     #[serde(default)]
     pub history: Option<RawHistory>,
+    /// `[connect]`: the Spark Connect server's settings (role `connect`).
+    #[serde(default)]
+    pub connect: Option<RawConnect>,
     #[serde(default)]
     pub host: Vec<RawHost>,
+}
+
+/// `[connect]`: cluster-wide (clients are told one port).
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawConnect {
+    pub port: Option<u16>,
+    /// Spark 3.5 only: the server jar's absolute path on the hosts.
+    pub jar: Option<String>,
+    pub authenticate: Option<bool>,
 }
 
 /// `[history]`: cluster-wide only (every driver writes to the one event

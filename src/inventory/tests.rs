@@ -884,3 +884,124 @@ fn decommission_is_on_where_spark_has_it_and_refused_where_it_does_not() {
         );
     }
 }
+
+/// ABC with a Connect server on `b`, `tarball` as Spark's, and `table`.
+fn with_connect(tarball: &str, table: &str) -> String {
+    ABC.replacen("dist/spark-4.3.0-bin-hadoop3.tgz", tarball, 1)
+        .replacen(
+            "name = \"b\"\nroles = [\"zookeeper\", \"master\", \"worker\"]",
+            "name = \"b\"\nroles = [\"zookeeper\", \"master\", \"worker\", \"connect\"]",
+            1,
+        )
+        + table
+}
+
+#[test]
+fn connect_needs_no_table_on_spark_4() {
+    let c = parse_str(&with_connect("dist/spark-4.3.0-bin-hadoop3.tgz", "")).unwrap();
+    let t = c.connect.as_ref().unwrap();
+    assert_eq!(
+        (t.port, t.jar.as_deref(), t.authenticate),
+        (15002, None, false)
+    );
+    assert_eq!(
+        c.connect_hosts()
+            .map(|h| h.name.as_str())
+            .collect::<Vec<_>>(),
+        ["b"]
+    );
+    let c = parse_str(&with_connect(
+        "dist/spark-4.3.0-bin-hadoop3.tgz",
+        "\n[connect]\nport = 15010\n",
+    ))
+    .unwrap();
+    assert_eq!(c.connect.unwrap().port, 15010);
+}
+
+#[test]
+fn connect_on_spark_3_5_needs_the_jar_located() {
+    let err = parse_str(&with_connect("dist/spark-3.5.9-bin-hadoop3.tgz", "")).unwrap_err();
+    assert!(
+        err.starts_with("error: Spark 3.5.9 does not ship the Spark Connect server: [connect] has no `jar`\n  --> inv.toml:14:43\n"),
+        "{}",
+        err
+    );
+    assert!(
+        err.contains("help: add `jar = \"/path/on/the/hosts/spark-connect_2.12-3.5.9.jar\"`"),
+        "{}",
+        err
+    );
+    let c = parse_str(&with_connect(
+        "dist/spark-3.5.9-bin-hadoop3.tgz",
+        "\n[connect]\njar = \"/opt/jars/spark-connect_2.12-3.5.9.jar\"\n",
+    ))
+    .unwrap();
+    assert_eq!(
+        c.connect.unwrap().jar.as_deref(),
+        Some("/opt/jars/spark-connect_2.12-3.5.9.jar")
+    );
+    // Spark 4 has its own: a second one is refused.
+    let err = parse_str(&with_connect(
+        "dist/spark-4.3.0-bin-hadoop3.tgz",
+        "\n[connect]\njar = \"/opt/x.jar\"\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: Spark 4.3.0 ships the Spark Connect server in jars/"),
+        "{}",
+        err
+    );
+    let err = parse_str(&with_connect("dist/spark-3.3.4-bin-hadoop3.tgz", "")).unwrap_err();
+    assert!(
+        err.contains("Spark 3.3.4 has no Spark Connect server"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn connect_authenticate_needs_spark_4_and_the_cluster_secret() {
+    let on = "\n[connect]\nauthenticate = true\n";
+    let err = parse_str(&with_connect("dist/spark-4.3.0-bin-hadoop3.tgz", on)).unwrap_err();
+    assert!(
+        err.starts_with("error: [connect] authenticate needs `authenticate = true` in [spark]\n  --> inv.toml:21:16\n"),
+        "{}",
+        err
+    );
+    let secured = |tarball: &str| {
+        with_connect(tarball, on).replacen("[spark]\n", "[spark]\nauthenticate = true\n", 1)
+    };
+    let c = parse_str(&secured("dist/spark-4.3.0-bin-hadoop3.tgz")).unwrap();
+    assert!(c.connect.unwrap().authenticate);
+    let err = parse_str(&secured("dist/spark-3.5.9-bin-hadoop3.tgz").replacen(
+        "[connect]\n",
+        "[connect]\njar = \"/opt/c.jar\"\n",
+        1,
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: Spark 3.5.9 cannot protect the Spark Connect server: `spark.connect.authenticate.token` came with Spark 4.0"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn connect_table_without_the_role_and_its_port_clash_are_located() {
+    let err = parse_str(&format!("{}\n[connect]\nport = 15002\n", ABC)).unwrap_err();
+    assert!(
+        err.starts_with("error: [connect] is set but no host has the `connect` role"),
+        "{}",
+        err
+    );
+    let err = parse_str(&with_connect(
+        "dist/spark-4.3.0-bin-hadoop3.tgz",
+        "\n[connect]\nport = 8080\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.contains("8080") && err.contains("connect.port"),
+        "{}",
+        err
+    );
+}

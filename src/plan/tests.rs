@@ -338,6 +338,48 @@ fn rest_server_properties_and_key_go_only_where_they_belong() {
 }
 
 #[test]
+fn the_connect_token_goes_only_to_the_connect_server_s_0600_file() {
+    let (mut c, s, z) = setup();
+    // The setup's cluster, with a Connect server on the last host.
+    let last = c.hosts.len() - 1;
+    c.hosts[last].roles.connect = true;
+    c.connect = Some(crate::inventory::Connect {
+        port: 15002,
+        jar: None,
+        authenticate: true,
+    });
+    c.spark.auth = Some(crate::inventory::Auth {
+        secret_file: "/nonexistent/sparkctl-test.secret".into(),
+    });
+    let renderer = Renderer::new(&c).unwrap();
+    let token = crate::connect::token(&renderer.secret.as_ref().unwrap().secret);
+    for h in &c.hosts {
+        let f = renderer
+            .host_files(
+                &c,
+                &Dists {
+                    spark: &s,
+                    zookeeper: Some(&z),
+                },
+                h,
+            )
+            .unwrap();
+        for plain in f.iter().filter(|f| !f.secret) {
+            assert!(!plain.content.contains(&token), "{}", plain.path);
+        }
+        let daemon = f.iter().find(|f| f.secret).unwrap();
+        assert_eq!(
+            daemon
+                .content
+                .contains(&format!("spark.connect.authenticate.token {}\n", token)),
+            h.roles.connect,
+            "{}: the token must be on the Connect server's host only",
+            h.name
+        );
+    }
+}
+
+#[test]
 fn a_local_event_log_directory_is_made_on_every_spark_host() {
     let c = crate::session::fake::lab_with_history("/shared/spark-events");
     for h in &c.hosts {

@@ -32,6 +32,7 @@ mod tests {
         assert_eq!(
             stop_order(),
             [
+                Daemon::Connect,
                 Daemon::History,
                 Daemon::Worker,
                 Daemon::Master,

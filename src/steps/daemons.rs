@@ -65,6 +65,8 @@ pub struct Launch {
     /// Workers: where to record that this worker started with
     /// decommissioning on (see [`decommission_worker`]).
     pub decommission_marker: Option<String>,
+    /// The Connect server: `[connect]` (port, 3.x jar).
+    pub connect: Option<crate::inventory::Connect>,
 }
 
 impl Launch {
@@ -81,13 +83,14 @@ impl Launch {
                 .map(|_| layout::daemon_conf(cluster)),
             decommission_marker: (d == Daemon::Worker)
                 .then(|| layout::decommission_marker(cluster)),
+            connect: cluster.connect.clone().filter(|_| d == Daemon::Connect),
         }
     }
 }
 
 /// Start one daemon with the distribution's own scripts where they exist
 /// (start-master.sh, start-worker.sh / start-slave.sh for 2.4,
-/// start-history-server.sh), else
+/// start-history-server.sh, start-connect-server.sh), else
 /// spark-daemon.sh, which every Spark version has.
 ///
 /// A stale pid file (its pid gone, or reused by another process after a host
@@ -202,11 +205,48 @@ pub fn start_command(host: &Host, d: Daemon, launch: &Launch) -> String {
             cls = d.spark_class(),
             props = props
         ),
+        Launcher::SparkConnect => connect_command(host, d, launch, &home, &props),
     };
     match &launch.run_as {
         None => script,
         Some(u) => as_user(u, &script),
     }
+}
+
+/// The Connect server is an application: spark-submit (through
+/// spark-daemon.sh's `submit`, as start-connect-server.sh does) runs its
+/// driver on this host, against the HA master list like the workers. Its
+/// port, bind address and driver address are arguments (so a change to
+/// them changes the fingerprint and restarts it); the token is not: it is
+/// in the 0600 properties file, never on a command line `ps` shows.
+fn connect_command(host: &Host, d: Daemon, launch: &Launch, home: &str, props: &str) -> String {
+    let (port, jar) = launch
+        .connect
+        .as_ref()
+        .map(|c| (c.port, c.jar.clone()))
+        .unwrap_or((15002, None));
+    let args = format!(
+        " --master {url} --conf spark.connect.grpc.binding.port={port} --conf {bind} --conf {driver}{jars}{props}",
+        url = quote(&launch.master_url),
+        port = port,
+        // Bound at the inventory address, like the masters: what is
+        // probed is what clients use.
+        bind = quote(&format!("spark.connect.grpc.binding.address={}", host.address)),
+        // Executors on the workers call the driver back: at the address
+        // the inventory says reaches this host, not whatever its
+        // hostname resolves to.
+        driver = quote(&format!("spark.driver.host={}", host.address)),
+        jars = jar
+            .map(|j| format!(" --jars {}", quote(&j)))
+            .unwrap_or_default(),
+        props = props
+    );
+    format!(
+        "set -e\ncd {home}\nif [ -x sbin/start-connect-server.sh ]; then sbin/start-connect-server.sh{args}\nelse sbin/spark-daemon.sh submit {cls} 1 --name 'Spark Connect server'{args}\nfi\n",
+        home = home,
+        cls = d.spark_class(),
+        args = args
+    )
 }
 
 /// Stop one daemon and wait until its process has exited (SIGKILL after
@@ -351,6 +391,35 @@ mod tests {
             cmd,
             "set -e\ncd /opt/spark/current\nif [ -x sbin/start-history-server.sh ]; then sbin/start-history-server.sh\nelse sbin/spark-daemon.sh start org.apache.spark.deploy.history.HistoryServer 1\nfi\n"
         );
+    }
+
+    #[test]
+    fn the_connect_server_is_submitted_against_the_masters() {
+        let c = crate::session::fake::lab_with_every_daemon();
+        let d = Daemon::Connect;
+        let cmd = start_command(&c.hosts[2], d, &Launch::new(&c, d));
+        let args = " --master spark://10.213.37.11:7077,10.213.37.12:7077 --conf spark.connect.grpc.binding.port=15002 --conf spark.connect.grpc.binding.address=10.213.37.13 --conf spark.driver.host=10.213.37.13";
+        assert_eq!(
+            cmd,
+            format!("set -e\ncd /opt/spark/current\nif [ -x sbin/start-connect-server.sh ]; then sbin/start-connect-server.sh{a}\nelse sbin/spark-daemon.sh submit org.apache.spark.sql.connect.service.SparkConnectServer 1 --name 'Spark Connect server'{a}\nfi\n", a = args)
+        );
+        // Spark 3.5's server jar goes on the class path; the token never
+        // on the command line, only in the properties file.
+        let mut launch = Launch::new(&c, d);
+        if let Some(t) = launch.connect.as_mut() {
+            t.jar = Some("/opt/jars/spark connect.jar".into());
+            t.authenticate = true;
+        }
+        launch.properties_file = Some("/etc/sparkctl/lab.conf".into());
+        let cmd = start_command(&c.hosts[2], d, &launch);
+        assert!(
+            cmd.contains(
+                " --jars '/opt/jars/spark connect.jar' --properties-file /etc/sparkctl/lab.conf\n"
+            ),
+            "{}",
+            cmd
+        );
+        assert!(!cmd.contains("token"), "{}", cmd);
     }
 
     #[test]

@@ -73,6 +73,18 @@ pub(super) fn check_ports(
             },
         ));
     }
+    if roles.connect {
+        let t = raw.connect.clone().unwrap_or_default();
+        used.push((
+            t.port.unwrap_or(super::connect::DEFAULT_CONNECT_PORT),
+            "the Spark Connect server (connect.port)",
+            if t.port.is_some() {
+                crate::path!["connect", "port"]
+            } else {
+                crate::path!["host", i, "roles"]
+            },
+        ));
+    }
     if roles.zookeeper {
         used.push((
             z.client_port,

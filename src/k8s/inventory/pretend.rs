@@ -128,6 +128,7 @@ pub(super) fn inventory(raw: &RawK8sInventory, pods: &Pods) -> RawInventory {
         spark,
         zookeeper,
         history: None,
+        connect: None,
         host: hosts,
     }
 }
