@@ -34,6 +34,9 @@ pub enum Daemon {
     Worker,
     History,
     Connect,
+    /// Serialized as its label and role name.
+    #[serde(rename = "mesos-dispatcher")]
+    MesosDispatcher,
 }
 
 /// How a daemon is started. The pid file and log follow from the
@@ -54,6 +57,9 @@ pub enum Launcher {
     /// the Connect server is an application, started through spark-submit
     /// against the masters.
     SparkConnect,
+    /// `sbin/start-mesos-dispatcher.sh`, else `spark-daemon.sh start <class> 1`,
+    /// with recovery and the native library set up first.
+    SparkMesosDispatcher,
 }
 
 /// What "up" means for a daemon kind, and so which wait proves it and how
@@ -72,6 +78,9 @@ pub enum Health {
     /// Its gRPC port greets in HTTP/2 (`wait_connect`): like `Serves`, it
     /// answers for itself, but in a binary protocol.
     Greets,
+    /// Its web UI answers HTTP 200 (`wait_serving`): it answers for itself,
+    /// whether or not the Mesos master it registers with is there.
+    Dispatches,
 }
 
 /// One daemon kind, described once.
@@ -96,7 +105,7 @@ pub struct DaemonSpec {
 }
 
 /// How many daemon kinds there are (the length of every per-kind array).
-pub const KINDS: usize = 5;
+pub const KINDS: usize = 6;
 
 /// Every daemon kind, in start order (stop order is the reverse).
 pub const SPECS: [DaemonSpec; KINDS] = [
@@ -159,6 +168,20 @@ pub const SPECS: [DaemonSpec; KINDS] = [
         ignores_env: &["export SPARK_MASTER_", "export SPARK_WORKER_"],
         ports: connect_ports,
         health: Health::Greets,
+    },
+    // Last: it needs no daemon of this cluster (it talks to a Mesos
+    // master, and to ZooKeeper only when it recovers through it, whose
+    // quorum comes first anyway).
+    DaemonSpec {
+        kind: Daemon::MesosDispatcher,
+        label: "mesos-dispatcher",
+        runs_on: |h| h.roles.mesos_dispatcher,
+        product: Product::Spark,
+        class: "org.apache.spark.deploy.mesos.MesosClusterDispatcher",
+        launcher: Launcher::SparkMesosDispatcher,
+        ignores_env: &["export SPARK_MASTER_", "export SPARK_WORKER_"],
+        ports: mesos_ports,
+        health: Health::Dispatches,
     },
 ];
 
@@ -253,6 +276,19 @@ fn connect_ports(cluster: &Cluster, _: &Host) -> Vec<(u16, &'static str)> {
         .connect
         .as_ref()
         .map(|t| vec![(t.port, "Spark Connect server")])
+        .unwrap_or_default()
+}
+
+fn mesos_ports(cluster: &Cluster, _: &Host) -> Vec<(u16, &'static str)> {
+    cluster
+        .mesos
+        .as_ref()
+        .map(|t| {
+            vec![
+                (t.port, "Mesos dispatcher"),
+                (t.ui_port, "Mesos dispatcher web UI"),
+            ]
+        })
         .unwrap_or_default()
 }
 

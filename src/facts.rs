@@ -50,6 +50,9 @@ pub struct HostFacts {
     pub unsafe_roots: BTreeMap<String, String>,
     /// Service-user directories with such a place on the way to them.
     pub unsafe_dirs: BTreeMap<String, String>,
+    /// The Mesos native library the dispatcher would load (hosts with the
+    /// role only); `None`: not found.
+    pub mesos_library: Option<String>,
 }
 
 pub fn parse(out: &str) -> HostFacts {
@@ -133,6 +136,7 @@ pub fn parse(out: &str) -> HostFacts {
             }
             "@uid" => f.uid = rest.parse().ok(),
             "@run_as_uid" => f.run_as_uid = rest.parse().ok(),
+            "@mesos_lib" if !rest.is_empty() => f.mesos_library = Some(rest.to_string()),
             "@tcp" => in_tcp = true,
             _ => {}
         }

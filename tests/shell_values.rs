@@ -1374,6 +1374,10 @@ fn generated_scripts_run_exactly_with_hostile_values() {
                 "sbin/start-connect-server.sh",
                 recorder(&record, "start-connect-server", ""),
             ),
+            (
+                "sbin/start-mesos-dispatcher.sh",
+                recorder(&record, "start-mesos-dispatcher", ""),
+            ),
             // Stop scripts that record being run: steps::stop must never run them.
             ("sbin/stop-master.sh", recorder(&record, "stop-master", "")),
             (
@@ -1548,6 +1552,16 @@ fn generated_scripts_run_exactly_with_hostile_values() {
                     format!("spark.connect.grpc.binding.address={}", h.address),
                     "--conf".into(),
                     format!("spark.driver.host={}", h.address),
+                ],
+            ),
+            // No [mesos] in this inventory: the defaults, and no master.
+            Daemon::MesosDispatcher => (
+                "start-mesos-dispatcher",
+                vec![
+                    "--webui-port".to_string(),
+                    "8081".into(),
+                    "--master".into(),
+                    String::new(),
                 ],
             ),
         };

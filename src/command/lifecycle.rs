@@ -65,7 +65,9 @@ async fn start_all(s: &Session) -> Result<i32> {
             Health::Registered => {
                 s.wait_workers(wait::WORKER_DEADLINE).await?;
             }
-            Health::Serves | Health::Greets => s.wait_serving(d, wait::serving_deadline(d)).await?,
+            Health::Serves | Health::Greets | Health::Dispatches => {
+                s.wait_serving(d, wait::serving_deadline(d)).await?
+            }
             _ => {}
         }
     }
@@ -193,7 +195,7 @@ async fn restart_rolling(s: &Session, roll: &RollOptions) -> Result<i32> {
                 s.start(d, running(d, false), None).await?;
                 s.roll_workers(running(d, true), None, roll).await?;
             }
-            Health::Serves | Health::Greets => {
+            Health::Serves | Health::Greets | Health::Dispatches => {
                 s.start(d, running(d, false), None).await?;
                 s.roll_serving(d, running(d, true), None).await?;
                 s.wait_serving(d, wait::serving_deadline(d)).await?;

@@ -17,6 +17,7 @@ use crate::diag::exit;
 use crate::exec::{self, ConnectOptions};
 use crate::health::{self, Level, MasterStatus, ProbeError, WorkerState};
 use crate::inventory::{Cluster, Host, ProbeRoute};
+use crate::layout::Daemon;
 use crate::session::probes;
 use crate::session::select::Selection;
 use anyhow::Result;
@@ -57,6 +58,16 @@ struct ConnectRow {
     error: Option<String>,
 }
 
+/// A Mesos dispatcher as `status --json` reports it.
+#[derive(Serialize)]
+struct ServerRow {
+    host: String,
+    /// `mesos://address:port`, where clients submit.
+    url: String,
+    up: bool,
+    error: Option<String>,
+}
+
 #[derive(Serialize)]
 struct Report<'a> {
     cluster: &'a str,
@@ -78,6 +89,8 @@ struct Report<'a> {
     /// The Spark Connect servers (role `connect`): one entry per selected
     /// host with the role; empty without one.
     connect: Vec<ConnectRow>,
+    /// The Mesos dispatchers (role `mesos-dispatcher`), likewise.
+    mesos_dispatcher: Vec<ServerRow>,
     problems: Vec<String>,
     /// Hosts left out by --limit/--skip: not probed, not judged.
     skipped: Vec<String>,
@@ -121,11 +134,12 @@ pub async fn run(
             a.level = a.level.max(Level::Degraded);
         }
     }
-    for (h, r) in &connects {
+    for (d, h, r) in &connects {
         if let Err(why) = r {
-            a.problems.push(health::Problem::ConnectDown {
-                host: h.name.clone(),
-                why: why.clone(),
+            let (host, why) = (h.name.clone(), why.clone());
+            a.problems.push(match d {
+                Daemon::MesosDispatcher => health::Problem::MesosDispatcherDown { host, why },
+                _ => health::Problem::ConnectDown { host, why },
             });
             a.level = a.level.max(Level::Degraded);
         }
@@ -251,8 +265,12 @@ pub async fn run(
         });
     }
     let mut connect_rows = Vec::new();
-    for (h, r) in &connects {
-        let url = health::connect_url(cluster, h);
+    let mut mesos_rows = Vec::new();
+    for (d, h, r) in &connects {
+        let url = match d {
+            Daemon::MesosDispatcher => health::dispatcher_url(cluster, h),
+            _ => health::connect_url(cluster, h),
+        };
         let (state, detail) = match r {
             Ok(()) => ("up".to_string(), url.clone()),
             Err(e) if e.no_answer() => ("down".to_string(), format!("{}: {}", url, e)),
@@ -261,10 +279,19 @@ pub async fn run(
         rows.push(Row {
             host: h.name.clone(),
             address: h.address.clone(),
-            daemon: "connect",
+            daemon: d.label(),
             state,
             detail,
         });
+        if *d == Daemon::MesosDispatcher {
+            mesos_rows.push(ServerRow {
+                host: h.name.clone(),
+                url,
+                up: r.is_ok(),
+                error: r.as_ref().err().map(ToString::to_string),
+            });
+            continue;
+        }
         connect_rows.push(ConnectRow {
             host: h.name.clone(),
             url,
@@ -280,6 +307,7 @@ pub async fn run(
             (h.roles.worker, "worker"),
             (h.roles.history, "history"),
             (h.roles.connect, "connect"),
+            (h.roles.mesos_dispatcher, "mesos-dispatcher"),
         ] {
             if on {
                 rows.push(Row {
@@ -317,6 +345,7 @@ pub async fn run(
         daemons: rows,
         history: history_rows,
         connect: connect_rows,
+        mesos_dispatcher: mesos_rows,
         problems: a.problems.iter().map(ToString::to_string).collect(),
         skipped: sel.left_out().iter().map(|s| s.to_string()).collect(),
     };
@@ -465,8 +494,9 @@ fn print_table(r: &Report) {
 
 /// Each selected history server and its answer.
 type HistoryAnswers = Vec<(Host, Result<health::HistoryJson, ProbeError>)>;
-/// Each selected Connect server and whether it greeted.
-type ConnectAnswers = Vec<(Host, Result<(), ProbeError>)>;
+/// Each selected Connect server and Mesos dispatcher, and whether it
+/// answered.
+type ConnectAnswers = Vec<(Daemon, Host, Result<(), ProbeError>)>;
 
 /// One round of every probe `status` makes: the snapshot, each selected
 /// worker's answer, those workers, and the history servers' answers.
@@ -555,14 +585,23 @@ async fn probe_all(
             })
         })
         .collect();
-    let connect_ports: Vec<_> = cluster
-        .connect_hosts()
-        .filter(|h| sel.includes(&h.name))
-        .map(|h| {
+    let connect_ports: Vec<_> = [Daemon::Connect, Daemon::MesosDispatcher]
+        .into_iter()
+        .flat_map(|d| {
+            cluster
+                .hosts
+                .iter()
+                .filter(move |h| d.runs_on(h) && sel.includes(&h.name))
+                .map(move |h| (d, h))
+        })
+        .map(|(d, h)| {
             let (c, h, r) = (cluster.clone(), h.clone(), route.clone());
             tokio::spawn(async move {
-                let a = health::connect(&r, &c, &h).await;
-                (h, a)
+                let a = match d {
+                    Daemon::MesosDispatcher => health::mesos_dispatcher(&r, &c, &h).await,
+                    _ => health::connect(&r, &c, &h).await,
+                };
+                (d, h, a)
             })
         })
         .collect();
@@ -610,8 +649,8 @@ async fn probe_all(
                 .any(|(_, r)| !matches!(r, Err(e) if e.slow()))
             || connects
                 .iter()
-                .filter(|(h, _)| h.name == name)
-                .any(|(_, r)| !matches!(r, Err(e) if e.slow()));
+                .filter(|(_, h, _)| h.name == name)
+                .any(|(_, _, r)| !matches!(r, Err(e) if e.slow()));
         if !proven || (!answered && !u.alive().await) {
             u.forget();
             redo = true;

@@ -79,6 +79,12 @@ pub enum Problem {
         host: String,
         why: ProbeError,
     },
+    /// A Mesos dispatcher's UI does not answer: the standalone cluster is
+    /// unaffected, so it is degraded, not down.
+    MesosDispatcherDown {
+        host: String,
+        why: ProbeError,
+    },
 }
 
 impl Problem {
@@ -145,6 +151,9 @@ impl std::fmt::Display for Problem {
             ),
             Problem::HistoryDown { host, why } => {
                 write!(f, "history server on {} does not answer: {}", host, why)
+            }
+            Problem::MesosDispatcherDown { host, why } => {
+                write!(f, "Mesos dispatcher on {} does not answer: {}", host, why)
             }
             Problem::ConnectDown { host, why } => {
                 write!(

@@ -1005,3 +1005,129 @@ fn connect_table_without_the_role_and_its_port_clash_are_located() {
         err
     );
 }
+
+/// ABC with a Mesos dispatcher on a host `d` of its own (its default UI
+/// port is a worker UI's), `tarball` as Spark's, and `table`.
+fn with_mesos(tarball: &str, table: &str) -> String {
+    ABC.replacen("dist/spark-4.3.0-bin-hadoop3.tgz", tarball, 1)
+        + "\n[[host]]\nname = \"d\"\nroles = [\"mesos-dispatcher\"]\n"
+        + table
+}
+
+const SPARK35: &str = "dist/spark-3.5.9-bin-hadoop3.tgz";
+
+#[test]
+fn mesos_resolves_ports_properties_and_credentials() {
+    let c = parse_str(&with_mesos(
+        SPARK35,
+        "\n[mesos]\nmaster = \"mesos://zk://a:2181,b:2181/mesos\"\ncoarse = true\ncores_max = 8\nexecutor_docker_image = \"example/spark:3.5.9\"\nuris = [\"http://x/a.tgz\", \"http://x/b.tgz\"]\nrole = \"spark\"\nconstraints = \"os:debian\"\nprincipal = \"spark-fw\"\n",
+    ))
+    .unwrap();
+    let m = c.mesos.as_ref().unwrap();
+    assert_eq!(m.master, "mesos://zk://a:2181,b:2181/mesos");
+    assert_eq!((m.port, m.ui_port), (7077, 8081));
+    assert_eq!(
+        m.properties,
+        vec![
+            ("spark.mesos.coarse", "true".to_string()),
+            ("spark.cores.max", "8".to_string()),
+            (
+                "spark.mesos.executor.docker.image",
+                "example/spark:3.5.9".to_string()
+            ),
+            ("spark.mesos.role", "spark".to_string()),
+            ("spark.mesos.constraints", "os:debian".to_string()),
+            (
+                "spark.mesos.uris",
+                "http://x/a.tgz,http://x/b.tgz".to_string()
+            ),
+        ]
+    );
+    assert_eq!(m.principal.as_deref(), Some("spark-fw"));
+    assert_eq!(
+        c.mesos_dispatcher_hosts()
+            .map(|h| h.name.as_str())
+            .collect::<Vec<_>>(),
+        ["d"]
+    );
+}
+
+#[test]
+fn mesos_dispatcher_on_spark_4_is_refused_at_the_role() {
+    let err = parse_str(&with_mesos(
+        "dist/spark-4.3.0-bin-hadoop3.tgz",
+        "\n[mesos]\nmaster = \"mesos://m:5050\"\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: host `d` has the `mesos-dispatcher` role, but Spark 4.3.0 has no Mesos support: Spark 4 removed it (SPARK-44442)\n  --> inv.toml:22:10\n"),
+        "{}",
+        err
+    );
+    assert!(err.contains("help: use a Spark 3.x tarball"), "{}", err);
+}
+
+#[test]
+fn mesos_keys_are_checked_by_name_and_value() {
+    let err = parse_str(&with_mesos(SPARK35, "")).unwrap_err();
+    assert!(
+        err.starts_with(
+            "error: host `d` has the `mesos-dispatcher` role but there is no [mesos] section"
+        ),
+        "{}",
+        err
+    );
+    let err = parse_str(&with_mesos(
+        SPARK35,
+        "\n[mesos]\nmaster = \"http://m:5050\"\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: invalid Mesos master URL `http://m:5050`"),
+        "{}",
+        err
+    );
+    let err = parse_str(&with_mesos(
+        SPARK35,
+        "\n[mesos]\nmaster = \"mesos://m:5050\"\ncorse = true\n",
+    ))
+    .unwrap_err();
+    assert!(err.contains("corse") && err.contains("coarse"), "{}", err);
+    let err = parse_str(&with_mesos(
+        SPARK35,
+        "\n[mesos]\nmaster = \"mesos://m:5050\"\nrole = \"a b\"\n",
+    ))
+    .unwrap_err();
+    assert!(err.starts_with("error: invalid role `a b`"), "{}", err);
+    let err = parse_str(&with_mesos(
+        SPARK35,
+        "\n[mesos]\nmaster = \"mesos://m:5050\"\nsecret_file = \"m.secret\"\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: [mesos] secret_file is only used with a `principal`"),
+        "{}",
+        err
+    );
+    // Its default port is the master's: on a master host, a located clash.
+    let on_master = ABC
+        .replacen("dist/spark-4.3.0-bin-hadoop3.tgz", SPARK35, 1)
+        .replacen(
+            "roles = [\"zookeeper\", \"master\", \"worker\"]",
+            "roles = [\"zookeeper\", \"master\", \"mesos-dispatcher\"]",
+            1,
+        )
+        + "\n[mesos]\nmaster = \"mesos://m:5050\"\n";
+    let err = parse_str(&on_master).unwrap_err();
+    assert!(
+        err.contains("7077") && err.contains("mesos.port"),
+        "{}",
+        err
+    );
+    let err = parse_str(&format!("{}\n[mesos]\nmaster = \"mesos://m:5050\"\n", ABC)).unwrap_err();
+    assert!(
+        err.starts_with("error: [mesos] is set but no host has the `mesos-dispatcher` role"),
+        "{}",
+        err
+    );
+}

@@ -32,6 +32,7 @@ mod tests {
         assert_eq!(
             stop_order(),
             [
+                Daemon::MesosDispatcher,
                 Daemon::Connect,
                 Daemon::History,
                 Daemon::Worker,

@@ -44,6 +44,13 @@ pub trait Probes<R>: Send + Sync + 'static {
         h: &Host,
     ) -> impl Future<Output = Result<(), ProbeError>> + Send;
 
+    /// The Mesos dispatcher's web UI on `h`.
+    fn mesos_dispatcher(
+        &self,
+        cluster: &Cluster,
+        h: &Host,
+    ) -> impl Future<Output = Result<(), ProbeError>> + Send;
+
     /// Probes dial the ports from this machine (`probe = "direct"`).
     fn is_direct(&self) -> bool;
 
@@ -87,6 +94,13 @@ impl Probes<Conn> for Route {
         h: &Host,
     ) -> impl Future<Output = Result<(), ProbeError>> + Send {
         health::connect(self, cluster, h)
+    }
+    fn mesos_dispatcher(
+        &self,
+        cluster: &Cluster,
+        h: &Host,
+    ) -> impl Future<Output = Result<(), ProbeError>> + Send {
+        health::mesos_dispatcher(self, cluster, h)
     }
     fn is_direct(&self) -> bool {
         Route::is_direct(self)

@@ -73,6 +73,7 @@ fn role_words(d: Daemon) -> &'static [&'static str] {
         Daemon::ZooKeeper => &["zookeeper"],
         Daemon::History => &["history"],
         Daemon::Connect => &["connect"],
+        Daemon::MesosDispatcher => &["mesos-dispatcher"],
     }
 }
 

@@ -506,6 +506,7 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
             for h in &hosts {
                 let r = match d.health() {
                     Health::Greets => self.route.connect(&self.cluster, h).await,
+                    Health::Dispatches => self.route.mesos_dispatcher(&self.cluster, h).await,
                     _ => self.route.history(&self.cluster, h).await.map(|_| ()),
                 };
                 answers.push((h.name.clone(), r));
@@ -571,6 +572,7 @@ pub(super) fn serving_words(
                 health::connect_port(cluster)
             ),
         ),
+        Health::Dispatches => ("Mesos dispatcher", "HTTP on its web UI".to_string()),
         _ => ("history server", health::APPLICATIONS.to_string()),
     }
 }
@@ -579,6 +581,7 @@ pub(super) fn serving_words(
 pub fn serving_deadline(d: Daemon) -> Duration {
     match d.health() {
         Health::Greets => CONNECT_DEADLINE,
+        // A bare JVM start, like the history server's.
         _ => HISTORY_DEADLINE,
     }
 }

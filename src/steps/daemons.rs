@@ -67,6 +67,10 @@ pub struct Launch {
     pub decommission_marker: Option<String>,
     /// The Connect server: `[connect]` (port, 3.x jar).
     pub connect: Option<crate::inventory::Connect>,
+    /// The Mesos dispatcher: `[mesos]`, and the cluster's ZooKeeper
+    /// (`a:2181,b:2181` and the znode directory) when it recovers through it.
+    pub mesos: Option<crate::inventory::Mesos>,
+    pub mesos_recovery: Option<(String, String)>,
 }
 
 impl Launch {
@@ -75,15 +79,31 @@ impl Launch {
             root: layout::root_of(cluster, d).to_string(),
             master_url: cluster.master_url(),
             run_as: cluster.run_as.clone(),
-            properties_file: cluster
-                .spark
-                .auth
-                .as_ref()
-                .filter(|_| d.product() == Product::Spark)
-                .map(|_| layout::daemon_conf(cluster)),
+            // The 0600 file exists for the cluster secret, or (on its host)
+            // for the Mesos dispatcher's credentials.
+            properties_file: (d.product() == Product::Spark
+                && (cluster.spark.auth.is_some()
+                    || (d == Daemon::MesosDispatcher
+                        && cluster
+                            .mesos
+                            .as_ref()
+                            .is_some_and(|m| m.principal.is_some()))))
+            .then(|| layout::daemon_conf(cluster)),
             decommission_marker: (d == Daemon::Worker)
                 .then(|| layout::decommission_marker(cluster)),
             connect: cluster.connect.clone().filter(|_| d == Daemon::Connect),
+            mesos: cluster
+                .mesos
+                .clone()
+                .filter(|_| d == Daemon::MesosDispatcher),
+            // Its own directory under the cluster's: the masters' election
+            // and state stay apart from the dispatcher's driver queue.
+            mesos_recovery: (d == Daemon::MesosDispatcher && cluster.has_zookeeper()).then(|| {
+                (
+                    cluster.zk_connect(),
+                    format!("{}/mesos_dispatcher", cluster.spark.zookeeper_dir),
+                )
+            }),
         }
     }
 }
@@ -206,6 +226,7 @@ pub fn start_command(host: &Host, d: Daemon, launch: &Launch) -> String {
             props = props
         ),
         Launcher::SparkConnect => connect_command(host, d, launch, &home, &props),
+        Launcher::SparkMesosDispatcher => mesos_command(host, d, launch, &home, &props),
     };
     match &launch.run_as {
         None => script,
@@ -246,6 +267,72 @@ fn connect_command(host: &Host, d: Daemon, launch: &Launch, home: &str, props: &
         home = home,
         cls = d.spark_class(),
         args = args
+    )
+}
+
+/// Where Mesos' Java binding looks for libmesos when
+/// `MESOS_NATIVE_JAVA_LIBRARY` is not set: the system library
+/// directories (Mesos' packages install to /usr/lib or /usr/local/lib).
+pub const MESOS_LIBRARY_PATHS: [&str; 4] = [
+    "/usr/lib/libmesos.so",
+    "/usr/local/lib/libmesos.so",
+    "/usr/lib64/libmesos.so",
+    "/usr/lib/x86_64-linux-gnu/libmesos.so",
+];
+
+/// A sh snippet: sets `MESOS_NATIVE_JAVA_LIBRARY` to `[mesos]
+/// native_library`, else to the first of [`MESOS_LIBRARY_PATHS`] that
+/// exists (Java's own library path lacks /usr/local/lib), and exports it.
+/// The preflight (`plan::preflight`) has already refused a host without one.
+pub fn mesos_library(native: Option<&str>) -> String {
+    match native {
+        Some(l) => format!("MESOS_NATIVE_JAVA_LIBRARY={}\nexport MESOS_NATIVE_JAVA_LIBRARY\n", quote(l)),
+        None => format!(
+            "if [ -z \"${{MESOS_NATIVE_JAVA_LIBRARY:-}}\" ]; then for f in {}; do if [ -f \"$f\" ]; then MESOS_NATIVE_JAVA_LIBRARY=$f; break; fi; done; fi\nexport MESOS_NATIVE_JAVA_LIBRARY\n",
+            MESOS_LIBRARY_PATHS.join(" ")
+        ),
+    }
+}
+
+/// The Mesos dispatcher: recovery through ZooKeeper goes in
+/// `SPARK_DAEMON_JAVA_OPTS`, after spark-env.sh's own value (the last `-D`
+/// wins), so a master on the same host, which reads the same spark-env.sh,
+/// keeps its own recovery directory. The script reads spark-env.sh itself
+/// and marks it read, or spark-daemon.sh would read it again over the
+/// addition; one sh cannot parse (an `extra_env` line) is left to
+/// spark-daemon.sh, which fails on it as it does for every daemon. Host, ports and Mesos master are arguments (fingerprinted);
+/// the principal and secret are in the 0600 properties file.
+fn mesos_command(host: &Host, d: Daemon, launch: &Launch, home: &str, props: &str) -> String {
+    let (port, ui, master, native) = match &launch.mesos {
+        Some(m) => (
+            m.port,
+            m.ui_port,
+            m.master.clone(),
+            m.native_library.clone(),
+        ),
+        None => (7077, 8081, String::new(), None),
+    };
+    let recovery = match &launch.mesos_recovery {
+        Some((url, dir)) => format!(
+            "SPARK_DAEMON_JAVA_OPTS=\"${{SPARK_DAEMON_JAVA_OPTS:-}} \"{}\nexport SPARK_DAEMON_JAVA_OPTS\n",
+            quote(&format!(
+                "-Dspark.deploy.recoveryMode=ZOOKEEPER -Dspark.deploy.zookeeper.url={} -Dspark.deploy.zookeeper.dir={}",
+                url, dir
+            ))
+        ),
+        None => String::new(),
+    };
+    format!(
+        "set -e\ncd {home}\nSPARK_CONF_DIR={home}/conf\nexport SPARK_CONF_DIR\nif [ -f \"$SPARK_CONF_DIR/spark-env.sh\" ] && sh -n \"$SPARK_CONF_DIR/spark-env.sh\" 2>/dev/null; then set -a; . \"$SPARK_CONF_DIR/spark-env.sh\"; set +a; export SPARK_ENV_LOADED=1; fi\n{lib}{recovery}if [ -x sbin/start-mesos-dispatcher.sh ]; then SPARK_MESOS_DISPATCHER_HOST={addr} SPARK_MESOS_DISPATCHER_PORT={port} sbin/start-mesos-dispatcher.sh --webui-port {ui} --master {master}{props}\nelse sbin/spark-daemon.sh start {cls} 1 --host {addr} --port {port} --webui-port {ui} --master {master}{props}\nfi\n",
+        home = home,
+        lib = mesos_library(native.as_deref()),
+        recovery = recovery,
+        addr = quote(&host.address),
+        port = port,
+        ui = ui,
+        master = quote(&master),
+        cls = d.spark_class(),
+        props = props
     )
 }
 
@@ -420,6 +507,38 @@ mod tests {
             cmd
         );
         assert!(!cmd.contains("token"), "{}", cmd);
+    }
+
+    #[test]
+    fn the_mesos_dispatcher_recovers_through_zookeeper_and_finds_its_library() {
+        let c = crate::session::fake::lab_spark3_with_every_daemon();
+        let d = Daemon::MesosDispatcher;
+        let cmd = start_command(&c.hosts[1], d, &Launch::new(&c, d));
+        assert_eq!(
+            cmd,
+            "set -e\ncd /opt/spark/current\nSPARK_CONF_DIR=/opt/spark/current/conf\nexport SPARK_CONF_DIR\nif [ -f \"$SPARK_CONF_DIR/spark-env.sh\" ] && sh -n \"$SPARK_CONF_DIR/spark-env.sh\" 2>/dev/null; then set -a; . \"$SPARK_CONF_DIR/spark-env.sh\"; set +a; export SPARK_ENV_LOADED=1; fi\n\
+if [ -z \"${MESOS_NATIVE_JAVA_LIBRARY:-}\" ]; then for f in /usr/lib/libmesos.so /usr/local/lib/libmesos.so /usr/lib64/libmesos.so /usr/lib/x86_64-linux-gnu/libmesos.so; do if [ -f \"$f\" ]; then MESOS_NATIVE_JAVA_LIBRARY=$f; break; fi; done; fi\nexport MESOS_NATIVE_JAVA_LIBRARY\n\
+SPARK_DAEMON_JAVA_OPTS=\"${SPARK_DAEMON_JAVA_OPTS:-} \"'-Dspark.deploy.recoveryMode=ZOOKEEPER -Dspark.deploy.zookeeper.url=10.213.37.11:2181,10.213.37.12:2181,10.213.37.13:2181 -Dspark.deploy.zookeeper.dir=/spark/mesos_dispatcher'\nexport SPARK_DAEMON_JAVA_OPTS\n\
+if [ -x sbin/start-mesos-dispatcher.sh ]; then SPARK_MESOS_DISPATCHER_HOST=10.213.37.12 SPARK_MESOS_DISPATCHER_PORT=7177 sbin/start-mesos-dispatcher.sh --webui-port 8181 --master mesos://zk://10.213.37.11:2181/mesos\n\
+else sbin/spark-daemon.sh start org.apache.spark.deploy.mesos.MesosClusterDispatcher 1 --host 10.213.37.12 --port 7177 --webui-port 8181 --master mesos://zk://10.213.37.11:2181/mesos\nfi\n"
+        );
+        // With a principal: the 0600 file, even without the cluster secret.
+        let mut c = c;
+        if let Some(m) = c.mesos.as_mut() {
+            m.principal = Some("fw".into());
+            m.native_library = Some("/opt/mesos/lib/libmesos.so".into());
+        }
+        let cmd = start_command(&c.hosts[1], d, &Launch::new(&c, d));
+        assert!(
+            cmd.contains("MESOS_NATIVE_JAVA_LIBRARY=/opt/mesos/lib/libmesos.so\nexport MESOS_NATIVE_JAVA_LIBRARY\n"),
+            "{}",
+            cmd
+        );
+        assert!(
+            cmd.contains(" --properties-file /opt/spark/.sparkctl/spark-daemon.conf\n"),
+            "{}",
+            cmd
+        );
     }
 
     #[test]

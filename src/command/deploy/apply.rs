@@ -154,7 +154,7 @@ pub(super) async fn daemons(
                 s.roll_workers(hosts_with(d, restart_of), Some(&fps(d)), roll)
                     .await?;
             }
-            Health::Serves | Health::Greets => {
+            Health::Serves | Health::Greets | Health::Dispatches => {
                 // After the workers: drivers write event logs whether or
                 // not the history server runs, and the Connect server's
                 // executors run on the workers; each waits for nothing

@@ -9,7 +9,8 @@
 //! `ssh`, `source` (tarballs), `host` (one `[[host]]`, with `merge` for its
 //! settings and `ports` for clashes), `ha` (mode, ZooKeeper ids and timing),
 //! `auth` (authenticate, secret, REST), `history` ([history] and its
-//! role), `connect` ([connect] and its role), `templates`, `dirs` (install roots
+//! role), `connect` ([connect] and its role), `mesos` ([mesos] and the
+//! dispatcher's role), `templates`, `dirs` (install roots
 //! and service directories) and `values` (single-value checks).
 
 use super::locate::{span_of, Seg};
@@ -25,6 +26,7 @@ use dirs::check_install_roots;
 use ha::{assign_zk_ids, check_zk_times, resolve_ha};
 use history::resolve_history;
 use host::resolve_host;
+use mesos::resolve_mesos;
 use source::{host_fetch, resolve_source};
 use ssh::resolve_ssh;
 use templates::check_templates_dir;
@@ -39,6 +41,7 @@ mod ha;
 mod history;
 mod host;
 mod merge;
+mod mesos;
 mod ports;
 mod source;
 mod ssh;
@@ -56,7 +59,14 @@ pub const DEFAULT_MAX_SESSION_TIMEOUT: u32 = 6000;
 /// Cluster names longer than this are refused (see `resolve`).
 pub const MAX_CLUSTER_NAME: usize = 128;
 
-const ROLES: [&str; 5] = ["zookeeper", "master", "worker", "history", "connect"];
+const ROLES: [&str; 6] = [
+    "zookeeper",
+    "master",
+    "worker",
+    "history",
+    "connect",
+    "mesos-dispatcher",
+];
 
 struct Errors {
     items: Vec<(Vec<Seg>, String, Option<String>)>,
@@ -277,6 +287,7 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
     let rest = resolve_rest(e, &raw, spark_source.as_ref(), auth.is_some());
     let history = resolve_history(e, &raw, &hosts);
     let connect = resolve_connect(e, &raw, &hosts, spark_source.as_ref(), auth.is_some());
+    let mesos = resolve_mesos(e, base, &raw, &hosts, spark_source.as_ref());
     let decommission = resolve_decommission(e, &raw, spark_source.as_ref());
 
     let spark_source = spark_source?;
@@ -301,6 +312,7 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
         run_as,
         history,
         connect,
+        mesos,
         hosts,
     })
 }

@@ -129,6 +129,7 @@ pub(super) fn inventory(raw: &RawK8sInventory, pods: &Pods) -> RawInventory {
         zookeeper,
         history: None,
         connect: None,
+        mesos: None,
         host: hosts,
     }
 }
