@@ -14,7 +14,10 @@
 //!    `steps/daemons.rs` (`start_command`), unless an existing one fits;
 //! 3. its probe: a [`Health`] variant, its wait in `session/wait.rs`, and
 //!    its phase in `command/deploy/apply.rs` and `command/lifecycle.rs`
-//!    (both walk the start order and match on the health kind);
+//!    (both walk the start order and match on the health kind); a daemon
+//!    that answers for itself (history, Connect, Mesos dispatcher) needs
+//!    only its probe in `Probes` and a branch in `wait_serving`, and its
+//!    row in `command/status.rs`;
 //! 4. its role name in the inventory (`inventory`) and its templates in
 //!    `templates/` + `render.rs`, if it reads files of its own.
 //!
