@@ -314,6 +314,16 @@ pub enum Command {
         #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
         ttl: u64,
     },
+    /// Print the token Spark Connect clients present to the Connect server.
+    ///
+    /// Only with `authenticate = true` in [connect] (and in [spark]): the
+    /// Connect server admits a client only with this token, derived from
+    /// the cluster's secret. No host is contacted. Example:
+    /// pyspark --remote "sc://h1:15002/;use_ssl=false;token=$(sparkctl connect-token)"
+    ConnectToken {
+        #[command(flatten)]
+        inventory: Inventory,
+    },
     /// Kubernetes: render the same HA cluster as manifests (see docs/kubernetes.md).
     #[command(subcommand)]
     K8s(K8sCommand),

@@ -14,7 +14,10 @@
 //!    `steps/daemons.rs` (`start_command`), unless an existing one fits;
 //! 3. its probe: a [`Health`] variant, its wait in `session/wait.rs`, and
 //!    its phase in `command/deploy/apply.rs` and `command/lifecycle.rs`
-//!    (both walk the start order and match on the health kind);
+//!    (both walk the start order and match on the health kind); a daemon
+//!    that answers for itself (history, Connect, Mesos dispatcher) needs
+//!    only its probe in `Probes` and a branch in `wait_serving`, and its
+//!    row in `command/status.rs`;
 //! 4. its role name in the inventory (`inventory`) and its templates in
 //!    `templates/` + `render.rs`, if it reads files of its own.
 //!
@@ -33,6 +36,10 @@ pub enum Daemon {
     Master,
     Worker,
     History,
+    Connect,
+    /// Serialized as its label and role name.
+    #[serde(rename = "mesos-dispatcher")]
+    MesosDispatcher,
 }
 
 /// How a daemon is started. The pid file and log follow from the
@@ -49,6 +56,13 @@ pub enum Launcher {
     SparkWorker,
     /// `sbin/start-history-server.sh`, else `spark-daemon.sh start <class> 1`.
     SparkHistory,
+    /// `sbin/start-connect-server.sh`, else `spark-daemon.sh submit <class> 1`:
+    /// the Connect server is an application, started through spark-submit
+    /// against the masters.
+    SparkConnect,
+    /// `sbin/start-mesos-dispatcher.sh`, else `spark-daemon.sh start <class> 1`,
+    /// with recovery and the native library set up first.
+    SparkMesosDispatcher,
 }
 
 /// What "up" means for a daemon kind, and so which wait proves it and how
@@ -64,6 +78,12 @@ pub enum Health {
     /// Its REST API lists applications (`wait_history`): no quorum, no
     /// leader, nothing to register with.
     Serves,
+    /// Its gRPC port greets in HTTP/2 (`wait_connect`): like `Serves`, it
+    /// answers for itself, but in a binary protocol.
+    Greets,
+    /// Its web UI answers HTTP 200 (`wait_serving`): it answers for itself,
+    /// whether or not the Mesos master it registers with is there.
+    Dispatches,
 }
 
 /// One daemon kind, described once.
@@ -88,7 +108,7 @@ pub struct DaemonSpec {
 }
 
 /// How many daemon kinds there are (the length of every per-kind array).
-pub const KINDS: usize = 4;
+pub const KINDS: usize = 6;
 
 /// Every daemon kind, in start order (stop order is the reverse).
 pub const SPECS: [DaemonSpec; KINDS] = [
@@ -137,6 +157,34 @@ pub const SPECS: [DaemonSpec; KINDS] = [
         ignores_env: &["export SPARK_MASTER_", "export SPARK_WORKER_"],
         ports: history_ports,
         health: Health::Serves,
+    },
+    // After the workers too: it is a Spark application whose executors
+    // run on them; started before it has workers, its first queries would
+    // wait for resources. It needs nothing from the history server.
+    DaemonSpec {
+        kind: Daemon::Connect,
+        label: "connect",
+        runs_on: |h| h.roles.connect,
+        product: Product::Spark,
+        class: "org.apache.spark.sql.connect.service.SparkConnectServer",
+        launcher: Launcher::SparkConnect,
+        ignores_env: &["export SPARK_MASTER_", "export SPARK_WORKER_"],
+        ports: connect_ports,
+        health: Health::Greets,
+    },
+    // Last: it needs no daemon of this cluster (it talks to a Mesos
+    // master, and to ZooKeeper only when it recovers through it, whose
+    // quorum comes first anyway).
+    DaemonSpec {
+        kind: Daemon::MesosDispatcher,
+        label: "mesos-dispatcher",
+        runs_on: |h| h.roles.mesos_dispatcher,
+        product: Product::Spark,
+        class: "org.apache.spark.deploy.mesos.MesosClusterDispatcher",
+        launcher: Launcher::SparkMesosDispatcher,
+        ignores_env: &["export SPARK_MASTER_", "export SPARK_WORKER_"],
+        ports: mesos_ports,
+        health: Health::Dispatches,
     },
 ];
 
@@ -223,6 +271,27 @@ fn history_ports(cluster: &Cluster, _: &Host) -> Vec<(u16, &'static str)> {
         .history
         .as_ref()
         .map(|t| vec![(t.ui_port, "Spark history server")])
+        .unwrap_or_default()
+}
+
+fn connect_ports(cluster: &Cluster, _: &Host) -> Vec<(u16, &'static str)> {
+    cluster
+        .connect
+        .as_ref()
+        .map(|t| vec![(t.port, "Spark Connect server")])
+        .unwrap_or_default()
+}
+
+fn mesos_ports(cluster: &Cluster, _: &Host) -> Vec<(u16, &'static str)> {
+    cluster
+        .mesos
+        .as_ref()
+        .map(|t| {
+            vec![
+                (t.port, "Mesos dispatcher"),
+                (t.ui_port, "Mesos dispatcher web UI"),
+            ]
+        })
         .unwrap_or_default()
 }
 

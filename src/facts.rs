@@ -53,6 +53,9 @@ pub struct HostFacts {
     /// The cluster's membership as this host last recorded it, its lines
     /// as written (`membership::parse` reads them).
     pub members: String,
+    /// The Mesos native library the dispatcher would load (hosts with the
+    /// role only); `None`: not found.
+    pub mesos_library: Option<String>,
 }
 
 pub fn parse(out: &str) -> HostFacts {
@@ -142,6 +145,7 @@ pub fn parse(out: &str) -> HostFacts {
             }
             "@uid" => f.uid = rest.parse().ok(),
             "@run_as_uid" => f.run_as_uid = rest.parse().ok(),
+            "@mesos_lib" if !rest.is_empty() => f.mesos_library = Some(rest.to_string()),
             "@tcp" => in_tcp = true,
             _ => {}
         }

@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod command;
+pub mod connect;
 pub mod daemon;
 pub mod decommission;
 pub mod diag;

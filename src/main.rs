@@ -216,6 +216,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             command::ssh::run(&t, &command, &global.connect).await
         }
         Command::RestToken { inventory, ttl } => command::rest_token::run(&inventory.path, ttl),
+        Command::ConnectToken { inventory } => command::connect_token::run(&inventory.path),
         Command::Completions { shell } => command::completions::run(shell),
         Command::Man => command::man::run(),
         Command::Version { json } => command::version::run(json),

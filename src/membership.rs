@@ -65,6 +65,8 @@ impl Member {
             master: self.daemons.contains(&Daemon::Master),
             worker: self.daemons.contains(&Daemon::Worker),
             history: self.daemons.contains(&Daemon::History),
+            connect: self.daemons.contains(&Daemon::Connect),
+            mesos_dispatcher: self.daemons.contains(&Daemon::MesosDispatcher),
         };
         h.spark.pid_dir = self.pid_dir.clone();
         h.zk.data_dir = self.zk_data_dir.clone();

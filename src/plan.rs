@@ -119,6 +119,30 @@ pub fn host_dirs(cluster: &Cluster, host: &Host) -> Vec<String> {
     d
 }
 
+/// A dispatcher host without the Mesos native library: the dispatcher
+/// would die at start in `MesosNativeLibrary.load` (an
+/// `UnsatisfiedLinkError` in its log); say it before anything changes.
+pub fn mesos_library_missing(cluster: &Cluster, h: &str) -> String {
+    let looked = match cluster
+        .mesos
+        .as_ref()
+        .and_then(|m| m.native_library.as_deref())
+    {
+        Some(l) => format!(
+            "`native_library = \"{}\"` in [mesos] does not exist there",
+            l
+        ),
+        None => format!(
+            "MESOS_NATIVE_JAVA_LIBRARY is not set and none of {} exists",
+            crate::steps::MESOS_LIBRARY_PATHS.join(", ")
+        ),
+    };
+    format!(
+        "host {}: the Mesos dispatcher needs the Mesos native library (libmesos.so), but {}; install Mesos on the host (its package provides libmesos.so), or set `native_library` in [mesos] to the library's path",
+        h, looked
+    )
+}
+
 /// Problems that must stop the deploy before anything changes on any host.
 pub fn preflight(
     cluster: &Cluster,
@@ -155,6 +179,9 @@ pub fn preflight(
             "host {}: cannot give `{}` to the service user: {}; choose a directory whose parents only root can write to",
             h, dir, why
         ));
+    }
+    if host.roles.mesos_dispatcher && facts.mesos_library.is_none() {
+        p.push(mesos_library_missing(cluster, h));
     }
     if !facts.has_sha256sum {
         p.push(format!(

@@ -84,6 +84,9 @@ pub struct Renderer {
     /// The cluster's secret when `[spark] authenticate` is on, loaded by
     /// [`Renderer::new`] (`None` from [`Renderer::templates`]).
     pub secret: Option<Loaded>,
+    /// `[mesos] secret_file`'s content (`spark.mesos.secret`), read by
+    /// [`Renderer::templates`]: an operator's credential, never generated.
+    pub mesos_secret: Option<Secret>,
 }
 
 impl Renderer {
@@ -128,10 +131,18 @@ impl Renderer {
                 .map_err(|e| template_error(&origin, &e))?;
             origins.insert(name, origin);
         }
+        let mesos_secret = match cluster.mesos.as_ref().and_then(|m| m.secret_file.as_ref()) {
+            Some(f) => Some(
+                crate::secret::load_existing(f)
+                    .map_err(|e| UsageError(format!("error: [mesos] secret_file: {:#}", e)))?,
+            ),
+            None => None,
+        };
         Ok(Renderer {
             tera,
             origins,
             secret: None,
+            mesos_secret,
         })
     }
 
@@ -193,6 +204,22 @@ impl Renderer {
             ));
             defaults.push_str(&rest_block(cluster, host));
             defaults.push_str(&module_options_block(dists.spark.version, host));
+            defaults.push_str(&mesos_block(cluster, host));
+            let mesos_creds = mesos_credentials(cluster, host, self.mesos_secret.as_ref());
+            if secret.is_none() && !mesos_creds.is_empty() {
+                // No cluster secret, but the dispatcher's Mesos credentials:
+                // the same 0600 file, read by the dispatcher alone.
+                out.push(ConfigFile {
+                    path: layout::daemon_conf(cluster),
+                    content: format!(
+                        "# Properties the Mesos dispatcher of cluster {} starts with (--properties-file):\n# spark-defaults.conf plus its Mesos credentials. Written by sparkctl, mode 0600.\n{}{}",
+                        cluster.name, defaults, mesos_creds
+                    ),
+                    template: "spark-defaults.conf",
+                    readers: vec![Daemon::MesosDispatcher],
+                    secret: true,
+                });
+            }
             if let Some(secret) = secret {
                 // The daemons start with --properties-file this, not
                 // spark-defaults.conf, which every user on the host may read.
@@ -216,7 +243,8 @@ impl Renderer {
                             )
                         } else {
                             String::new()
-                        }
+                        } + &connect_token_line(cluster, host, secret)
+                            + &mesos_creds
                     ),
                     template: "spark-defaults.conf",
                     readers: spark_readers.clone(),
@@ -315,6 +343,54 @@ fn module_options_block(version: Option<Version>, host: &Host) -> String {
         key,
         value.replace('\\', "\\\\")
     )
+}
+
+/// The dispatcher's `spark.mesos.*` properties (not its credentials), on
+/// its host: the defaults of the drivers it launches.
+fn mesos_block(cluster: &Cluster, host: &Host) -> String {
+    match &cluster.mesos {
+        Some(m) if host.roles.mesos_dispatcher && !m.properties.is_empty() => {
+            let mut b = String::from("# The Mesos dispatcher's driver properties ([mesos]).\n");
+            for (k, v) in &m.properties {
+                b.push_str(&format!("{} {}\n", k, v));
+            }
+            b
+        }
+        _ => String::new(),
+    }
+}
+
+/// `spark.mesos.principal` and `spark.mesos.secret`, for the 0600 file of
+/// the dispatcher's host only.
+fn mesos_credentials(cluster: &Cluster, host: &Host, secret: Option<&Secret>) -> String {
+    let Some(m) = cluster
+        .mesos
+        .as_ref()
+        .filter(|_| host.roles.mesos_dispatcher)
+    else {
+        return String::new();
+    };
+    let mut b = String::new();
+    if let Some(p) = &m.principal {
+        b.push_str(&format!("spark.mesos.principal {}\n", p));
+    }
+    if let Some(s) = secret {
+        b.push_str(&format!("spark.mesos.secret {}\n", s.expose()));
+    }
+    b
+}
+
+/// The Connect server's token, on its hosts only (workers run
+/// application code: they never get it), when `[connect] authenticate`.
+fn connect_token_line(cluster: &Cluster, host: &Host, secret: &Secret) -> String {
+    match &cluster.connect {
+        Some(c) if c.authenticate && host.roles.connect => format!(
+            "{} {}\n",
+            crate::connect::TOKEN_PROPERTY,
+            crate::connect::token(secret)
+        ),
+        _ => String::new(),
+    }
 }
 
 /// The REST submission server's properties, decided on every version

@@ -101,7 +101,7 @@ pub fn token(secret: &crate::secret::Secret, now_unix: u64, ttl_secs: u64) -> St
     token
 }
 
-fn mac(key: &[u8], msg: &[u8]) -> Vec<u8> {
+pub(crate) fn mac(key: &[u8], msg: &[u8]) -> Vec<u8> {
     let mut m = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
     m.update(msg);
     m.finalize().into_bytes().to_vec()

@@ -126,6 +126,17 @@ pub fn load_or_generate(path: &Path) -> Result<Loaded> {
     }
 }
 
+/// A secret the operator keeps (e.g. `[mesos] secret_file`): it must exist,
+/// be readable by its owner only, and hold one line sparkctl can put in a
+/// properties file. Never generated: it is someone else's credential.
+pub fn load_existing(path: &Path) -> Result<Secret> {
+    let l = load_or_generate(path)?;
+    if l.fresh {
+        bail!("{}: no such file", path.display());
+    }
+    Ok(l.secret)
+}
+
 /// Write a freshly generated secret: created with mode 0600, never
 /// overwriting a file that appeared meanwhile, renamed into place complete.
 pub fn save_fresh(l: &Loaded) -> Result<()> {

@@ -1380,3 +1380,60 @@ fn deploy_stop_removed_is_not_a_dry_run() {
         err
     );
 }
+
+/// `connect-token`: a usage error (exit 2) where there is no token to
+/// print, and the token, derived from the operator's copy of the secret,
+/// where there is; never a host contacted.
+#[test]
+fn connect_token_is_printed_only_for_an_authenticated_connect_server() {
+    let run = |name: &str, inventory: &str| {
+        let p = write_temp(name, inventory);
+        let out = sparkctl(&["connect-token", p.to_str().unwrap()]);
+        (
+            out.status.code(),
+            text(&out.stdout),
+            text(&out.stderr).replace(p.to_str().unwrap(), "INV"),
+        )
+    };
+    let (code, _, err) = run("ct-none.toml", GOOD);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("error: INV: no host has the `connect` role"),
+        "{}",
+        err
+    );
+    let with_role = GOOD.replacen(
+        "roles = [\"zookeeper\", \"worker\"]",
+        "roles = [\"zookeeper\", \"worker\", \"connect\"]",
+        1,
+    );
+    let (code, _, err) = run("ct-open.toml", &with_role);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("error: INV: the Spark Connect server runs without authentication"),
+        "{}",
+        err
+    );
+    let secured = with_role.replacen("[spark]\n", "[spark]\nauthenticate = true\n", 1)
+        + "[connect]\nauthenticate = true\n";
+    let (code, _, err) = run("ct-fresh.toml", &secured);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("does not exist, so there is no token yet"),
+        "{}",
+        err
+    );
+    // With the secret in place: 43 characters, the same every time.
+    let p = write_temp("ct-ok.toml", &secured);
+    let secret = p.with_file_name("ct-ok.secret");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::write(&secret, "0123456789abcdef0123456789abcdef\n").unwrap();
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let (code, out, _) = run("ct-ok.toml", &secured);
+    assert_eq!(code, Some(0));
+    assert_eq!(out.trim().len(), 43, "{:?}", out);
+    assert_eq!(run("ct-ok.toml", &secured).1, out);
+    assert!(!out.contains("0123456789abcdef"));
+}

@@ -1386,6 +1386,14 @@ fn generated_scripts_run_exactly_with_hostile_values() {
                 "sbin/start-history-server.sh",
                 recorder(&record, "start-history-server", ""),
             ),
+            (
+                "sbin/start-connect-server.sh",
+                recorder(&record, "start-connect-server", ""),
+            ),
+            (
+                "sbin/start-mesos-dispatcher.sh",
+                recorder(&record, "start-mesos-dispatcher", ""),
+            ),
             // Stop scripts that record being run: steps::stop must never run them.
             ("sbin/stop-master.sh", recorder(&record, "stop-master", "")),
             (
@@ -1564,6 +1572,30 @@ fn generated_scripts_run_exactly_with_hostile_values() {
             Daemon::Master => ("start-master", vec![]),
             Daemon::Worker => ("start-worker", vec![url.clone()]),
             Daemon::History => ("start-history-server", vec![]),
+            // Each word arrives whole, the host's hostile address too.
+            Daemon::Connect => (
+                "start-connect-server",
+                vec![
+                    "--master".to_string(),
+                    url.clone(),
+                    "--conf".into(),
+                    "spark.connect.grpc.binding.port=15002".into(),
+                    "--conf".into(),
+                    format!("spark.connect.grpc.binding.address={}", h.address),
+                    "--conf".into(),
+                    format!("spark.driver.host={}", h.address),
+                ],
+            ),
+            // No [mesos] in this inventory: the defaults, and no master.
+            Daemon::MesosDispatcher => (
+                "start-mesos-dispatcher",
+                vec![
+                    "--webui-port".to_string(),
+                    "8081".into(),
+                    "--master".into(),
+                    String::new(),
+                ],
+            ),
         };
         assert_eq!(
             nul_list(&record.join(format!("{}.args", name))),

@@ -34,6 +34,8 @@ pub struct Report {
     pub workers: Vec<String>,
     pub zookeeper: Vec<String>,
     pub history: Vec<String>,
+    pub connect: Vec<String>,
+    pub mesos_dispatcher: Vec<String>,
     pub hosts: Vec<HostReport>,
     /// What plain `check` prints after its summary line (e.g. the history
     /// server's local log directory).
@@ -110,6 +112,8 @@ pub fn report(
         workers: names(cluster.workers()),
         zookeeper: names(cluster.zk_hosts()),
         history: names(cluster.history_hosts()),
+        connect: names(cluster.connect_hosts()),
+        mesos_dispatcher: names(cluster.mesos_dispatcher_hosts()),
         hosts,
         notes: crate::render::history_note(cluster).into_iter().collect(),
     })

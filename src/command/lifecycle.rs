@@ -1,6 +1,6 @@
 //! `sparkctl start` and `sparkctl stop`: start-all / stop-all done from the
 //! operator's machine (no master-to-worker SSH). Start: ZooKeeper -> masters
-//! -> workers -> history server, each phase verified. Stop: the reverse,
+//! -> workers -> history server -> Connect server, each phase verified. Stop: the reverse,
 //! each daemon waited for until its process has exited.
 //!
 //! With `--limit`/`--skip` only the selected hosts' daemons are started,
@@ -65,7 +65,9 @@ async fn start_all(s: &Session) -> Result<i32> {
             Health::Registered => {
                 s.wait_workers(wait::WORKER_DEADLINE).await?;
             }
-            Health::Serves => s.wait_history(wait::HISTORY_DEADLINE).await?,
+            Health::Serves | Health::Greets | Health::Dispatches => {
+                s.wait_serving(d, wait::serving_deadline(d)).await?
+            }
             _ => {}
         }
     }
@@ -205,10 +207,10 @@ async fn restart_rolling(s: &Session, roll: &RollOptions) -> Result<i32> {
                 s.start(d, running(d, false), None).await?;
                 s.roll_workers(running(d, true), None, roll).await?;
             }
-            Health::Serves => {
+            Health::Serves | Health::Greets | Health::Dispatches => {
                 s.start(d, running(d, false), None).await?;
-                s.roll_history(running(d, true), None).await?;
-                s.wait_history(wait::HISTORY_DEADLINE).await?;
+                s.roll_serving(d, running(d, true), None).await?;
+                s.wait_serving(d, wait::serving_deadline(d)).await?;
             }
         }
     }

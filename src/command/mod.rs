@@ -6,6 +6,7 @@
 pub mod check;
 pub mod check_json;
 pub mod completions;
+pub mod connect_token;
 pub mod deploy;
 pub mod ha;
 pub mod init;

@@ -17,6 +17,7 @@ use crate::diag::exit;
 use crate::exec::{self, ConnectOptions};
 use crate::health::{self, Level, MasterStatus, ProbeError, WorkerState};
 use crate::inventory::{Cluster, Host, ProbeRoute};
+use crate::layout::Daemon;
 use crate::session::probes;
 use crate::session::select::Selection;
 use anyhow::Result;
@@ -45,6 +46,28 @@ struct HistoryRow {
     error: Option<String>,
 }
 
+/// A Spark Connect server as `status --json` reports it.
+#[derive(Serialize)]
+struct ConnectRow {
+    host: String,
+    /// `sc://address:port`, what clients connect to.
+    url: String,
+    up: bool,
+    /// Clients must present the token (`[connect] authenticate`).
+    authenticated: bool,
+    error: Option<String>,
+}
+
+/// A Mesos dispatcher as `status --json` reports it.
+#[derive(Serialize)]
+struct ServerRow {
+    host: String,
+    /// `mesos://address:port`, where clients submit.
+    url: String,
+    up: bool,
+    error: Option<String>,
+}
+
 #[derive(Serialize)]
 struct Report<'a> {
     cluster: &'a str,
@@ -63,6 +86,11 @@ struct Report<'a> {
     /// The history servers (`[history]`): one entry per selected host
     /// with the role; empty without one.
     history: Vec<HistoryRow>,
+    /// The Spark Connect servers (role `connect`): one entry per selected
+    /// host with the role; empty without one.
+    connect: Vec<ConnectRow>,
+    /// The Mesos dispatchers (role `mesos-dispatcher`), likewise.
+    mesos_dispatcher: Vec<ServerRow>,
     problems: Vec<String>,
     /// Hosts left out by --limit/--skip: not probed, not judged.
     skipped: Vec<String>,
@@ -78,13 +106,15 @@ pub async fn run(
         eprintln!("{}", n);
     }
     let included = |h: &str| sel.includes(h);
-    let (mut snap, mut worker_up, worker_hosts, history) =
+    let (mut snap, mut worker_up, worker_hosts, history, connects) =
         match probe_all(cluster, sel, connect, true).await {
-            Pass::Done(snap, up, hosts, history) => (snap, up, hosts, history),
+            Pass::Done(snap, up, hosts, history, connects) => (snap, up, hosts, history, connects),
             // A kept master was not the connection this run would make, or
             // its link is dead: everything again, over proven connections.
             Pass::Redo => match probe_all(cluster, sel, connect, false).await {
-                Pass::Done(snap, up, hosts, history) => (snap, up, hosts, history),
+                Pass::Done(snap, up, hosts, history, connects) => {
+                    (snap, up, hosts, history, connects)
+                }
                 Pass::Redo => unreachable!("a pass over proven connections is never redone"),
             },
         };
@@ -100,6 +130,16 @@ pub async fn run(
             a.problems.push(health::Problem::HistoryDown {
                 host: h.name.clone(),
                 why: why.clone(),
+            });
+            a.level = a.level.max(Level::Degraded);
+        }
+    }
+    for (d, h, r) in &connects {
+        if let Err(why) = r {
+            let (host, why) = (h.name.clone(), why.clone());
+            a.problems.push(match d {
+                Daemon::MesosDispatcher => health::Problem::MesosDispatcherDown { host, why },
+                _ => health::Problem::ConnectDown { host, why },
             });
             a.level = a.level.max(Level::Degraded);
         }
@@ -224,12 +264,50 @@ pub async fn run(
             error: r.as_ref().err().map(ToString::to_string),
         });
     }
+    let mut connect_rows = Vec::new();
+    let mut mesos_rows = Vec::new();
+    for (d, h, r) in &connects {
+        let url = match d {
+            Daemon::MesosDispatcher => health::dispatcher_url(cluster, h),
+            _ => health::connect_url(cluster, h),
+        };
+        let (state, detail) = match r {
+            Ok(()) => ("up".to_string(), url.clone()),
+            Err(e) if e.no_answer() => ("down".to_string(), format!("{}: {}", url, e)),
+            Err(e) => (e.state().to_string(), format!("{}: {}", url, e)),
+        };
+        rows.push(Row {
+            host: h.name.clone(),
+            address: h.address.clone(),
+            daemon: d.label(),
+            state,
+            detail,
+        });
+        if *d == Daemon::MesosDispatcher {
+            mesos_rows.push(ServerRow {
+                host: h.name.clone(),
+                url,
+                up: r.is_ok(),
+                error: r.as_ref().err().map(ToString::to_string),
+            });
+            continue;
+        }
+        connect_rows.push(ConnectRow {
+            host: h.name.clone(),
+            url,
+            up: r.is_ok(),
+            authenticated: cluster.connect.as_ref().is_some_and(|c| c.authenticate),
+            error: r.as_ref().err().map(ToString::to_string),
+        });
+    }
     for h in cluster.hosts.iter().filter(|h| !sel.includes(&h.name)) {
         for (on, daemon) in [
             (h.roles.zookeeper, "zookeeper"),
             (h.roles.master, "master"),
             (h.roles.worker, "worker"),
             (h.roles.history, "history"),
+            (h.roles.connect, "connect"),
+            (h.roles.mesos_dispatcher, "mesos-dispatcher"),
         ] {
             if on {
                 rows.push(Row {
@@ -266,6 +344,8 @@ pub async fn run(
         zookeeper_quorum: a.zk_quorum,
         daemons: rows,
         history: history_rows,
+        connect: connect_rows,
+        mesos_dispatcher: mesos_rows,
         problems: a.problems.iter().map(ToString::to_string).collect(),
         skipped: sel.left_out().iter().map(|s| s.to_string()).collect(),
     };
@@ -414,6 +494,9 @@ fn print_table(r: &Report) {
 
 /// Each selected history server and its answer.
 type HistoryAnswers = Vec<(Host, Result<health::HistoryJson, ProbeError>)>;
+/// Each selected Connect server and Mesos dispatcher, and whether it
+/// answered.
+type ConnectAnswers = Vec<(Daemon, Host, Result<(), ProbeError>)>;
 
 /// One round of every probe `status` makes: the snapshot, each selected
 /// worker's answer, those workers, and the history servers' answers.
@@ -423,6 +506,7 @@ enum Pass {
         Vec<Result<(), ProbeError>>,
         Vec<Host>,
         HistoryAnswers,
+        ConnectAnswers,
     ),
     /// Some answer came through an unproven kept master that turned out not
     /// to be usable: the pass's answers must not be used.
@@ -501,7 +585,33 @@ async fn probe_all(
             })
         })
         .collect();
+    let connect_ports: Vec<_> = [Daemon::Connect, Daemon::MesosDispatcher]
+        .into_iter()
+        .flat_map(|d| {
+            cluster
+                .hosts
+                .iter()
+                .filter(move |h| d.runs_on(h) && sel.includes(&h.name))
+                .map(move |h| (d, h))
+        })
+        .map(|(d, h)| {
+            let (c, h, r) = (cluster.clone(), h.clone(), route.clone());
+            tokio::spawn(async move {
+                let a = match d {
+                    Daemon::MesosDispatcher => health::mesos_dispatcher(&r, &c, &h).await,
+                    _ => health::connect(&r, &c, &h).await,
+                };
+                (d, h, a)
+            })
+        })
+        .collect();
     let snap = health::probe(&route, cluster).await;
+    let mut connects = Vec::new();
+    for j in connect_ports {
+        if let Ok(a) = j.await {
+            connects.push(a);
+        }
+    }
     let mut history = Vec::new();
     for j in history_uis {
         if let Ok(a) = j.await {
@@ -536,7 +646,11 @@ async fn probe_all(
             || history
                 .iter()
                 .filter(|(h, _)| h.name == name)
-                .any(|(_, r)| !matches!(r, Err(e) if e.slow()));
+                .any(|(_, r)| !matches!(r, Err(e) if e.slow()))
+            || connects
+                .iter()
+                .filter(|(_, h, _)| h.name == name)
+                .any(|(_, _, r)| !matches!(r, Err(e) if e.slow()));
         if !proven || (!answered && !u.alive().await) {
             u.forget();
             redo = true;
@@ -546,5 +660,5 @@ async fn probe_all(
     if redo {
         return Pass::Redo;
     }
-    Pass::Done(snap, worker_up, worker_hosts, history)
+    Pass::Done(snap, worker_up, worker_hosts, history, connects)
 }

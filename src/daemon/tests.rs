@@ -4,10 +4,11 @@ use super::*;
 use crate::layout;
 use std::collections::BTreeSet;
 
-/// The lab, with a history server on its first host, so every kind runs
-/// somewhere.
+/// The lab on Spark 3.5, with a history server on its first host, a Mesos
+/// dispatcher on its second and a Connect server on its third, so every
+/// kind runs somewhere.
 fn lab() -> Cluster {
-    crate::session::fake::lab_with_history("/shared/spark-events")
+    crate::session::fake::lab_spark3_with_every_daemon()
 }
 
 #[test]
@@ -34,9 +35,11 @@ fn labels_classes_and_positions_are_unique() {
     assert_eq!(kinds.len(), SPECS.len());
     for s in &SPECS {
         assert_eq!(Daemon::from_label(s.label), Some(s.kind));
-        // A label is one shell-safe word: facts print it unquoted.
+        // A label is one shell-safe word: facts print it unquoted (a
+        // hyphen inside, as in the role name `mesos-dispatcher`, is safe).
         assert!(
-            s.label.chars().all(|c| c.is_ascii_lowercase()),
+            s.label.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                && !s.label.starts_with('-'),
             "{}",
             s.label
         );

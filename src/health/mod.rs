@@ -8,19 +8,24 @@
 //!
 //! Parsing and judging (`parse_*`, `assess`) are pure and unit-tested.
 //! `zookeeper` speaks `srvr`, `spark` the daemons' `/json/`, `history` the
-//! history server's REST API, `verdict` judges
+//! history server's REST API, `connect` the Spark Connect server's HTTP/2
+//! greeting, `mesos` the Mesos dispatcher's UI, `verdict` judges
 //! what they saw; this module runs the probes.
 
+mod connect;
 mod history;
+mod mesos;
 pub mod route;
 mod spark;
 mod verdict;
 mod zookeeper;
 
 use crate::inventory::Cluster;
+pub use connect::{connect, connect_url, port as connect_port};
 pub use history::{
     history, history_url, parse_applications, HistoryApp, HistoryJson, APPLICATIONS,
 };
+pub use mesos::{dispatcher_url, mesos_dispatcher};
 pub use route::{ProbeError, Route};
 use serde::Serialize;
 pub use spark::{

@@ -141,8 +141,24 @@ impl Route {
         port: u16,
         request: &[u8],
     ) -> Result<String, ProbeError> {
+        self.exchange_bytes(h, port, request, None)
+            .await
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
+
+    /// [`Route::exchange`] for binary protocols: the answer's bytes as
+    /// read, and with `upto`, no more than that many: for a daemon (a gRPC
+    /// server) that keeps the connection open after answering, reading
+    /// stops once the bytes that prove it answered are in.
+    pub async fn exchange_bytes(
+        &self,
+        h: &Host,
+        port: u16,
+        request: &[u8],
+        upto: Option<usize>,
+    ) -> Result<Vec<u8>, ProbeError> {
         let started = std::time::Instant::now();
-        let r = self.exchange_untraced(h, port, request).await;
+        let r = self.exchange_untraced(h, port, request, upto).await;
         // `-vv`: every probe and its timing. Only the request's first line
         // (`GET /json/ HTTP/1.0`, `srvr`): later lines may carry a REST
         // token, and the answer is never traced.
@@ -169,14 +185,15 @@ impl Route {
         h: &Host,
         port: u16,
         request: &[u8],
-    ) -> Result<String, ProbeError> {
+        upto: Option<usize>,
+    ) -> Result<Vec<u8>, ProbeError> {
         let timeout = |_| ProbeError::Timeout(PROBE_TIMEOUT);
         match self {
             Route::Direct => tokio::time::timeout(PROBE_TIMEOUT, async {
                 let s = tokio::net::TcpStream::connect((h.address.as_str(), port))
                     .await
                     .map_err(|e| io_error(e, false))?;
-                talk(s, request, false).await
+                talk(s, request, false, upto).await
             })
             .await
             .unwrap_or_else(|e| Err(timeout(e))),
@@ -187,7 +204,7 @@ impl Route {
                         .dial(&h.address, port)
                         .await
                         .map_err(ProbeError::Unreachable)?;
-                    talk(s, request, true).await
+                    talk(s, request, true, upto).await
                 })
                 .await
                 .unwrap_or_else(|e| Err(timeout(e)))
@@ -244,24 +261,43 @@ impl Links {
     }
 }
 
-/// Write the request, read the answer to the end.
+/// Write the request, read the answer to the end (or its first `upto` bytes).
 async fn talk<S: AsyncRead + AsyncWrite + Unpin>(
     mut s: S,
     request: &[u8],
     over_ssh: bool,
-) -> Result<String, ProbeError> {
+    upto: Option<usize>,
+) -> Result<Vec<u8>, ProbeError> {
     let mut buf = Vec::new();
-    let r = match s.write_all(request).await {
-        Ok(()) => s.read_to_end(&mut buf).await.map(|_| ()),
-        Err(e) => Err(e),
+    let r = match (s.write_all(request).await, upto) {
+        (Ok(()), None) => s.read_to_end(&mut buf).await.map(|_| ()),
+        (Ok(()), Some(n)) => read_upto(&mut s, &mut buf, n).await,
+        (Err(e), _) => Err(e),
     };
     match r {
         // A partial answer is still parsed: the parsers say what is wrong.
         Err(e) if buf.is_empty() => Err(io_error(e, over_ssh)),
         _ if buf.is_empty() && over_ssh => Err(ProbeError::Refused),
         _ if buf.is_empty() => Err(ProbeError::Closed),
-        _ => Ok(String::from_utf8_lossy(&buf).into_owned()),
+        _ => Ok(buf),
     }
+}
+
+/// Read until `n` bytes are in or the peer closes.
+async fn read_upto<S: AsyncRead + Unpin>(
+    s: &mut S,
+    buf: &mut Vec<u8>,
+    n: usize,
+) -> std::io::Result<()> {
+    let mut chunk = [0u8; 512];
+    while buf.len() < n {
+        let k = s.read(&mut chunk).await?;
+        if k == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..k]);
+    }
+    Ok(())
 }
 
 /// Through SSH, a port that refuses the host's sshd shows up as the
@@ -348,7 +384,7 @@ mod tests {
         // Over SSH, a refused port looks like a socket closed at once.
         let (a, b) = tokio::io::duplex(64);
         drop(b);
-        assert_eq!(talk(a, b"srvr", true).await, Err(ProbeError::Refused));
+        assert_eq!(talk(a, b"srvr", true, None).await, Err(ProbeError::Refused));
         let (a, mut b) = tokio::io::duplex(64);
         tokio::spawn(async move {
             let mut req = [0u8; 4];
@@ -356,8 +392,33 @@ mod tests {
             b.write_all(b"Mode: leader\n").await.unwrap();
         });
         assert_eq!(
-            talk(a, b"srvr", true).await,
-            Ok("Mode: leader\n".to_string())
+            talk(a, b"srvr", true, None).await,
+            Ok(b"Mode: leader\n".to_vec())
         );
+    }
+
+    /// A gRPC server answers and keeps the connection open: with `upto`,
+    /// the probe stops reading once the frame header is in, instead of
+    /// waiting for a close that does not come.
+    #[tokio::test]
+    async fn reading_stops_after_upto_bytes() {
+        let (a, mut b) = tokio::io::duplex(64);
+        tokio::spawn(async move {
+            let mut req = [0u8; 4];
+            b.read_exact(&mut req).await.unwrap();
+            b.write_all(b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+                .await
+                .unwrap();
+            // Held open: never closed while the probe reads.
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            drop(b);
+        });
+        let r = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            talk(a, b"PRI ", true, Some(9)),
+        )
+        .await
+        .expect("returns without the peer closing");
+        assert_eq!(r.unwrap().len(), 9);
     }
 }

@@ -73,6 +73,18 @@ pub enum Problem {
         host: String,
         why: ProbeError,
     },
+    /// A Spark Connect server does not greet: the cluster runs
+    /// applications submitted otherwise, so it is degraded, not down.
+    ConnectDown {
+        host: String,
+        why: ProbeError,
+    },
+    /// A Mesos dispatcher's UI does not answer: the standalone cluster is
+    /// unaffected, so it is degraded, not down.
+    MesosDispatcherDown {
+        host: String,
+        why: ProbeError,
+    },
 }
 
 impl Problem {
@@ -139,6 +151,16 @@ impl std::fmt::Display for Problem {
             ),
             Problem::HistoryDown { host, why } => {
                 write!(f, "history server on {} does not answer: {}", host, why)
+            }
+            Problem::MesosDispatcherDown { host, why } => {
+                write!(f, "Mesos dispatcher on {} does not answer: {}", host, why)
+            }
+            Problem::ConnectDown { host, why } => {
+                write!(
+                    f,
+                    "Spark Connect server on {} does not answer: {}",
+                    host, why
+                )
             }
             Problem::SplitBrain { masters } => write!(
                 f,

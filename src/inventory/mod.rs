@@ -262,6 +262,17 @@ pub struct Roles {
     pub master: bool,
     pub worker: bool,
     pub history: bool,
+    pub connect: bool,
+    /// `mesos-dispatcher` (Spark 3.x).
+    pub mesos_dispatcher: bool,
+}
+
+impl Roles {
+    /// Runs some Spark daemon (so needs the Spark tree, its log and pid
+    /// directories).
+    pub fn spark(&self) -> bool {
+        self.master || self.worker || self.history || self.connect || self.mesos_dispatcher
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -305,6 +316,10 @@ pub struct Cluster {
     pub run_as: Option<String>,
     /// `[history]`: set when a host has the `history` role.
     pub history: Option<History>,
+    /// `[connect]`: set when a host has the `connect` role.
+    pub connect: Option<Connect>,
+    /// `[mesos]`: set when a host has the `mesos-dispatcher` role.
+    pub mesos: Option<Mesos>,
     pub hosts: Vec<Host>,
 }
 
@@ -337,6 +352,41 @@ impl EventLogDir {
     }
 }
 
+/// `[connect]`, resolved: the Spark Connect server's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connect {
+    /// `spark.connect.grpc.binding.port`.
+    pub port: u16,
+    /// Spark 3.5: the server jar (`spark-connect_2.12-3.5.x.jar`), a path
+    /// on the hosts given to spark-submit's `--jars`; `None` on Spark 4,
+    /// whose `jars/` has it.
+    pub jar: Option<String>,
+    /// `spark.connect.authenticate.token` from the cluster secret (Spark 4).
+    pub authenticate: bool,
+}
+
+/// `[mesos]`, resolved: the Mesos cluster dispatcher and the `spark.mesos.*`
+/// properties of the drivers it launches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mesos {
+    /// `mesos://host:5050` or `mesos://zk://a:2181,b:2181/mesos`.
+    pub master: String,
+    /// `SPARK_MESOS_DISPATCHER_PORT` (7077): where clients submit.
+    pub port: u16,
+    /// The dispatcher's web UI.
+    pub ui_port: u16,
+    /// `MESOS_NATIVE_JAVA_LIBRARY` on the hosts; `None`: the standard
+    /// library paths are searched.
+    pub native_library: Option<String>,
+    /// `spark.mesos.*` (and `spark.cores.max`) by their property names,
+    /// in a fixed order; never the principal or the secret.
+    pub properties: Vec<(&'static str, String)>,
+    /// `spark.mesos.principal`: kept in the 0600 file with the secret.
+    pub principal: Option<String>,
+    /// An operator-side file holding `spark.mesos.secret` (mode 0600).
+    pub secret_file: Option<std::path::PathBuf>,
+}
+
 /// `[history]`, resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct History {
@@ -361,6 +411,12 @@ impl Cluster {
     }
     pub fn history_hosts(&self) -> impl Iterator<Item = &Host> {
         self.hosts.iter().filter(|h| h.roles.history)
+    }
+    pub fn connect_hosts(&self) -> impl Iterator<Item = &Host> {
+        self.hosts.iter().filter(|h| h.roles.connect)
+    }
+    pub fn mesos_dispatcher_hosts(&self) -> impl Iterator<Item = &Host> {
+        self.hosts.iter().filter(|h| h.roles.mesos_dispatcher)
     }
     pub fn host(&self, name: &str) -> Option<&Host> {
         self.hosts.iter().find(|h| h.name == name)

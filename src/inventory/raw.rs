@@ -20,8 +20,44 @@ pub struct RawInventory {
     /// `[history]`: the history server's settings (role `history`).
     #[serde(default)]
     pub history: Option<RawHistory>,
+    /// `[connect]`: the Spark Connect server's settings (role `connect`).
+    #[serde(default)]
+    pub connect: Option<RawConnect>,
+    /// `[mesos]`: the Mesos cluster dispatcher (role `mesos-dispatcher`).
+    #[serde(default)]
+    pub mesos: Option<RawMesos>,
     #[serde(default)]
     pub host: Vec<RawHost>,
+}
+
+/// `[mesos]`: cluster-wide. Each `spark.mesos.*` property has a key of its
+/// own (validated by name: an unknown one is refused, with a suggestion),
+/// rather than a free-form table.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawMesos {
+    pub master: Option<String>,
+    pub port: Option<u16>,
+    pub ui_port: Option<u16>,
+    pub native_library: Option<String>,
+    pub coarse: Option<bool>,
+    pub cores_max: Option<u32>,
+    pub executor_docker_image: Option<String>,
+    pub uris: Option<Vec<String>>,
+    pub role: Option<String>,
+    pub constraints: Option<String>,
+    pub principal: Option<String>,
+    pub secret_file: Option<String>,
+}
+
+/// `[connect]`: cluster-wide (clients are told one port).
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawConnect {
+    pub port: Option<u16>,
+    /// Spark 3.5 only: the server jar's absolute path on the hosts.
+    pub jar: Option<String>,
+    pub authenticate: Option<bool>,
 }
 
 /// `[history]`: cluster-wide only (every driver writes to the one event

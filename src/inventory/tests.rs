@@ -884,3 +884,250 @@ fn decommission_is_on_where_spark_has_it_and_refused_where_it_does_not() {
         );
     }
 }
+
+/// ABC with a Connect server on `b`, `tarball` as Spark's, and `table`.
+fn with_connect(tarball: &str, table: &str) -> String {
+    ABC.replacen("dist/spark-4.3.0-bin-hadoop3.tgz", tarball, 1)
+        .replacen(
+            "name = \"b\"\nroles = [\"zookeeper\", \"master\", \"worker\"]",
+            "name = \"b\"\nroles = [\"zookeeper\", \"master\", \"worker\", \"connect\"]",
+            1,
+        )
+        + table
+}
+
+#[test]
+fn connect_needs_no_table_on_spark_4() {
+    let c = parse_str(&with_connect("dist/spark-4.3.0-bin-hadoop3.tgz", "")).unwrap();
+    let t = c.connect.as_ref().unwrap();
+    assert_eq!(
+        (t.port, t.jar.as_deref(), t.authenticate),
+        (15002, None, false)
+    );
+    assert_eq!(
+        c.connect_hosts()
+            .map(|h| h.name.as_str())
+            .collect::<Vec<_>>(),
+        ["b"]
+    );
+    let c = parse_str(&with_connect(
+        "dist/spark-4.3.0-bin-hadoop3.tgz",
+        "\n[connect]\nport = 15010\n",
+    ))
+    .unwrap();
+    assert_eq!(c.connect.unwrap().port, 15010);
+}
+
+#[test]
+fn connect_on_spark_3_5_needs_the_jar_located() {
+    let err = parse_str(&with_connect("dist/spark-3.5.9-bin-hadoop3.tgz", "")).unwrap_err();
+    assert!(
+        err.starts_with("error: Spark 3.5.9 does not ship the Spark Connect server: [connect] has no `jar`\n  --> inv.toml:14:43\n"),
+        "{}",
+        err
+    );
+    assert!(
+        err.contains("help: add `jar = \"/path/on/the/hosts/spark-connect_2.12-3.5.9.jar\"`"),
+        "{}",
+        err
+    );
+    let c = parse_str(&with_connect(
+        "dist/spark-3.5.9-bin-hadoop3.tgz",
+        "\n[connect]\njar = \"/opt/jars/spark-connect_2.12-3.5.9.jar\"\n",
+    ))
+    .unwrap();
+    assert_eq!(
+        c.connect.unwrap().jar.as_deref(),
+        Some("/opt/jars/spark-connect_2.12-3.5.9.jar")
+    );
+    // Spark 4 has its own: a second one is refused.
+    let err = parse_str(&with_connect(
+        "dist/spark-4.3.0-bin-hadoop3.tgz",
+        "\n[connect]\njar = \"/opt/x.jar\"\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: Spark 4.3.0 ships the Spark Connect server in jars/"),
+        "{}",
+        err
+    );
+    let err = parse_str(&with_connect("dist/spark-3.3.4-bin-hadoop3.tgz", "")).unwrap_err();
+    assert!(
+        err.contains("Spark 3.3.4 has no Spark Connect server"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn connect_authenticate_needs_spark_4_and_the_cluster_secret() {
+    let on = "\n[connect]\nauthenticate = true\n";
+    let err = parse_str(&with_connect("dist/spark-4.3.0-bin-hadoop3.tgz", on)).unwrap_err();
+    assert!(
+        err.starts_with("error: [connect] authenticate needs `authenticate = true` in [spark]\n  --> inv.toml:21:16\n"),
+        "{}",
+        err
+    );
+    let secured = |tarball: &str| {
+        with_connect(tarball, on).replacen("[spark]\n", "[spark]\nauthenticate = true\n", 1)
+    };
+    let c = parse_str(&secured("dist/spark-4.3.0-bin-hadoop3.tgz")).unwrap();
+    assert!(c.connect.unwrap().authenticate);
+    let err = parse_str(&secured("dist/spark-3.5.9-bin-hadoop3.tgz").replacen(
+        "[connect]\n",
+        "[connect]\njar = \"/opt/c.jar\"\n",
+        1,
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: Spark 3.5.9 cannot protect the Spark Connect server: `spark.connect.authenticate.token` came with Spark 4.0"),
+        "{}",
+        err
+    );
+}
+
+#[test]
+fn connect_table_without_the_role_and_its_port_clash_are_located() {
+    let err = parse_str(&format!("{}\n[connect]\nport = 15002\n", ABC)).unwrap_err();
+    assert!(
+        err.starts_with("error: [connect] is set but no host has the `connect` role"),
+        "{}",
+        err
+    );
+    let err = parse_str(&with_connect(
+        "dist/spark-4.3.0-bin-hadoop3.tgz",
+        "\n[connect]\nport = 8080\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.contains("8080") && err.contains("connect.port"),
+        "{}",
+        err
+    );
+}
+
+/// ABC with a Mesos dispatcher on a host `d` of its own (its default UI
+/// port is a worker UI's), `tarball` as Spark's, and `table`.
+fn with_mesos(tarball: &str, table: &str) -> String {
+    ABC.replacen("dist/spark-4.3.0-bin-hadoop3.tgz", tarball, 1)
+        + "\n[[host]]\nname = \"d\"\nroles = [\"mesos-dispatcher\"]\n"
+        + table
+}
+
+const SPARK35: &str = "dist/spark-3.5.9-bin-hadoop3.tgz";
+
+#[test]
+fn mesos_resolves_ports_properties_and_credentials() {
+    let c = parse_str(&with_mesos(
+        SPARK35,
+        "\n[mesos]\nmaster = \"mesos://zk://a:2181,b:2181/mesos\"\ncoarse = true\ncores_max = 8\nexecutor_docker_image = \"example/spark:3.5.9\"\nuris = [\"http://x/a.tgz\", \"http://x/b.tgz\"]\nrole = \"spark\"\nconstraints = \"os:debian\"\nprincipal = \"spark-fw\"\n",
+    ))
+    .unwrap();
+    let m = c.mesos.as_ref().unwrap();
+    assert_eq!(m.master, "mesos://zk://a:2181,b:2181/mesos");
+    assert_eq!((m.port, m.ui_port), (7077, 8081));
+    assert_eq!(
+        m.properties,
+        vec![
+            ("spark.mesos.coarse", "true".to_string()),
+            ("spark.cores.max", "8".to_string()),
+            (
+                "spark.mesos.executor.docker.image",
+                "example/spark:3.5.9".to_string()
+            ),
+            ("spark.mesos.role", "spark".to_string()),
+            ("spark.mesos.constraints", "os:debian".to_string()),
+            (
+                "spark.mesos.uris",
+                "http://x/a.tgz,http://x/b.tgz".to_string()
+            ),
+        ]
+    );
+    assert_eq!(m.principal.as_deref(), Some("spark-fw"));
+    assert_eq!(
+        c.mesos_dispatcher_hosts()
+            .map(|h| h.name.as_str())
+            .collect::<Vec<_>>(),
+        ["d"]
+    );
+}
+
+#[test]
+fn mesos_dispatcher_on_spark_4_is_refused_at_the_role() {
+    let err = parse_str(&with_mesos(
+        "dist/spark-4.3.0-bin-hadoop3.tgz",
+        "\n[mesos]\nmaster = \"mesos://m:5050\"\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: host `d` has the `mesos-dispatcher` role, but Spark 4.3.0 has no Mesos support: Spark 4 removed it (SPARK-44442)\n  --> inv.toml:22:10\n"),
+        "{}",
+        err
+    );
+    assert!(err.contains("help: use a Spark 3.x tarball"), "{}", err);
+}
+
+#[test]
+fn mesos_keys_are_checked_by_name_and_value() {
+    let err = parse_str(&with_mesos(SPARK35, "")).unwrap_err();
+    assert!(
+        err.starts_with(
+            "error: host `d` has the `mesos-dispatcher` role but there is no [mesos] section"
+        ),
+        "{}",
+        err
+    );
+    let err = parse_str(&with_mesos(
+        SPARK35,
+        "\n[mesos]\nmaster = \"http://m:5050\"\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: invalid Mesos master URL `http://m:5050`"),
+        "{}",
+        err
+    );
+    let err = parse_str(&with_mesos(
+        SPARK35,
+        "\n[mesos]\nmaster = \"mesos://m:5050\"\ncorse = true\n",
+    ))
+    .unwrap_err();
+    assert!(err.contains("corse") && err.contains("coarse"), "{}", err);
+    let err = parse_str(&with_mesos(
+        SPARK35,
+        "\n[mesos]\nmaster = \"mesos://m:5050\"\nrole = \"a b\"\n",
+    ))
+    .unwrap_err();
+    assert!(err.starts_with("error: invalid role `a b`"), "{}", err);
+    let err = parse_str(&with_mesos(
+        SPARK35,
+        "\n[mesos]\nmaster = \"mesos://m:5050\"\nsecret_file = \"m.secret\"\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: [mesos] secret_file is only used with a `principal`"),
+        "{}",
+        err
+    );
+    // Its default port is the master's: on a master host, a located clash.
+    let on_master = ABC
+        .replacen("dist/spark-4.3.0-bin-hadoop3.tgz", SPARK35, 1)
+        .replacen(
+            "roles = [\"zookeeper\", \"master\", \"worker\"]",
+            "roles = [\"zookeeper\", \"master\", \"mesos-dispatcher\"]",
+            1,
+        )
+        + "\n[mesos]\nmaster = \"mesos://m:5050\"\n";
+    let err = parse_str(&on_master).unwrap_err();
+    assert!(
+        err.contains("7077") && err.contains("mesos.port"),
+        "{}",
+        err
+    );
+    let err = parse_str(&format!("{}\n[mesos]\nmaster = \"mesos://m:5050\"\n", ABC)).unwrap_err();
+    assert!(
+        err.starts_with("error: [mesos] is set but no host has the `mesos-dispatcher` role"),
+        "{}",
+        err
+    );
+}

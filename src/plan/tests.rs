@@ -338,6 +338,48 @@ fn rest_server_properties_and_key_go_only_where_they_belong() {
 }
 
 #[test]
+fn the_connect_token_goes_only_to_the_connect_server_s_0600_file() {
+    let (mut c, s, z) = setup();
+    // The setup's cluster, with a Connect server on the last host.
+    let last = c.hosts.len() - 1;
+    c.hosts[last].roles.connect = true;
+    c.connect = Some(crate::inventory::Connect {
+        port: 15002,
+        jar: None,
+        authenticate: true,
+    });
+    c.spark.auth = Some(crate::inventory::Auth {
+        secret_file: "/nonexistent/sparkctl-test.secret".into(),
+    });
+    let renderer = Renderer::new(&c).unwrap();
+    let token = crate::connect::token(&renderer.secret.as_ref().unwrap().secret);
+    for h in &c.hosts {
+        let f = renderer
+            .host_files(
+                &c,
+                &Dists {
+                    spark: &s,
+                    zookeeper: Some(&z),
+                },
+                h,
+            )
+            .unwrap();
+        for plain in f.iter().filter(|f| !f.secret) {
+            assert!(!plain.content.contains(&token), "{}", plain.path);
+        }
+        let daemon = f.iter().find(|f| f.secret).unwrap();
+        assert_eq!(
+            daemon
+                .content
+                .contains(&format!("spark.connect.authenticate.token {}\n", token)),
+            h.roles.connect,
+            "{}: the token must be on the Connect server's host only",
+            h.name
+        );
+    }
+}
+
+#[test]
 fn a_local_event_log_directory_is_made_on_every_spark_host() {
     let c = crate::session::fake::lab_with_history("/shared/spark-events");
     for h in &c.hosts {
@@ -406,4 +448,91 @@ fn the_event_log_directory_goes_through_the_host_guard_with_a_service_user() {
         "{}",
         probe
     );
+}
+
+#[test]
+fn a_dispatcher_host_without_libmesos_fails_the_preflight_by_name() {
+    let c = crate::session::fake::lab_spark3_with_every_daemon();
+    let h = c.host("hostb").unwrap();
+    let mut facts = crate::facts::HostFacts {
+        java_major: Some(17),
+        java: Some("openjdk version \"17.0.15\"".into()),
+        has_sha256sum: true,
+        ..Default::default()
+    };
+    let empty = crate::plan::HostPlan::default();
+    let missing = |facts: &crate::facts::HostFacts| {
+        crate::plan::preflight(&c, h, &[], facts, &empty)
+            .into_iter()
+            .filter(|p| p.contains("Mesos"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        missing(&facts),
+        ["host hostb: the Mesos dispatcher needs the Mesos native library (libmesos.so), but MESOS_NATIVE_JAVA_LIBRARY is not set and none of /usr/lib/libmesos.so, /usr/local/lib/libmesos.so, /usr/lib64/libmesos.so, /usr/lib/x86_64-linux-gnu/libmesos.so exists; install Mesos on the host (its package provides libmesos.so), or set `native_library` in [mesos] to the library's path"]
+    );
+    facts.mesos_library = Some("/usr/local/lib/libmesos.so".into());
+    assert!(missing(&facts).is_empty());
+    // Hosts without the role are not asked.
+    let a = c.host("hosta").unwrap();
+    assert!(
+        crate::plan::preflight(&c, a, &[], &crate::facts::HostFacts::default(), &empty)
+            .iter()
+            .all(|p| !p.contains("Mesos"))
+    );
+}
+
+#[test]
+fn mesos_properties_go_to_the_dispatcher_and_its_credentials_to_0600() {
+    let (_, s, z) = setup();
+    let mut c = crate::session::fake::lab_spark3_with_every_daemon();
+    let dir = std::env::temp_dir().join(format!("sparkctl-mesos-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let secret = dir.join("mesos.secret");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::write(&secret, "mesos-secret-0123456789\n").unwrap();
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    if let Some(m) = c.mesos.as_mut() {
+        m.properties = vec![("spark.mesos.coarse", "true".into())];
+        m.principal = Some("fw".into());
+        m.secret_file = Some(secret.clone());
+    }
+    let renderer = Renderer::new(&c).unwrap();
+    for h in &c.hosts {
+        let f = renderer
+            .host_files(
+                &c,
+                &Dists {
+                    spark: &s,
+                    zookeeper: Some(&z),
+                },
+                h,
+            )
+            .unwrap();
+        let defaults = f
+            .iter()
+            .find(|f| f.path.ends_with("/spark-defaults.conf"))
+            .unwrap();
+        assert_eq!(
+            defaults.content.contains("spark.mesos.coarse true\n"),
+            h.roles.mesos_dispatcher,
+            "{}",
+            h.name
+        );
+        for plain in f.iter().filter(|f| !f.secret) {
+            assert!(!plain.content.contains("mesos-secret-0123456789"));
+            assert!(!plain.content.contains("spark.mesos.principal"));
+        }
+        let private = f.iter().find(|f| f.secret);
+        assert_eq!(private.is_some(), h.roles.mesos_dispatcher, "{}", h.name);
+        if let Some(p) = private {
+            assert!(p.content.ends_with(
+                "spark.mesos.principal fw\nspark.mesos.secret mesos-secret-0123456789\n"
+            ));
+            assert_eq!(p.readers, [Daemon::MesosDispatcher]);
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

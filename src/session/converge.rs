@@ -32,6 +32,8 @@ mod tests {
         assert_eq!(
             stop_order(),
             [
+                Daemon::MesosDispatcher,
+                Daemon::Connect,
                 Daemon::History,
                 Daemon::Worker,
                 Daemon::Master,

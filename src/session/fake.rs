@@ -12,7 +12,8 @@
 //! while a majority of its servers run, one of them leading (the same one
 //! until it stops); one running master is ALIVE (the same until it
 //! stops), the others STANDBY; the ALIVE master lists every running worker;
-//! a running history server answers with no applications.
+//! a running history server answers with no applications, a running
+//! Connect server greets.
 //! Tests change the model where they need another story: a step that
 //! fails, a canned answer, a daemon that runs but never settles, a host
 //! that cannot be reached.
@@ -293,7 +294,9 @@ impl State {
         let role = match d {
             Daemon::ZooKeeper => &mut self.zk_leader,
             Daemon::Master => &mut self.alive_master,
-            Daemon::Worker | Daemon::History => return was,
+            Daemon::Worker | Daemon::History | Daemon::Connect | Daemon::MesosDispatcher => {
+                return was
+            }
         };
         if role.as_deref() == Some(host) {
             *role = self
@@ -511,6 +514,29 @@ impl Probes<FakeHost> for FakeProbes {
             }
         })
     }
+    async fn connect(&self, _: &Cluster, h: &Host) -> Result<(), ProbeError> {
+        self.world.with(|s| {
+            s.sent
+                .push((h.name.clone(), "probe connect".into(), String::new()));
+            match s.up(&h.name, Daemon::Connect) {
+                true => Ok(()),
+                false => Err(s.down(&h.name)),
+            }
+        })
+    }
+    async fn mesos_dispatcher(&self, _: &Cluster, h: &Host) -> Result<(), ProbeError> {
+        self.world.with(|s| {
+            s.sent.push((
+                h.name.clone(),
+                "probe mesos-dispatcher".into(),
+                String::new(),
+            ));
+            match s.up(&h.name, Daemon::MesosDispatcher) {
+                true => Ok(()),
+                false => Err(s.down(&h.name)),
+            }
+        })
+    }
     fn is_direct(&self) -> bool {
         false
     }
@@ -545,4 +571,49 @@ pub fn lab_with_history(log_directory: &str) -> Cluster {
     ) + &format!("\n[history]\nlog_directory = \"{}\"\n", log_directory);
     crate::inventory::parse(Path::new("inventories/lab.toml"), &text)
         .expect("the lab with a history server is valid")
+}
+
+/// The lab with a history server on hosta and a Spark Connect server on
+/// hostc: every daemon kind Spark 4 has runs somewhere.
+pub fn lab_with_every_daemon() -> Cluster {
+    let text = inventory("inventories/lab.toml")
+        .replacen(
+            "roles = [\"zookeeper\", \"master\", \"worker\"]",
+            "roles = [\"zookeeper\", \"master\", \"worker\", \"history\"]",
+            1,
+        )
+        .replacen(
+            "roles = [\"zookeeper\", \"worker\"]",
+            "roles = [\"zookeeper\", \"worker\", \"connect\"]",
+            1,
+        )
+        + "\n[history]\nlog_directory = \"/shared/spark-events\"\n";
+    crate::inventory::parse(Path::new("inventories/lab.toml"), &text)
+        .expect("the lab with every daemon is valid")
+}
+
+/// [`lab_with_every_daemon`] on the lab's Spark 3.5 tree, with the
+/// Connect server's jar and a Mesos dispatcher on hostb: every daemon
+/// kind runs somewhere (the dispatcher exists on 3.x only).
+pub fn lab_spark3_with_every_daemon() -> Cluster {
+    let text = inventory("inventories/lab.toml")
+        .replacen("spark-4.3.0-bin-pyspark.tar", "spark-3.5.9-bin-pyspark.tar", 1)
+        .replacen(
+            "roles = [\"zookeeper\", \"master\", \"worker\"]",
+            "roles = [\"zookeeper\", \"master\", \"worker\", \"history\"]",
+            1,
+        )
+        .replacen(
+            "name = \"hostb\"\naddress = \"10.213.37.12\"\nroles = [\"zookeeper\", \"master\", \"worker\"]",
+            "name = \"hostb\"\naddress = \"10.213.37.12\"\nroles = [\"zookeeper\", \"master\", \"mesos-dispatcher\"]",
+            1,
+        )
+        .replacen(
+            "roles = [\"zookeeper\", \"worker\"]",
+            "roles = [\"zookeeper\", \"worker\", \"connect\"]",
+            1,
+        )
+        + "\n[history]\nlog_directory = \"/shared/spark-events\"\n\n[connect]\njar = \"/opt/jars/spark-connect_2.12-3.5.9.jar\"\n\n[mesos]\nmaster = \"mesos://zk://10.213.37.11:2181/mesos\"\nport = 7177\nui_port = 8181\n";
+    crate::inventory::parse(Path::new("inventories/lab.toml"), &text)
+        .expect("the Spark 3.5 lab with every daemon is valid")
 }

@@ -1,6 +1,6 @@
 //! How the engine learns what the daemons say: the [`Probes`] trait (a
 //! snapshot of the whole cluster, one master's `/json/`, the history
-//! server's applications), implemented by
+//! server's applications, the Connect server's greeting), implemented by
 //! the real [`Route`] and, in unit tests, by a fake whose answers follow
 //! the scripts the fake hosts were sent (`fake.rs`). Also the one place a
 //! run's probe route is built (`[ssh] probe`), for the session and for
@@ -36,6 +36,20 @@ pub trait Probes<R>: Send + Sync + 'static {
         cluster: &Cluster,
         h: &Host,
     ) -> impl Future<Output = Result<HistoryJson, ProbeError>> + Send;
+
+    /// The Connect server's HTTP/2 greeting on `h`.
+    fn connect(
+        &self,
+        cluster: &Cluster,
+        h: &Host,
+    ) -> impl Future<Output = Result<(), ProbeError>> + Send;
+
+    /// The Mesos dispatcher's web UI on `h`.
+    fn mesos_dispatcher(
+        &self,
+        cluster: &Cluster,
+        h: &Host,
+    ) -> impl Future<Output = Result<(), ProbeError>> + Send;
 
     /// Probes dial the ports from this machine (`probe = "direct"`).
     fn is_direct(&self) -> bool;
@@ -73,6 +87,20 @@ impl Probes<Conn> for Route {
         h: &Host,
     ) -> impl Future<Output = Result<HistoryJson, ProbeError>> + Send {
         health::history(self, cluster, h)
+    }
+    fn connect(
+        &self,
+        cluster: &Cluster,
+        h: &Host,
+    ) -> impl Future<Output = Result<(), ProbeError>> + Send {
+        health::connect(self, cluster, h)
+    }
+    fn mesos_dispatcher(
+        &self,
+        cluster: &Cluster,
+        h: &Host,
+    ) -> impl Future<Output = Result<(), ProbeError>> + Send {
+        health::mesos_dispatcher(self, cluster, h)
     }
     fn is_direct(&self) -> bool {
         Route::is_direct(self)

@@ -1,7 +1,7 @@
 //! Restarts that keep the cluster serving: ZooKeeper one server at a time
 //! (each back as leader or follower before the next: the quorum is never
 //! lost), standby masters before the ALIVE one (at most one failover),
-//! workers in batches (decommissioned first, see `decommission.rs`), then history servers one at a time. Used by `deploy` (for changed daemons), `restart
+//! workers in batches (decommissioned first, see `decommission.rs`), then history and Connect servers one at a time. Used by `deploy` (for changed daemons), `restart
 //! --rolling` and `ha enable/disable`.
 //!
 //! A master running without recovery (no ZooKeeper, no FILESYSTEM) forgets
@@ -272,12 +272,28 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
         hosts: Vec<Host>,
         fps: Option<&BTreeMap<String, String>>,
     ) -> Result<()> {
+        self.roll_serving(Daemon::History, hosts, fps).await
+    }
+
+    /// Restart a daemon that answers for itself (history, Connect) one
+    /// host at a time, each answering before the next. A Connect server's
+    /// sessions do not survive its restart (they live in its driver):
+    /// clients reconnect, as after any driver restart.
+    pub async fn roll_serving(
+        &self,
+        d: Daemon,
+        hosts: Vec<Host>,
+        fps: Option<&BTreeMap<String, String>>,
+    ) -> Result<()> {
         for h in hosts {
-            self.progress
-                .line(&format!("restarting history server on {}", h.name));
-            self.stop(Daemon::History, vec![h.clone()]).await?;
-            self.start(Daemon::History, vec![h], fps).await?;
-            self.wait_history(wait::HISTORY_DEADLINE).await?;
+            self.progress.line(&format!(
+                "restarting {} on {}",
+                wait::serving_words(&self.cluster, d).0,
+                h.name
+            ));
+            self.stop(d, vec![h.clone()]).await?;
+            self.start(d, vec![h], fps).await?;
+            self.wait_serving(d, wait::serving_deadline(d)).await?;
         }
         Ok(())
     }

@@ -72,6 +72,8 @@ fn role_words(d: Daemon) -> &'static [&'static str] {
         Daemon::Worker => &["workers", "worker"],
         Daemon::ZooKeeper => &["zookeeper"],
         Daemon::History => &["history"],
+        Daemon::Connect => &["connect"],
+        Daemon::MesosDispatcher => &["mesos-dispatcher"],
     }
 }
 

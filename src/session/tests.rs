@@ -525,3 +525,58 @@ async fn a_history_server_that_exited_fails_the_wait_with_its_log() {
     // Found by the exit check, long before the deadline.
     assert!(t0.elapsed() < HISTORY_DEADLINE / 4);
 }
+
+/// The abc cluster (Spark 3.5, so with the server jar) with a Connect
+/// server on `c`, everything running.
+fn abc_with_connect() -> (crate::inventory::Cluster, World) {
+    let text = fake::inventory(ABC).replacen(
+        "roles = [\"zookeeper\", \"worker\"]",
+        "roles = [\"zookeeper\", \"worker\", \"connect\"]",
+        1,
+    ) + "\n[connect]\njar = \"/opt/jars/spark-connect_2.12-3.5.3.jar\"\n";
+    let c = fake::cluster(&text);
+    let w = World::running_all(&c);
+    (c, w)
+}
+
+#[test]
+fn the_connect_server_starts_after_the_workers_and_stops_before_them() {
+    use super::converge::{stop_order, START_ORDER};
+    let pos = |o: &[Daemon], d| o.iter().position(|x| *x == d).unwrap();
+    assert!(pos(&START_ORDER, Daemon::Connect) > pos(&START_ORDER, Daemon::Worker));
+    assert!(pos(&stop_order(), Daemon::Connect) < pos(&stop_order(), Daemon::Worker));
+}
+
+#[tokio::test(start_paused = true)]
+async fn rolling_the_connect_server_waits_for_its_greeting() {
+    let (c, w) = abc_with_connect();
+    let s = w.session(&c, all());
+    s.roll_serving(Daemon::Connect, hosts(&c, &["c"]), None)
+        .await
+        .unwrap();
+    assert_eq!(w.changes(), ["c: stop connect", "c: start connect"]);
+    let steps = w.steps();
+    let start = steps.iter().position(|x| x == "c: start connect").unwrap();
+    assert!(
+        steps[start..].iter().any(|x| x == "c: probe connect"),
+        "{:?}",
+        steps
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_connect_server_that_exited_fails_the_wait_with_its_log() {
+    use super::wait::CONNECT_DEADLINE;
+    let (c, w) = abc_with_connect();
+    w.kill("c", Daemon::Connect);
+    let s = w.session(&c, all());
+    let t0 = Instant::now();
+    let e = s
+        .wait_serving(Daemon::Connect, CONNECT_DEADLINE)
+        .await
+        .unwrap_err();
+    let e = format!("{:#}", e);
+    assert!(e.contains("connect on c"), "{}", e);
+    assert!(e.contains("connect on c: the last words"), "{}", e);
+    assert!(t0.elapsed() < CONNECT_DEADLINE / 4);
+}

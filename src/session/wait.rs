@@ -13,6 +13,7 @@
 //! kept beside it so that a wait's probe, judge and timing read together.
 
 use super::{join, Probes, Session};
+use crate::daemon::Health;
 use crate::exec::Remote;
 use crate::health::{self, Level, MasterStatus, ProbeError, ZkMode};
 use crate::inventory::Host;
@@ -38,6 +39,10 @@ pub const MASTER_DEADLINE: Duration = Duration::from_secs(120);
 pub const START_MASTER_DEADLINE: Duration = Duration::from_secs(90);
 /// Workers registering with the ALIVE master.
 pub const WORKER_DEADLINE: Duration = Duration::from_secs(120);
+/// The Connect server greeting on its gRPC port: a spark-submit that
+/// starts a driver, registers an application with the ALIVE master and
+/// then opens the port; more than a daemon's bare JVM start.
+pub const CONNECT_DEADLINE: Duration = Duration::from_secs(90);
 /// The history server answering its REST API: it replays no state at
 /// start (the log directory is listed in the background), so a JVM start
 /// is all it takes; the lab measured a few seconds.
@@ -62,8 +67,9 @@ pub const ZK_POLL: Duration = Duration::from_millis(300);
 pub const MASTER_POLL: Duration = Duration::from_millis(300);
 /// Between probes of the workers' registration.
 pub const WORKER_POLL: Duration = Duration::from_millis(500);
-/// Between probes of the history servers.
-pub const HISTORY_POLL: Duration = Duration::from_millis(500);
+/// Between probes of the daemons that answer for themselves (history,
+/// Connect).
+pub const SERVING_POLL: Duration = Duration::from_millis(500);
 /// The failover drill: for a new ALIVE master and the workers following
 /// it. Short, because the drill measures these times.
 pub const FAILOVER_POLL: Duration = Duration::from_millis(100);
@@ -473,37 +479,50 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
     }
 
     /// Wait until every selected history server answers its REST API
-    /// (`/api/v1/applications`, HTTP 200 with a JSON array). No quorum and
-    /// no leader: each answers for itself.
+    /// (`/api/v1/applications`, HTTP 200 with a JSON array).
     pub async fn wait_history(&self, deadline: Duration) -> Result<()> {
+        self.wait_serving(Daemon::History, deadline).await
+    }
+
+    /// Wait until every selected host of `d`, a daemon that answers for
+    /// itself (no quorum, no leader: [`Health::Serves`] or
+    /// [`Health::Greets`]), answers its probe: the history server's REST
+    /// API, the Connect server's HTTP/2 greeting.
+    pub async fn wait_serving(&self, d: Daemon, deadline: Duration) -> Result<()> {
         let hosts: Vec<&Host> = self
             .cluster
-            .history_hosts()
-            .filter(|h| self.selected(&h.name))
+            .hosts
+            .iter()
+            .filter(|h| d.runs_on(h) && self.selected(&h.name))
             .collect();
         if hosts.is_empty() {
             return Ok(());
         }
+        let (what, asked) = serving_words(&self.cluster, d);
         // Owned answers (host names, not references), so the judge's
         // future borrows nothing from its argument.
         let probe = || async {
             let mut answers = Vec::new();
             for h in &hosts {
-                let r = self.route.history(&self.cluster, h).await;
+                let r = match d.health() {
+                    Health::Greets => self.route.connect(&self.cluster, h).await,
+                    Health::Dispatches => self.route.mesos_dispatcher(&self.cluster, h).await,
+                    _ => self.route.history(&self.cluster, h).await.map(|_| ()),
+                };
                 answers.push((h.name.clone(), r));
             }
             answers
         };
-        let w = Wait::new(deadline, HISTORY_POLL).exit_checks(EXIT_CHECK);
-        let judge = |answers: Vec<(String, Result<health::HistoryJson, ProbeError>)>,
-                     round: Round| async move {
+        let w = Wait::new(deadline, SERVING_POLL).exit_checks(EXIT_CHECK);
+        let judge = |answers: Vec<(String, Result<(), ProbeError>)>, round: Round| async move {
             let bad: Vec<(String, ProbeError)> = answers
                 .into_iter()
                 .filter_map(|(h, r)| r.err().map(|e| (h, e)))
                 .collect();
             if bad.is_empty() {
                 self.progress.line(&format!(
-                    "history server answering in {:.1} s",
+                    "{} answering in {:.1} s",
+                    what,
                     round.elapsed().as_secs_f64()
                 ));
                 return Ok(Verdict::Done(()));
@@ -513,7 +532,7 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
                     .iter()
                     .filter_map(|(h, _)| self.cluster.host(h))
                     .collect();
-                self.fail_if_exited(Daemon::History, &hs).await?;
+                self.fail_if_exited(d, &hs).await?;
             }
             Ok(Verdict::Pending(bad))
         };
@@ -523,19 +542,47 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
         };
         let lines: Vec<String> = bad
             .iter()
-            .map(|(h, e)| format!("history server on {}: {}", h, e))
+            .map(|(h, e)| format!("{} on {}: {}", what, h, e))
             .collect();
         let hs: Vec<&Host> = bad
             .iter()
             .filter_map(|(h, _)| self.cluster.host(h))
             .collect();
         bail!(
-            "the history server does not answer {} after {} s:\n  - {}\n{}",
-            health::APPLICATIONS,
+            "the {} does not answer {} after {} s:\n  - {}\n{}",
+            what,
+            asked,
             deadline.as_secs(),
             lines.join("\n  - "),
-            self.log_tails(Daemon::History, &hs).await
+            self.log_tails(d, &hs).await
         );
+    }
+}
+
+/// How a serving daemon is named in wait lines, and what it is asked.
+pub(super) fn serving_words(
+    cluster: &crate::inventory::Cluster,
+    d: Daemon,
+) -> (&'static str, String) {
+    match d.health() {
+        Health::Greets => (
+            "Spark Connect server",
+            format!(
+                "gRPC (an HTTP/2 greeting) on port {}",
+                health::connect_port(cluster)
+            ),
+        ),
+        Health::Dispatches => ("Mesos dispatcher", "HTTP on its web UI".to_string()),
+        _ => ("history server", health::APPLICATIONS.to_string()),
+    }
+}
+
+/// The deadline of a serving daemon's wait.
+pub fn serving_deadline(d: Daemon) -> Duration {
+    match d.health() {
+        Health::Greets => CONNECT_DEADLINE,
+        // A bare JVM start, like the history server's.
+        _ => HISTORY_DEADLINE,
     }
 }
 

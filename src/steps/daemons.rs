@@ -65,6 +65,12 @@ pub struct Launch {
     /// Workers: where to record that this worker started with
     /// decommissioning on (see [`decommission_worker`]).
     pub decommission_marker: Option<String>,
+    /// The Connect server: `[connect]` (port, 3.x jar).
+    pub connect: Option<crate::inventory::Connect>,
+    /// The Mesos dispatcher: `[mesos]`, and the cluster's ZooKeeper
+    /// (`a:2181,b:2181` and the znode directory) when it recovers through it.
+    pub mesos: Option<crate::inventory::Mesos>,
+    pub mesos_recovery: Option<(String, String)>,
 }
 
 impl Launch {
@@ -73,21 +79,38 @@ impl Launch {
             root: layout::root_of(cluster, d).to_string(),
             master_url: cluster.master_url(),
             run_as: cluster.run_as.clone(),
-            properties_file: cluster
-                .spark
-                .auth
-                .as_ref()
-                .filter(|_| d.product() == Product::Spark)
-                .map(|_| layout::daemon_conf(cluster)),
+            // The 0600 file exists for the cluster secret, or (on its host)
+            // for the Mesos dispatcher's credentials.
+            properties_file: (d.product() == Product::Spark
+                && (cluster.spark.auth.is_some()
+                    || (d == Daemon::MesosDispatcher
+                        && cluster
+                            .mesos
+                            .as_ref()
+                            .is_some_and(|m| m.principal.is_some()))))
+            .then(|| layout::daemon_conf(cluster)),
             decommission_marker: (d == Daemon::Worker)
                 .then(|| layout::decommission_marker(cluster)),
+            connect: cluster.connect.clone().filter(|_| d == Daemon::Connect),
+            mesos: cluster
+                .mesos
+                .clone()
+                .filter(|_| d == Daemon::MesosDispatcher),
+            // Its own directory under the cluster's: the masters' election
+            // and state stay apart from the dispatcher's driver queue.
+            mesos_recovery: (d == Daemon::MesosDispatcher && cluster.has_zookeeper()).then(|| {
+                (
+                    cluster.zk_connect(),
+                    format!("{}/mesos_dispatcher", cluster.spark.zookeeper_dir),
+                )
+            }),
         }
     }
 }
 
 /// Start one daemon with the distribution's own scripts where they exist
 /// (start-master.sh, start-worker.sh / start-slave.sh for 2.4,
-/// start-history-server.sh), else
+/// start-history-server.sh, start-connect-server.sh), else
 /// spark-daemon.sh, which every Spark version has.
 ///
 /// A stale pid file (its pid gone, or reused by another process after a host
@@ -237,11 +260,115 @@ pub fn start_command(host: &Host, d: Daemon, launch: &Launch) -> String {
             cls = d.spark_class(),
             props = props
         ),
+        Launcher::SparkConnect => connect_command(host, d, launch, &home, &props),
+        Launcher::SparkMesosDispatcher => mesos_command(host, d, launch, &home, &props),
     };
     match &launch.run_as {
         None => script,
         Some(u) => as_user(u, &script),
     }
+}
+
+/// The Connect server is an application: spark-submit (through
+/// spark-daemon.sh's `submit`, as start-connect-server.sh does) runs its
+/// driver on this host, against the HA master list like the workers. Its
+/// port, bind address and driver address are arguments (so a change to
+/// them changes the fingerprint and restarts it); the token is not: it is
+/// in the 0600 properties file, never on a command line `ps` shows.
+fn connect_command(host: &Host, d: Daemon, launch: &Launch, home: &str, props: &str) -> String {
+    let (port, jar) = launch
+        .connect
+        .as_ref()
+        .map(|c| (c.port, c.jar.clone()))
+        .unwrap_or((15002, None));
+    let args = format!(
+        " --master {url} --conf spark.connect.grpc.binding.port={port} --conf {bind} --conf {driver}{jars}{props}",
+        url = quote(&launch.master_url),
+        port = port,
+        // Bound at the inventory address, like the masters: what is
+        // probed is what clients use.
+        bind = quote(&format!("spark.connect.grpc.binding.address={}", host.address)),
+        // Executors on the workers call the driver back: at the address
+        // the inventory says reaches this host, not whatever its
+        // hostname resolves to.
+        driver = quote(&format!("spark.driver.host={}", host.address)),
+        jars = jar
+            .map(|j| format!(" --jars {}", quote(&j)))
+            .unwrap_or_default(),
+        props = props
+    );
+    format!(
+        "set -e\ncd {home}\nif [ -x sbin/start-connect-server.sh ]; then sbin/start-connect-server.sh{args}\nelse sbin/spark-daemon.sh submit {cls} 1 --name 'Spark Connect server'{args}\nfi\n",
+        home = home,
+        cls = d.spark_class(),
+        args = args
+    )
+}
+
+/// Where Mesos' Java binding looks for libmesos when
+/// `MESOS_NATIVE_JAVA_LIBRARY` is not set: the system library
+/// directories (Mesos' packages install to /usr/lib or /usr/local/lib).
+pub const MESOS_LIBRARY_PATHS: [&str; 4] = [
+    "/usr/lib/libmesos.so",
+    "/usr/local/lib/libmesos.so",
+    "/usr/lib64/libmesos.so",
+    "/usr/lib/x86_64-linux-gnu/libmesos.so",
+];
+
+/// A sh snippet: sets `MESOS_NATIVE_JAVA_LIBRARY` to `[mesos]
+/// native_library`, else to the first of [`MESOS_LIBRARY_PATHS`] that
+/// exists (Java's own library path lacks /usr/local/lib), and exports it.
+/// The preflight (`plan::preflight`) has already refused a host without one.
+pub fn mesos_library(native: Option<&str>) -> String {
+    match native {
+        Some(l) => format!("MESOS_NATIVE_JAVA_LIBRARY={}\nexport MESOS_NATIVE_JAVA_LIBRARY\n", quote(l)),
+        None => format!(
+            "if [ -z \"${{MESOS_NATIVE_JAVA_LIBRARY:-}}\" ]; then for f in {}; do if [ -f \"$f\" ]; then MESOS_NATIVE_JAVA_LIBRARY=$f; break; fi; done; fi\nexport MESOS_NATIVE_JAVA_LIBRARY\n",
+            MESOS_LIBRARY_PATHS.join(" ")
+        ),
+    }
+}
+
+/// The Mesos dispatcher: recovery through ZooKeeper goes in
+/// `SPARK_DAEMON_JAVA_OPTS`, after spark-env.sh's own value (the last `-D`
+/// wins), so a master on the same host, which reads the same spark-env.sh,
+/// keeps its own recovery directory. The script reads spark-env.sh itself
+/// and marks it read, or spark-daemon.sh would read it again over the
+/// addition; one sh cannot parse (an `extra_env` line) is left to
+/// spark-daemon.sh, which fails on it as it does for every daemon. Host, ports and Mesos master are arguments (fingerprinted);
+/// the principal and secret are in the 0600 properties file.
+fn mesos_command(host: &Host, d: Daemon, launch: &Launch, home: &str, props: &str) -> String {
+    let (port, ui, master, native) = match &launch.mesos {
+        Some(m) => (
+            m.port,
+            m.ui_port,
+            m.master.clone(),
+            m.native_library.clone(),
+        ),
+        None => (7077, 8081, String::new(), None),
+    };
+    let recovery = match &launch.mesos_recovery {
+        Some((url, dir)) => format!(
+            "SPARK_DAEMON_JAVA_OPTS=\"${{SPARK_DAEMON_JAVA_OPTS:-}} \"{}\nexport SPARK_DAEMON_JAVA_OPTS\n",
+            quote(&format!(
+                "-Dspark.deploy.recoveryMode=ZOOKEEPER -Dspark.deploy.zookeeper.url={} -Dspark.deploy.zookeeper.dir={}",
+                url, dir
+            ))
+        ),
+        None => String::new(),
+    };
+    format!(
+        "set -e\ncd {home}\nSPARK_CONF_DIR={home}/conf\nexport SPARK_CONF_DIR\nif [ -f \"$SPARK_CONF_DIR/spark-env.sh\" ] && sh -n \"$SPARK_CONF_DIR/spark-env.sh\" 2>/dev/null; then set -a; . \"$SPARK_CONF_DIR/spark-env.sh\"; set +a; export SPARK_ENV_LOADED=1; fi\n{lib}{recovery}if [ -x sbin/start-mesos-dispatcher.sh ]; then SPARK_MESOS_DISPATCHER_HOST={addr} SPARK_MESOS_DISPATCHER_PORT={port} sbin/start-mesos-dispatcher.sh --webui-port {ui} --master {master}{props}\nelse sbin/spark-daemon.sh start {cls} 1 --host {addr} --port {port} --webui-port {ui} --master {master}{props}\nfi\n",
+        home = home,
+        lib = mesos_library(native.as_deref()),
+        recovery = recovery,
+        addr = quote(&host.address),
+        port = port,
+        ui = ui,
+        master = quote(&master),
+        cls = d.spark_class(),
+        props = props
+    )
 }
 
 /// Stop one daemon and wait until its process has exited (SIGKILL after
@@ -385,6 +512,67 @@ mod tests {
         assert_eq!(
             cmd,
             "set -e\ncd /opt/spark/current\nif [ -x sbin/start-history-server.sh ]; then sbin/start-history-server.sh\nelse sbin/spark-daemon.sh start org.apache.spark.deploy.history.HistoryServer 1\nfi\n"
+        );
+    }
+
+    #[test]
+    fn the_connect_server_is_submitted_against_the_masters() {
+        let c = crate::session::fake::lab_with_every_daemon();
+        let d = Daemon::Connect;
+        let cmd = start_command(&c.hosts[2], d, &Launch::new(&c, d));
+        let args = " --master spark://10.213.37.11:7077,10.213.37.12:7077 --conf spark.connect.grpc.binding.port=15002 --conf spark.connect.grpc.binding.address=10.213.37.13 --conf spark.driver.host=10.213.37.13";
+        assert_eq!(
+            cmd,
+            format!("set -e\ncd /opt/spark/current\nif [ -x sbin/start-connect-server.sh ]; then sbin/start-connect-server.sh{a}\nelse sbin/spark-daemon.sh submit org.apache.spark.sql.connect.service.SparkConnectServer 1 --name 'Spark Connect server'{a}\nfi\n", a = args)
+        );
+        // Spark 3.5's server jar goes on the class path; the token never
+        // on the command line, only in the properties file.
+        let mut launch = Launch::new(&c, d);
+        if let Some(t) = launch.connect.as_mut() {
+            t.jar = Some("/opt/jars/spark connect.jar".into());
+            t.authenticate = true;
+        }
+        launch.properties_file = Some("/etc/sparkctl/lab.conf".into());
+        let cmd = start_command(&c.hosts[2], d, &launch);
+        assert!(
+            cmd.contains(
+                " --jars '/opt/jars/spark connect.jar' --properties-file /etc/sparkctl/lab.conf\n"
+            ),
+            "{}",
+            cmd
+        );
+        assert!(!cmd.contains("token"), "{}", cmd);
+    }
+
+    #[test]
+    fn the_mesos_dispatcher_recovers_through_zookeeper_and_finds_its_library() {
+        let c = crate::session::fake::lab_spark3_with_every_daemon();
+        let d = Daemon::MesosDispatcher;
+        let cmd = start_command(&c.hosts[1], d, &Launch::new(&c, d));
+        assert_eq!(
+            cmd,
+            "set -e\ncd /opt/spark/current\nSPARK_CONF_DIR=/opt/spark/current/conf\nexport SPARK_CONF_DIR\nif [ -f \"$SPARK_CONF_DIR/spark-env.sh\" ] && sh -n \"$SPARK_CONF_DIR/spark-env.sh\" 2>/dev/null; then set -a; . \"$SPARK_CONF_DIR/spark-env.sh\"; set +a; export SPARK_ENV_LOADED=1; fi\n\
+if [ -z \"${MESOS_NATIVE_JAVA_LIBRARY:-}\" ]; then for f in /usr/lib/libmesos.so /usr/local/lib/libmesos.so /usr/lib64/libmesos.so /usr/lib/x86_64-linux-gnu/libmesos.so; do if [ -f \"$f\" ]; then MESOS_NATIVE_JAVA_LIBRARY=$f; break; fi; done; fi\nexport MESOS_NATIVE_JAVA_LIBRARY\n\
+SPARK_DAEMON_JAVA_OPTS=\"${SPARK_DAEMON_JAVA_OPTS:-} \"'-Dspark.deploy.recoveryMode=ZOOKEEPER -Dspark.deploy.zookeeper.url=10.213.37.11:2181,10.213.37.12:2181,10.213.37.13:2181 -Dspark.deploy.zookeeper.dir=/spark/mesos_dispatcher'\nexport SPARK_DAEMON_JAVA_OPTS\n\
+if [ -x sbin/start-mesos-dispatcher.sh ]; then SPARK_MESOS_DISPATCHER_HOST=10.213.37.12 SPARK_MESOS_DISPATCHER_PORT=7177 sbin/start-mesos-dispatcher.sh --webui-port 8181 --master mesos://zk://10.213.37.11:2181/mesos\n\
+else sbin/spark-daemon.sh start org.apache.spark.deploy.mesos.MesosClusterDispatcher 1 --host 10.213.37.12 --port 7177 --webui-port 8181 --master mesos://zk://10.213.37.11:2181/mesos\nfi\n"
+        );
+        // With a principal: the 0600 file, even without the cluster secret.
+        let mut c = c;
+        if let Some(m) = c.mesos.as_mut() {
+            m.principal = Some("fw".into());
+            m.native_library = Some("/opt/mesos/lib/libmesos.so".into());
+        }
+        let cmd = start_command(&c.hosts[1], d, &Launch::new(&c, d));
+        assert!(
+            cmd.contains("MESOS_NATIVE_JAVA_LIBRARY=/opt/mesos/lib/libmesos.so\nexport MESOS_NATIVE_JAVA_LIBRARY\n"),
+            "{}",
+            cmd
+        );
+        assert!(
+            cmd.contains(" --properties-file /opt/spark/.sparkctl/spark-daemon.conf\n"),
+            "{}",
+            cmd
         );
     }
 

@@ -98,6 +98,25 @@ pub fn script(cluster: &Cluster, host: &Host, dists: &[&LocalDist], files: &[Str
             ));
         }
     }
+    if host.roles.mesos_dispatcher {
+        // The library the dispatcher's start would load, looked for the
+        // same way (`steps::mesos_library`): the preflight needs it.
+        let candidates = match cluster
+            .mesos
+            .as_ref()
+            .and_then(|m| m.native_library.as_deref())
+        {
+            Some(l) => quote(l),
+            None => format!(
+                "${{MESOS_NATIVE_JAVA_LIBRARY:-}} {}",
+                crate::steps::MESOS_LIBRARY_PATHS.join(" ")
+            ),
+        };
+        s.push_str(&format!(
+            "for f in {}; do if [ -f \"$f\" ]; then echo \"@mesos_lib $f\"; break; fi; done\n",
+            candidates
+        ));
+    }
     s.push_str("echo \"@uid $(id -u)\"\n");
     if let Some(u) = &cluster.run_as {
         s.push_str(&format!(

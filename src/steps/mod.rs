@@ -38,7 +38,8 @@ mod uninstall;
 use crate::shell::quote;
 pub use daemons::{
     daemon_alive, daemon_cmdline, decommission_worker, executable, kill_daemon, log_tail,
-    pid_is_daemon, read_pid, spark_submit, start, start_command, stop, Launch,
+    mesos_library, pid_is_daemon, read_pid, spark_submit, start, start_command, stop, Launch,
+    MESOS_LIBRARY_PATHS,
 };
 pub use files::{
     parse_read_files, read_files, read_files_as, secret_input, user_dir_holds, write_files,

@@ -101,6 +101,8 @@ pub fn jvms(host: &str) -> Vec<(u32, String)> {
                 "deploy.master.Master",
                 "deploy.worker.Worker",
                 "QuorumPeerMain",
+                // Before SparkSubmit: the Connect server is a spark-submit.
+                "sql.connect.service.SparkConnectServer",
                 "SparkSubmit",
                 "CoarseGrainedExecutorBackend",
                 "deploy.history.HistoryServer",

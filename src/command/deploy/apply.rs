@@ -163,14 +163,15 @@ pub(super) async fn daemons(
                 s.roll_workers(hosts_with(d, restart_of), Some(&fps(d)), roll)
                     .await?;
             }
-            Health::Serves => {
+            Health::Serves | Health::Greets | Health::Dispatches => {
                 // After the workers: drivers write event logs whether or
-                // not it runs, so it waits for nothing and nothing waits
-                // for it but its own answer.
+                // not the history server runs, and the Connect server's
+                // executors run on the workers; each waits for nothing
+                // and nothing waits for it but its own answer.
                 s.start(d, hosts_with(d, start_of), Some(&fps(d))).await?;
-                s.roll_history(hosts_with(d, restart_of), Some(&fps(d)))
+                s.roll_serving(d, hosts_with(d, restart_of), Some(&fps(d)))
                     .await?;
-                s.wait_history(wait::HISTORY_DEADLINE).await?;
+                s.wait_serving(d, wait::serving_deadline(d)).await?;
             }
         }
     }

@@ -217,6 +217,22 @@ pub(super) async fn print_summary(
             t.log_directory.uri()
         );
     }
+    // Proven by the Connect phase's wait (its port greeted in HTTP/2).
+    if let Some(t) = &c.connect {
+        let urls: Vec<String> = c
+            .connect_hosts()
+            .map(|h| health::connect_url(c, h))
+            .collect();
+        crate::outln!(
+            "Connect:     {}{}",
+            urls.join(", "),
+            if t.authenticate {
+                " (token: sparkctl connect-token)"
+            } else {
+                " (no authentication: anyone who reaches the port runs queries)"
+            }
+        );
+    }
     if c.has_zookeeper() {
         let zks: Vec<String> = snap
             .zookeeper

@@ -108,7 +108,7 @@ pub(super) fn check_service_dirs(
     ) {
         dirs.push((v.0.unwrap_or(default), v.1, key, false));
     }
-    if roles.master || roles.worker || roles.history {
+    if roles.spark() {
         add(
             &mut dirs,
             pick(i, "spark", "log_dir", &hs.log_dir, &cs.log_dir),
@@ -151,7 +151,7 @@ pub(super) fn check_service_dirs(
         .as_ref()
         .and_then(|t| t.log_directory.as_deref())
         .and_then(local_event_dir);
-    if let (true, Some(d)) = (roles.master || roles.worker || roles.history, event_dir) {
+    if let (true, Some(d)) = (roles.spark(), event_dir) {
         dirs.push((
             d.to_string(),
             path!["history", "log_directory"],

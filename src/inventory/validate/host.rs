@@ -43,7 +43,7 @@ pub(super) fn resolve_host(
         e.help(
             path!["host", i, "roles"],
             format!("host `{}` has no roles", h.name),
-            "give it one or more of \"zookeeper\", \"master\", \"worker\", \"history\"",
+            "give it one or more of \"zookeeper\", \"master\", \"worker\", \"history\", \"connect\", \"mesos-dispatcher\"",
         );
     }
     for (j, r) in h.roles.iter().enumerate() {
@@ -52,12 +52,12 @@ pub(super) fn resolve_host(
             "master" => roles.master = true,
             "worker" => roles.worker = true,
             "history" => roles.history = true,
+            "connect" => roles.connect = true,
+            "mesos-dispatcher" => roles.mesos_dispatcher = true,
             other => {
                 let help = match did_you_mean(other, ROLES) {
                     Some(s) => format!("did you mean \"{}\"?", s),
-                    None => {
-                        "roles are \"zookeeper\", \"master\", \"worker\" and \"history\"".into()
-                    }
+                    None => "roles are \"zookeeper\", \"master\", \"worker\", \"history\", \"connect\" and \"mesos-dispatcher\"".into(),
                 };
                 e.help(
                     path!["host", i, "roles", j],

@@ -9,7 +9,8 @@
 //! `ssh`, `source` (tarballs), `host` (one `[[host]]`, with `merge` for its
 //! settings and `ports` for clashes), `ha` (mode, ZooKeeper ids and timing),
 //! `auth` (authenticate, secret, REST), `history` ([history] and its
-//! role), `templates`, `dirs` (install roots
+//! role), `connect` ([connect] and its role), `mesos` ([mesos] and the
+//! dispatcher's role), `templates`, `dirs` (install roots
 //! and service directories) and `values` (single-value checks).
 
 use super::locate::{span_of, Seg};
@@ -19,11 +20,13 @@ use crate::path;
 use std::collections::BTreeMap;
 
 use auth::{resolve_auth, resolve_rest};
+use connect::resolve_connect;
 use decommission::resolve_decommission;
 use dirs::check_install_roots;
 use ha::{assign_zk_ids, check_zk_times, resolve_ha};
 use history::resolve_history;
 use host::resolve_host;
+use mesos::resolve_mesos;
 use source::{host_fetch, resolve_source};
 use ssh::resolve_ssh;
 use templates::check_templates_dir;
@@ -31,12 +34,14 @@ pub use values::expand_home;
 use values::{check_path, check_user, positive};
 
 mod auth;
+mod connect;
 mod decommission;
 mod dirs;
 mod ha;
 mod history;
 mod host;
 mod merge;
+mod mesos;
 mod ports;
 mod source;
 mod ssh;
@@ -54,7 +59,14 @@ pub const DEFAULT_MAX_SESSION_TIMEOUT: u32 = 6000;
 /// Cluster names longer than this are refused (see `resolve`).
 pub const MAX_CLUSTER_NAME: usize = 128;
 
-const ROLES: [&str; 4] = ["zookeeper", "master", "worker", "history"];
+const ROLES: [&str; 6] = [
+    "zookeeper",
+    "master",
+    "worker",
+    "history",
+    "connect",
+    "mesos-dispatcher",
+];
 
 struct Errors {
     items: Vec<(Vec<Seg>, String, Option<String>)>,
@@ -274,6 +286,8 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
 
     let rest = resolve_rest(e, &raw, spark_source.as_ref(), auth.is_some());
     let history = resolve_history(e, &raw, &hosts);
+    let connect = resolve_connect(e, &raw, &hosts, spark_source.as_ref(), auth.is_some());
+    let mesos = resolve_mesos(e, base, &raw, &hosts, spark_source.as_ref());
     let decommission = resolve_decommission(e, &raw, spark_source.as_ref());
 
     let spark_source = spark_source?;
@@ -297,6 +311,8 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
         templates_dir,
         run_as,
         history,
+        connect,
+        mesos,
         hosts,
     })
 }

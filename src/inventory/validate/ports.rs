@@ -73,6 +73,39 @@ pub(super) fn check_ports(
             },
         ));
     }
+    if roles.connect {
+        let t = raw.connect.clone().unwrap_or_default();
+        used.push((
+            t.port.unwrap_or(super::connect::DEFAULT_CONNECT_PORT),
+            "the Spark Connect server (connect.port)",
+            if t.port.is_some() {
+                crate::path!["connect", "port"]
+            } else {
+                crate::path!["host", i, "roles"]
+            },
+        ));
+    }
+    if roles.mesos_dispatcher {
+        let t = raw.mesos.clone().unwrap_or_default();
+        let at = |set: bool, key: &'static str| {
+            if set {
+                crate::path!["mesos", key]
+            } else {
+                crate::path!["host", i, "roles"]
+            }
+        };
+        used.push((
+            t.port.unwrap_or(super::mesos::DEFAULT_DISPATCHER_PORT),
+            "the Mesos dispatcher (mesos.port)",
+            at(t.port.is_some(), "port"),
+        ));
+        used.push((
+            t.ui_port
+                .unwrap_or(super::mesos::DEFAULT_DISPATCHER_UI_PORT),
+            "the Mesos dispatcher web UI (mesos.ui_port)",
+            at(t.ui_port.is_some(), "ui_port"),
+        ));
+    }
     if roles.zookeeper {
         used.push((
             z.client_port,

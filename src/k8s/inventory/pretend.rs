@@ -128,6 +128,8 @@ pub(super) fn inventory(raw: &RawK8sInventory, pods: &Pods) -> RawInventory {
         spark,
         zookeeper,
         history: None,
+        connect: None,
+        mesos: None,
         host: hosts,
     }
 }

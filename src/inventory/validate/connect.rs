@@ -1,0 +1,123 @@
+//! `[connect]` and the `connect` role: the Spark Connect server's port,
+//! its jar where the distribution lacks it (3.x), and its token. Checked
+//! against the Spark version here, at check time, because a server that
+//! cannot start or cannot be protected would otherwise fail only at
+//! deploy, on the host, after the masters and workers were restarted.
+
+use super::values::check_path;
+use super::Errors;
+use crate::dist::{LocalDist, Product, Version};
+use crate::inventory::raw::RawInventory;
+use crate::inventory::{Connect, Host, Source};
+use crate::path;
+
+/// `spark.connect.grpc.binding.port`'s default.
+pub const DEFAULT_CONNECT_PORT: u16 = 15002;
+
+const fn v(major: u32, minor: u32) -> Version {
+    Version {
+        major,
+        minor,
+        patch: 0,
+    }
+}
+
+/// The resolved `[connect]`, or `None` when no host has the role. Unlike
+/// `[history]`, the table is optional: on Spark 4 every key has a default.
+pub(super) fn resolve_connect(
+    e: &mut Errors,
+    raw: &RawInventory,
+    hosts: &[Host],
+    source: Option<&Source>,
+    cluster_auth: bool,
+) -> Option<Connect> {
+    let server = hosts.iter().position(|h| h.roles.connect);
+    let t = raw.connect.clone();
+    let Some(i) = server else {
+        if t.is_some() {
+            e.help(
+                path!["connect"],
+                "[connect] is set but no host has the `connect` role",
+                "add \"connect\" to the roles of the host that runs the Spark Connect server, or remove [connect]",
+            );
+        }
+        return None;
+    };
+    let t = t.unwrap_or_default();
+    // Where to point at when the complaint is about the role itself.
+    let role_at = || {
+        let j = raw.host[i]
+            .roles
+            .iter()
+            .position(|r| r == "connect")
+            .unwrap_or(0);
+        path!["host", i, "roles", j]
+    };
+    let version = source
+        .and_then(|s| LocalDist::assumed(Product::Spark, s))
+        .and_then(|d| d.version);
+    let port = t.port.unwrap_or(DEFAULT_CONNECT_PORT);
+    if port == 0 {
+        e.add(path!["connect", "port"], "must be greater than 0");
+    }
+    match version {
+        // Spark Connect came with 3.4.
+        Some(ver) if ver < v(3, 4) => e.help(
+            role_at(),
+            format!(
+                "host `{}` has the `connect` role, but Spark {} has no Spark Connect server",
+                hosts[i].name, ver
+            ),
+            "Spark Connect needs Spark 3.4 or newer (its server jar ships in jars/ since 4.0)",
+        ),
+        Some(ver) if ver < v(4, 0) && t.jar.is_none() => e.help(
+            if raw.connect.is_some() {
+                path!["connect"]
+            } else {
+                role_at()
+            },
+            format!(
+                "Spark {} does not ship the Spark Connect server: [connect] has no `jar`",
+                ver
+            ),
+            format!(
+                "add `jar = \"/path/on/the/hosts/spark-connect_2.12-{}.jar\"` to [connect] (Maven Central's org.apache.spark:spark-connect_2.12:{}), or use Spark 4, whose jars/ has it",
+                ver, ver
+            ),
+        ),
+        Some(ver) if ver >= v(4, 0) && t.jar.is_some() => e.help(
+            path!["connect", "jar"],
+            format!("Spark {} ships the Spark Connect server in jars/", ver),
+            "remove `jar`: a second copy on the class path would clash with the tree's own",
+        ),
+        _ => {}
+    }
+    if let Some(j) = &t.jar {
+        check_path(e, path!["connect", "jar"], j);
+    }
+    let authenticate = t.authenticate.unwrap_or(false);
+    if authenticate {
+        if let Some(ver) = version.filter(|x| *x < v(4, 0)) {
+            e.help(
+                path!["connect", "authenticate"],
+                format!(
+                    "Spark {} cannot protect the Spark Connect server: `spark.connect.authenticate.token` came with Spark 4.0",
+                    ver
+                ),
+                "remove `authenticate = true` from [connect] and keep the port reachable only from trusted machines, or use Spark 4",
+            );
+        }
+        if !cluster_auth {
+            e.help(
+                path!["connect", "authenticate"],
+                "[connect] authenticate needs `authenticate = true` in [spark]",
+                "the Connect server's token is derived from the cluster secret, which [spark] authenticate creates and keeps (mode 0600); add it to [spark]",
+            );
+        }
+    }
+    Some(Connect {
+        port,
+        jar: t.jar,
+        authenticate,
+    })
+}
