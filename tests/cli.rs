@@ -1437,3 +1437,36 @@ fn connect_token_is_printed_only_for_an_authenticated_connect_server() {
     assert_eq!(run("ct-ok.toml", &secured).1, out);
     assert!(!out.contains("0123456789abcdef"));
 }
+
+/// The Connect server's driver gets `daemon_memory` on Spark 4: below the
+/// 450 MiB a driver needs, check refuses it where it was set.
+#[test]
+fn connect_server_needs_daemon_memory_for_a_driver() {
+    let inv = std::fs::read_to_string(root_inventory("lab.toml"))
+        .unwrap()
+        .replacen(
+            "roles = [\"zookeeper\", \"worker\"]",
+            "roles = [\"zookeeper\", \"worker\", \"connect\"]",
+            1,
+        );
+    let p = write_temp("connect-memory.toml", &inv);
+    let out = sparkctl(&["check", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("error: host `hostc` runs the Spark Connect server, whose driver gets `daemon_memory` (256m): Spark refuses to start a driver with less than 450 MiB\n"),
+        "{}",
+        err
+    );
+    assert!(
+        err.contains("= help: set `daemon_memory = \"512m\"` or more in that host's [host.spark]"),
+        "{}",
+        err
+    );
+}
+
+fn root_inventory(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("inventories")
+        .join(name)
+}

@@ -40,14 +40,27 @@ fn python() -> String {
     std::env::var("SPARKCTL_CONNECT_PYTHON").unwrap_or_else(|_| CLIENT_PYTHON.into())
 }
 
+/// The client's venv directory (the parent of its `bin/`).
+fn venv() -> std::path::PathBuf {
+    std::path::Path::new(&python())
+        .parent()
+        .and_then(|b| b.parent())
+        .map(|v| v.to_path_buf())
+        .unwrap_or_default()
+}
+
 /// The client must be there: a missing one fails the test, saying how to
 /// make it.
 fn assert_client() {
     let out = Command::new(python())
         .args([
+            "-W",
+            "ignore",
             "-c",
             "import pyspark.sql.connect.session, sys; print(sys.version)",
         ])
+        // As in `query`: the client exits at import without SPARK_HOME.
+        .env("SPARK_HOME", venv())
         .output();
     let ok = out.as_ref().is_ok_and(|o| o.status.success());
     assert!(
@@ -62,11 +75,7 @@ fn assert_client() {
 /// client retries an unreachable server for minutes.
 fn query(url: &str) -> (bool, String, String) {
     let script = write_temp("connect-query.py", QUERY);
-    let venv = std::path::Path::new(&python())
-        .parent()
-        .and_then(|b| b.parent())
-        .map(|v| v.to_path_buf())
-        .unwrap_or_default();
+    let venv = venv();
     let out = Command::new("timeout")
         .arg("180")
         .arg(python())
@@ -120,9 +129,11 @@ impl Drop for Tunnel {
 /// The lab inventory with a Connect server on hostc; `secured`: with
 /// `authenticate = true` in [spark] and [connect].
 fn connect_inventory(secured: bool) -> String {
+    // Its driver gets daemon_memory on Spark 4: the lab's 256m is below
+    // the 450 MiB a driver needs (check refuses it, see tests/cli.rs).
     let inv = lab_inventory().replacen(
         "roles = [\"zookeeper\", \"worker\"]",
-        "roles = [\"zookeeper\", \"worker\", \"connect\"]",
+        "roles = [\"zookeeper\", \"worker\", \"connect\"]\nspark = { daemon_memory = \"512m\" }",
         1,
     );
     if secured {
@@ -221,6 +232,10 @@ fn connect_server_answers_a_dataframe_query_and_refuses_clients_without_the_toke
     let secured = path_str(&secured).to_string();
     let secret_file = std::path::Path::new(&secured).with_file_name("connect-secured.secret");
     let _ = std::fs::remove_file(&secret_file);
+    // From clean hosts: a fresh deploy is quicker than turning
+    // authentication on under a running cluster (every Spark daemon
+    // restarts, rolling), which tests/secure.rs covers.
+    clean_slate();
     let out = sparkctl(&["deploy", &secured]);
     assert_eq!(out.status.code(), Some(0), "secured deploy failed");
     let deploy_text = format!("{}{}", text(&out.stdout), text(&out.stderr));

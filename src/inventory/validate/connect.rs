@@ -22,6 +22,9 @@ const fn v(major: u32, minor: u32) -> Version {
     }
 }
 
+/// The least `daemon_memory` the Connect server's driver starts with.
+const CONNECT_MIN_MB: u64 = 512;
+
 /// The resolved `[connect]`, or `None` when no host has the role. Unlike
 /// `[history]`, the table is optional: on Spark 4 every key has a default.
 pub(super) fn resolve_connect(
@@ -94,6 +97,30 @@ pub(super) fn resolve_connect(
     }
     if let Some(j) = &t.jar {
         check_path(e, path!["connect", "jar"], j);
+    }
+    // Spark 4's launcher gives the Connect server's driver
+    // SPARK_DAEMON_MEMORY (`daemon_memory`), not spark.driver.memory, and
+    // a driver refuses to start below 450 MiB of heap (Spark's
+    // INVALID_DRIVER_MEMORY.SYSTEM_MEMORY: 1.5 x its 300 MiB reserve).
+    // Found on the lab, whose daemons get 256m.
+    let mb = crate::inventory::memory_mb(&hosts[i].spark.daemon_memory);
+    if version.is_none_or(|x| x >= v(4, 0)) && mb.is_some_and(|m| m < CONNECT_MIN_MB) {
+        let at = if raw.host[i].spark.daemon_memory.is_some() {
+            path!["host", i, "spark", "daemon_memory"]
+        } else {
+            path!["spark", "daemon_memory"]
+        };
+        e.help(
+            at,
+            format!(
+                "host `{}` runs the Spark Connect server, whose driver gets `daemon_memory` ({}): Spark refuses to start a driver with less than 450 MiB",
+                hosts[i].name, hosts[i].spark.daemon_memory
+            ),
+            format!(
+                "set `daemon_memory = \"{}m\"` or more in that host's [host.spark]",
+                CONNECT_MIN_MB
+            ),
+        );
     }
     let authenticate = t.authenticate.unwrap_or(false);
     if authenticate {
