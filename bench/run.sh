@@ -10,7 +10,7 @@
 #
 #   BENCH_REPS=3          repetitions per tool and scenario (default 3)
 #   BENCH_GROWTH_REPS=1   repetitions at 8 and 16 hosts in scenario 6b (default 1)
-#   BENCH_SCENARIOS=1,2,3,4,5,6,7 which scenarios to run (default all)
+#   BENCH_SCENARIOS=1,2,3,4,5,6,7,8,9,10 which scenarios to run (default all)
 #   BENCH_DIST_RATE=1gbit the operator-link cap (tc tbf rate) in scenario 7
 #   SPARKCTL=path         the sparkctl binary (default target/release/sparkctl,
 #                         brought up to date with `cargo build --release` first)
@@ -33,7 +33,7 @@ source "$HERE/lib/common.sh"
 
 REPS=${BENCH_REPS:-3}
 GROWTH_REPS=${BENCH_GROWTH_REPS:-1}
-SCENARIOS=${BENCH_SCENARIOS:-1,2,3,4,5,6,7}
+SCENARIOS=${BENCH_SCENARIOS:-1,2,3,4,5,6,7,8,9,10}
 DIST_RATE=${BENCH_DIST_RATE:-1gbit}
 SPARKCTL_SRC=${SPARKCTL:-$ROOT/target/release/sparkctl}
 LOCK=/tmp/sparkctl-lab.flock
@@ -85,6 +85,9 @@ finish() {
     # Scenario 7's link cap and mirror must never outlive the run.
     [ -n "${TC_SET:-}" ] && tc qdisc del dev sparklab0 root 2>/dev/null
     [ -n "${MIRROR_PID:-}" ] && kill "$MIRROR_PID" 2>/dev/null
+    # Scenario 8's HTTP server and its download cache (two tarballs' worth).
+    [ -n "${HTTP_PID:-}" ] && kill "$HTTP_PID" 2>/dev/null
+    rm -rf "$WORK/url-cache"
     n=$(wc -l <"$LAB_STATE/hosts" 2>/dev/null || echo 0)
     if [ "${n:-0}" -gt 3 ]; then
         log "bringing the lab back to 3 hosts"
@@ -158,6 +161,10 @@ run_pyinfra() {  # LABEL INVENTORY CONF_DIR [FILES_ONLY=1]
 # --- did a run change nothing? ----------------------------------------------
 nochange_sparkctl() {  # LABEL HOSTS: every host's summary line says "no changes"
     [ "$(grep -cE '^  [^ ]+ +no changes' "$LOGS/$1.out")" = "$2" ]
+}
+# The duration sparkctl printed ("Deployed cluster lab in 0.4 s"), or "?".
+printed_secs() {
+    sed -n 's/^Deployed cluster .* in \([0-9.]*\) s.*/\1/p' "$LOGS/$1.out" | tail -n 1 | grep . || echo '?'
 }
 nochange_shell() { tail -n 1 "$LOGS/$1.out" | grep -qx 'shell-deploy: no changes'; }
 nochange_ansible() {
@@ -310,7 +317,7 @@ if want 3; then
             if ! timed deploy_with "$tool" "$label" 1g; then
                 record 3-noop "$tool" "$rep" "$SECS" fail "see $LOGS/$label.out"
             elif case $tool in sparkctl) nochange_sparkctl "$label" 3 ;; *) "nochange_$tool" "$label" ;; esac; then
-                record 3-noop "$tool" "$rep" "$SECS" ok
+                if [ "$tool" = sparkctl ]; then record 3-noop "$tool" "$rep" "$SECS" ok "wall time; sparkctl printed $(printed_secs "$label") s"; else record 3-noop "$tool" "$rep" "$SECS" ok; fi
             else
                 record 3-noop "$tool" "$rep" "$SECS" changed "reported changes: $LOGS/$label.out"
             fi
@@ -568,6 +575,76 @@ if want 7; then
     log "lab down; lab up 3"
     "$LAB" down >/dev/null 2>&1 || true
     "$LAB" up 3 >/dev/null
+fi
+
+# The clusters scenarios 8 and 9 start from: 6 and 7 leave empty hosts, so
+# look once (one probe round, no waiting: WAIT_TIMEOUT=0) and deploy with
+# sparkctl, untimed, only if the lab.toml cluster is not healthy now.
+ensure_running() {
+    if WAIT_TIMEOUT=0 "$WAIT_SH" zk 10.213.37.11 10.213.37.12 10.213.37.13 2>/dev/null &&
+        WAIT_TIMEOUT=0 "$WAIT_SH" masters 10.213.37.11 10.213.37.12 2>/dev/null &&
+        WAIT_TIMEOUT=0 "$WAIT_SH" workers 3 1024 2 10.213.37.11 10.213.37.12 2>/dev/null; then
+        return 0
+    fi
+    ensure_deployed "$1"
+}
+
+# ============================================ 8: no-op re-deploy, url + sha512
+# Scenario 3's no-op with both tarballs given as `url` + `sha512` and the
+# default fetch = "operator" (sparkctl downloads once into its cache, checks
+# the sum, pushes over SSH). The URLs are served by python3's http.server in
+# the root namespace, bound to 127.0.0.1 (the operator's side: the hosts
+# never reach it) on a port the kernel picks (port 0; the server prints the
+# one it got). The cache is this run's own ($WORK/url-cache, removed at
+# the end): the untimed first deploy downloads into it, so the timed runs
+# find a verified download there, as a user's next deploy would. What is
+# timed is the process's wall time; sparkctl's own "Deployed ... in" figure
+# goes into the note, since the two used to differ by the re-hash.
+if want 8; then
+    echo "== 8: no-op re-deploy with url + sha512 (fetch = \"operator\") =="
+    ensure_running 8
+    python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$DIST" >"$LOGS/s8-http.log" 2>&1 &
+    HTTP_PID=$!
+    port=
+    for _ in $(seq 50); do
+        port=$(sed -n 's/^Serving HTTP on 127\.0\.0\.1 port \([0-9][0-9]*\).*/\1/p' "$LOGS/s8-http.log")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    INV_URL=$WORK/lab-url.toml
+    if [ -z "$port" ]; then
+        record 8-noop-url sparkctl 0 0 fail "python3 -m http.server did not say its port within 5 s: $LOGS/s8-http.log"
+    elif ! awk -v st="tarball = \"$SPARK_TAR\"" -v su="http://127.0.0.1:$port/${SPARK_TAR##*/}" \
+        -v ss="$(sha512sum <"$SPARK_TAR" | cut -d' ' -f1)" \
+        -v zt="tarball = \"$ZK_TGZ\"" -v zu="http://127.0.0.1:$port/${ZK_TGZ##*/}" \
+        -v zs="$(sha512sum <"$ZK_TGZ" | cut -d' ' -f1)" '
+            $0 == st { print "url = \"" su "\""; print "sha512 = \"" ss "\""; n++; next }
+            $0 == zt { print "url = \"" zu "\""; print "sha512 = \"" zs "\""; n++; next }
+            { print }
+            END { exit n != 2 }' "$INV_LAB" >"$INV_URL"; then
+        record 8-noop-url sparkctl 0 0 fail "$INV_LAB has no line 'tarball = \"$SPARK_TAR\"' and 'tarball = \"$ZK_TGZ\"' to replace"
+    else
+        info note-8-setup "$INV_URL: lab.toml with url = http://127.0.0.1:$port/<tarball> + sha512 for Spark and ZooKeeper, fetch = \"operator\" (default), SPARKCTL_CACHE=$WORK/url-cache"
+        export SPARKCTL_CACHE=$WORK/url-cache
+        log "8: first deploy with the url inventory (untimed: downloads into the cache)"
+        if ! run_sparkctl s8-setup deploy "$INV_URL"; then
+            record 8-noop-url sparkctl 0 0 fail "untimed first deploy with the url inventory failed: $LOGS/s8-setup.out"
+        else
+            for rep in $(seq "$REPS"); do
+                label=s8-sparkctl-$rep
+                if ! timed run_sparkctl "$label" deploy "$INV_URL"; then
+                    record 8-noop-url sparkctl "$rep" "$SECS" fail "see $LOGS/$label.out"
+                elif nochange_sparkctl "$label" 3; then
+                    record 8-noop-url sparkctl "$rep" "$SECS" ok "wall time; sparkctl printed $(printed_secs "$label") s"
+                else
+                    record 8-noop-url sparkctl "$rep" "$SECS" changed "reported changes: $LOGS/$label.out"
+                fi
+            done
+        fi
+        unset SPARKCTL_CACHE
+    fi
+    kill "$HTTP_PID" 2>/dev/null; wait "$HTTP_PID" 2>/dev/null || true; HTTP_PID=
+    rm -rf "$WORK/url-cache"
 fi
 
 # ============================================================== the table
