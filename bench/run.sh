@@ -87,6 +87,7 @@ finish() {
     [ -n "${MIRROR_PID:-}" ] && kill "$MIRROR_PID" 2>/dev/null
     # Scenario 8's HTTP server and its download cache (two tarballs' worth).
     [ -n "${HTTP_PID:-}" ] && kill "$HTTP_PID" 2>/dev/null
+    [ -n "${SAMPLER_PID:-}" ] && kill "$SAMPLER_PID" 2>/dev/null
     rm -rf "$WORK/url-cache"
     n=$(wc -l <"$LAB_STATE/hosts" 2>/dev/null || echo 0)
     if [ "${n:-0}" -gt 3 ]; then
@@ -140,13 +141,21 @@ run_shell() {  # LABEL CONF_DIR [VAR=value...]
     close_masters "$CM"
     return $rc
 }
-run_ansible() {  # LABEL INVENTORY VARS_JSON [ansible-playbook args...]
+run_ansible() {  # LABEL INVENTORY VARS_JSON [ansible-playbook args...]; PLAYBOOK=rolling.yml for another playbook
     local label=$1 inv=$2 vars=$3 rc=0; shift 3
     new_cm
     ANSIBLE_CONFIG=$BENCH/ansible/ansible.cfg ANSIBLE_SSH_CONTROL_PATH_DIR=$CM \
         ANSIBLE_FORKS=$(ansible_forks "$inv") \
-        timeout -k 10 600 "$VENV/bin/ansible-playbook" -i "$inv" -e "@$vars" "$@" "$BENCH/ansible/deploy.yml" \
+        timeout -k 10 600 "$VENV/bin/ansible-playbook" -i "$inv" -e "@$vars" "$@" "$BENCH/ansible/${PLAYBOOK:-deploy.yml}" \
         >"$LOGS/$label.out" 2>&1 || rc=$?
+    close_masters "$CM"
+    return $rc
+}
+run_shell_rolling() {  # LABEL CONF_DIR [VAR=value...]
+    local label=$1 conf=$2 cfg rc=0; shift 2
+    new_cm
+    cfg=$(shell_ssh_config "$CM")
+    env SSH_CONFIG="$cfg" "$@" timeout -k 10 600 "$BENCH/shell-rolling.sh" "$conf" >"$LOGS/$label.out" 2>&1 || rc=$?
     close_masters "$CM"
     return $rc
 }
@@ -645,6 +654,68 @@ if want 8; then
     fi
     kill "$HTTP_PID" 2>/dev/null; wait "$HTTP_PID" 2>/dev/null || true; HTTP_PID=
     rm -rf "$WORK/url-cache"
+fi
+
+# ======================================================= 9: rolling restart
+# `restart --rolling` of the 3-host HA cluster (every daemon), against
+# shell-rolling.sh and ansible/rolling.yml doing the same steps in the same
+# order (ZooKeeper followers then leader, masters that exited on the way
+# started again, standby then ALIVE master, workers one at a time; each
+# step waited for). Each run is followed by the health check. While each
+# runs, a sampler (every 0.5 s, the same probes as lib/wait.sh) notes the
+# ALIVE master and the ZooKeeper servers serving, so the note shows what
+# each tool kept: the failovers (changes of the ALIVE master) and the
+# longest time without an ALIVE master or without a ZooKeeper majority.
+# Sampling costs the same for every tool, and is not part of the timing.
+safety_sampler() {  # OUT: lines "<epoch> <ALIVE master ip or -> <zk servers serving>"
+    local out=$1 ip a z m
+    while :; do
+        a=-; z=0
+        for ip in 10.213.37.11 10.213.37.12; do
+            [ "$(curl -fsS -m 0.4 "http://$ip:8080/json/" 2>/dev/null | jq -r '.status // empty' 2>/dev/null)" = ALIVE ] && a=$ip
+        done
+        for ip in 10.213.37.11 10.213.37.12 10.213.37.13; do
+            m=$(timeout 0.4 bash -c 'exec 3<>/dev/tcp/$0/2181 && echo srvr >&3 && cat <&3' "$ip" 2>/dev/null | sed -n 's/^Mode: *//p') || true
+            case $m in leader|follower) z=$((z + 1)) ;; esac
+        done
+        echo "$EPOCHREALTIME $a $z" >>"$out"
+        sleep 0.5
+    done
+}
+# "failovers N, longest without an ALIVE master X s, without a ZooKeeper majority Y s"
+safety_summary() {
+    awk '{ t = $1
+           if ($2 != "-") { if (last != "" && $2 != last) f++; last = $2; if (na != "") { if (t - na > mna) mna = t - na; na = "" } }
+           else if (na == "") na = t
+           if ($3 < 2) { if (nq == "") nq = t } else if (nq != "") { if (t - nq > mnq) mnq = t - nq; nq = "" } }
+         END { if (na != "" && t - na > mna) mna = t - na; if (nq != "" && t - nq > mnq) mnq = t - nq
+               printf "failovers %d, longest without an ALIVE master %.1f s, without a ZooKeeper majority %.1f s (sampled every 0.5 s)", f, mna, mnq }' "$1"
+}
+if want 9; then
+    echo "== 9: restart --rolling, 3 hosts =="
+    ensure_running 9
+    for rep in $(seq "$REPS"); do
+        for tool in sparkctl shell ansible; do
+            label=s9-$tool-$rep
+            : >"$LOGS/$label.safety"
+            safety_sampler "$LOGS/$label.safety" &
+            SAMPLER_PID=$!
+            case $tool in
+                sparkctl) timed run_sparkctl "$label" restart "$INV_LAB" --rolling ;;
+                shell) timed run_shell_rolling "$label" "$WORK/conf-1g" ;;
+                ansible) PLAYBOOK=rolling.yml timed run_ansible "$label" "$WORK/ansible-3.ini" "$WORK/ansible-1g.json" ;;
+            esac && ok=1 || ok=0
+            kill "$SAMPLER_PID" 2>/dev/null; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=
+            safety=$(safety_summary "$LOGS/$label.safety")
+            if [ $ok = 1 ] && healthy 1024; then
+                record 9-rolling "$tool" "$rep" "$SECS" ok "$safety"
+            else
+                record 9-rolling "$tool" "$rep" "$SECS" fail "$safety; see $LOGS/$label.out"
+                # The next tool starts from a healthy cluster whatever this one left.
+                ensure_running 9
+            fi
+        done
+    done
 fi
 
 # ============================================================== the table

@@ -37,6 +37,8 @@ SCENARIOS = [
      "faster than push", lambda sc, sh, an: sh and sc < sh),
     ("8-noop-url", "8 no-op re-deploy, url + sha512 (fetch = operator), 3 hosts", "shell",
      "<= 0.5 s", lambda sc, sh, an: sc <= 0.5),
+    ("9-rolling", "9 restart --rolling, 3 hosts, until healthy", "shell", "<= 25 s",
+     lambda sc, sh, an: sc <= 25.0),
 ]
 
 # Scenarios whose peer column is not the shell deploy: scenario id -> tool.
