@@ -718,6 +718,124 @@ if want 9; then
     done
 fi
 
+# ============================================== 10: upgrade Spark 3.5.9 -> 4.3.0
+# Each tool installs 3.5.9 its own way (untimed, on emptied hosts, checked
+# healthy), then the timed upgrade to 4.3.0: sparkctl deploys lab.toml (the
+# 4.3.0 tarball); the shell runs shell-deploy.sh's file steps with the 4.3.0
+# tarball (upload + unpack beside the old tree, config files, relink
+# `current`) then shell-rolling.sh for Spark only, over one set of ssh
+# connections; Ansible runs rolling.yml with spark_upgrade=true (the same
+# steps in one playbook run). ZooKeeper keeps running in all three, as
+# sparkctl's upgrade leaves it. The peers' 3.5.9 config files are the ones
+# sparkctl renders for 3.5.9 (`sparkctl check --show`: they differ from
+# 4.3.0's, e.g. the JDK module options for Spark 3.5 drivers), the 4.3.0
+# ones those of the other scenarios.
+SPARK3_TAR=$DIST/spark-3.5.9-bin-pyspark.tar
+SPARK3_DIR=spark-3.5.9-bin-pyspark
+SPARK4_DIR=$(basename "$SPARK_TAR" .tar)
+
+# The peers' conf dir for an inventory, from sparkctl's own rendering: per
+# host, the files tests/golden/lab has for it (the header line of --show
+# names the path and is dropped).
+conf_from_check() {  # INVENTORY DIR
+    local inv=$1 dir=$2 h f
+    mkdir -p "$dir"
+    cp "$WORK/conf-1g/inventory.txt" "$dir/"
+    for h in hosta hostb hostc; do
+        mkdir -p "$dir/$h"
+        for f in "$GOLDEN/$h"/*; do
+            f=${f##*/}
+            "$SC" check "$inv" --show "$h:$f" | sed 1d >"$dir/$h/$f" || return 1
+            [ -s "$dir/$h/$f" ] || return 1
+        done
+    done
+}
+
+shell_upgrade() {  # LABEL
+    local label=$1 cfg rc=0
+    new_cm
+    cfg=$(shell_ssh_config "$CM")
+    {
+        env SSH_CONFIG="$cfg" SHELL_FILES_ONLY=1 timeout -k 10 600 "$BENCH/shell-deploy.sh" "$WORK/conf-1g" &&
+            env SSH_CONFIG="$cfg" SHELL_ROLL_ZOOKEEPER=0 timeout -k 10 600 "$BENCH/shell-rolling.sh" "$WORK/conf-1g"
+    } >"$LOGS/$label.out" 2>&1 || rc=$?
+    close_masters "$CM"
+    return $rc
+}
+
+# Every host links TREE as `current`; with SINCE (epoch seconds), every
+# Spark daemon (2 masters, 3 workers, by their pid files) started after it.
+# Sets WHY to what is wrong, and ZK_NOTE to how many ZooKeeper servers
+# started after SINCE (0 expected: an upgrade of Spark leaves it running).
+WHY= ZK_NOTE=
+runs_tree() {  # TREE [SINCE]
+    local tree=$1 since=${2:-} h out limit n=0 zk=0 f age
+    WHY=
+    for h in hosta hostb hostc; do
+        out=$(ssh -F "$LAB_SSH_CONFIG" "$h" '
+            echo "link $(readlink /opt/spark/current)"
+            for f in /opt/spark/run/spark-sparkctl-org.apache.spark.deploy.*-1.pid /var/lib/zookeeper/zookeeper_server.pid; do
+                [ -f "$f" ] && echo "pid $f $(ps -o etimes= -p "$(cat "$f")" 2>/dev/null | tr -d " " | grep . || echo gone)"
+            done; true' </dev/null) || { WHY="$h: ssh failed"; return 1; }
+        [ "$(sed -n 's/^link //p' <<<"$out")" = "$tree" ] || { WHY="$h: /opt/spark/current is $(sed -n 's/^link //p' <<<"$out"), not $tree"; return 1; }
+        [ -n "$since" ] || continue
+        limit=$(( EPOCHSECONDS - since + 1 ))
+        while read -r _ f age; do
+            case $f in
+                */zookeeper_server.pid) [ "$age" != gone ] && [ "$age" -le "$limit" ] && zk=$((zk + 1)) ;;
+                *)
+                    n=$((n + 1))
+                    if [ "$age" = gone ] || [ "$age" -gt "$limit" ]; then WHY="$h: ${f##*/} names a process $age (s old), not one started by the upgrade"; return 1; fi ;;
+            esac
+        done < <(grep '^pid ' <<<"$out")
+    done
+    if [ -n "$since" ] && [ "$n" != 5 ]; then WHY="$n Spark pid files, not 5"; return 1; fi
+    ZK_NOTE="$zk ZooKeeper servers restarted"
+}
+
+if want 10; then
+    echo "== 10: upgrade Spark 3.5.9 -> 4.3.0, 3 hosts =="
+    INV_359=$WORK/lab-359.toml
+    sed "s#^tarball = \"$SPARK_TAR\"\$#tarball = \"$SPARK3_TAR\"#" "$INV_LAB" >"$INV_359"
+    if [ ! -f "$SPARK3_TAR" ]; then
+        record 10-upgrade sparkctl 0 0 fail "missing $SPARK3_TAR (lab/lab build makes it)"
+    elif ! grep -qx "tarball = \"$SPARK3_TAR\"" "$INV_359"; then
+        record 10-upgrade sparkctl 0 0 fail "could not point a copy of $INV_LAB at $SPARK3_TAR"
+    elif ! conf_from_check "$INV_359" "$WORK/conf-359"; then
+        record 10-upgrade sparkctl 0 0 fail "sparkctl check --show failed on $INV_359"
+    else
+        SPARK_TAR=$SPARK3_TAR ansible_vars "$WORK/conf-359" 1024 "$WORK/ansible-359.json"
+        info note-10-setup "3.5.9: $INV_359 (sparkctl), $WORK/conf-359 (shell, Ansible: files rendered by sparkctl check --show); upgrade to $SPARK4_DIR"
+        for rep in $(seq "$REPS"); do
+            for tool in sparkctl shell ansible; do
+                label=s10-$tool-$rep
+                log "10: $tool installs Spark 3.5.9 (untimed)"
+                clean_hosts
+                case $tool in
+                    sparkctl) run_sparkctl "$label-setup" deploy "$INV_359" ;;
+                    shell) run_shell "$label-setup" "$WORK/conf-359" SPARK_TAR="$SPARK3_TAR" ;;
+                    ansible) run_ansible "$label-setup" "$WORK/ansible-3.ini" "$WORK/ansible-359.json" ;;
+                esac && ok=1 || ok=0
+                if [ $ok = 0 ] || ! healthy 1024 || ! runs_tree "$SPARK3_DIR"; then
+                    record 10-upgrade "$tool" "$rep" 0 fail "untimed 3.5.9 setup failed${WHY:+ ($WHY)}: $LOGS/$label-setup.out"
+                    continue
+                fi
+                since=$EPOCHSECONDS
+                case $tool in
+                    sparkctl) timed run_sparkctl "$label" deploy "$INV_LAB" ;;
+                    shell) timed shell_upgrade "$label" ;;
+                    ansible) PLAYBOOK=rolling.yml timed run_ansible "$label" "$WORK/ansible-3.ini" "$WORK/ansible-1g.json" -e spark_upgrade=true ;;
+                esac && ok=1 || ok=0
+                if [ $ok = 1 ] && healthy 1024 && runs_tree "$SPARK4_DIR" "$since"; then
+                    record 10-upgrade "$tool" "$rep" "$SECS" ok "$ZK_NOTE"
+                else
+                    record 10-upgrade "$tool" "$rep" "$SECS" fail "${WHY:-run or health check failed}; see $LOGS/$label.out"
+                fi
+            done
+        done
+    fi
+fi
+
 # ============================================================== the table
 echo
 info total-time "$(elapsed "$T_START" "$EPOCHREALTIME") s (inside the lab lock)"

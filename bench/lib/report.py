@@ -39,6 +39,7 @@ SCENARIOS = [
      "<= 0.5 s", lambda sc, sh, an: sc <= 0.5),
     ("9-rolling", "9 restart --rolling, 3 hosts, until healthy", "shell", "<= 25 s",
      lambda sc, sh, an: sc <= 25.0),
+    ("10-upgrade", "10 upgrade Spark 3.5.9 -> 4.3.0, 3 hosts, until healthy", "shell", "(none)", None),
 ]
 
 # Scenarios whose peer column is not the shell deploy: scenario id -> tool.
