@@ -785,7 +785,7 @@ runs_tree() {  # TREE [SINCE]
                 */zookeeper_server.pid) [ "$age" != gone ] && [ "$age" -le "$limit" ] && zk=$((zk + 1)) ;;
                 *)
                     n=$((n + 1))
-                    if [ "$age" = gone ] || [ "$age" -gt "$limit" ]; then WHY="$h: ${f##*/} names a process $age (s old), not one started by the upgrade"; return 1; fi ;;
+                    if [ "$age" = gone ] || [ "$age" -gt "$limit" ]; then WHY="$h: ${f##*/} names a process $age (seconds running), not one started since the upgrade began $(( EPOCHSECONDS - since )) s ago"; return 1; fi ;;
             esac
         done < <(grep '^pid ' <<<"$out")
     done

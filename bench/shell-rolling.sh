@@ -69,8 +69,10 @@ MEM=$(mem_of "$first_worker"); CORES=$(cores_of "$first_worker")
 # SIGTERM and returns, zkServer.sh stop sends SIGTERM, sleeps 1 s and
 # returns. Starting again before the old JVM is gone fails on its ports, so
 # every restart waits for the old pid to exit (30 s, then SIGKILL), as
-# shell-deploy.sh's worker restart does.
-wait_gone='i=0; while [ -n "$p" ] && [ -d /proc/$p ] && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done; if [ -n "$p" ] && [ -d /proc/$p ]; then kill -9 $p; sleep 0.3; fi'
+# shell-deploy.sh's worker restart does. A zombie counts as gone (it holds
+# no port; its parent may reap it late).
+alive='[ -n "$p" ] && [ -d /proc/$p ] && ! grep -qs "^State:[[:space:]]*[ZX]" /proc/$p/status'
+wait_gone="i=0; while $alive && [ \$i -lt 150 ]; do sleep 0.2; i=\$((i+1)); done; if $alive; then kill -9 \$p; sleep 0.3; fi"
 zk_env="cd /opt/zookeeper/current && export ZOOCFGDIR=/opt/zookeeper/current/conf ZOO_LOG_DIR=/opt/zookeeper/logs && mkdir -p \"\$ZOO_LOG_DIR\""
 restart_zk="p=\$(cat $PIDF_ZK 2>/dev/null); $zk_env && bin/zkServer.sh stop >/dev/null; $wait_gone; bin/zkServer.sh start >/dev/null"
 start_master() { echo "cd /opt/spark/current && sbin/spark-daemon.sh start $MASTER_CLS 1 --host $1 --port 7077 --webui-port 8080 >/dev/null"; }
@@ -115,7 +117,7 @@ master_status() { curl -fsS -m 1.5 "http://$1:8080/json/" 2>/dev/null | jq -r '.
                 "${SSH[@]}" "$m" "$(revive_master "${IP[$m]}")" </dev/null >"$WORK/revive.$m" &
                 pids+=($!)
             done
-            for p in "${pids[@]}"; do wait "$p"; done
+            for p in "${pids[@]}"; do wait "$p" || { echo "shell-rolling: starting a master again failed (after zookeeper on $n)" >&2; exit 1; }; done
             for m in $(hosts_with master); do
                 if [ "$(cat "$WORK/revive.$m")" = REVIVED ] && [[ $REVIVED != *" $m "* ]]; then
                     REVIVED+="$m "
