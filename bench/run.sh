@@ -24,8 +24,10 @@
 # PyPI into /var/cache/sparkctl-lab/bench-venv (created on first use).
 # Output: the machine, every tool's version, a table of medians (min-max) and
 # ratios; the raw numbers go to bench/results/<timestamp>.txt.
-# A full default run takes about 16 minutes on a 2-core machine (971 s measured), plus
-# whatever time it waits for the lab lock.
+# Scenarios 1-7 take about 16 minutes on a 2-core machine (971 s measured);
+# 8-10 are not yet measured (estimate: 15-25 minutes more at BENCH_REPS=3,
+# 10 being 9 untimed 3.5.9 installs plus 9 upgrades); plus whatever time it
+# waits for the lab lock.
 set -euo pipefail
 HERE=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
 # shellcheck source=lib/common.sh
