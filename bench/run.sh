@@ -813,6 +813,7 @@ if want 10; then
                 label=s10-$tool-$rep
                 log "10: $tool installs Spark 3.5.9 (untimed)"
                 clean_hosts
+                WHY=
                 case $tool in
                     sparkctl) run_sparkctl "$label-setup" deploy "$INV_359" ;;
                     shell) run_shell "$label-setup" "$WORK/conf-359" SPARK_TAR="$SPARK3_TAR" ;;
