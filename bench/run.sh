@@ -10,7 +10,7 @@
 #
 #   BENCH_REPS=3          repetitions per tool and scenario (default 3)
 #   BENCH_GROWTH_REPS=1   repetitions at 8 and 16 hosts in scenario 6b (default 1)
-#   BENCH_SCENARIOS=1,2,3,4,5,6,7 which scenarios to run (default all)
+#   BENCH_SCENARIOS=1,2,3,4,5,6,7,8,9,10 which scenarios to run (default all)
 #   BENCH_DIST_RATE=1gbit the operator-link cap (tc tbf rate) in scenario 7
 #   SPARKCTL=path         the sparkctl binary (default target/release/sparkctl,
 #                         brought up to date with `cargo build --release` first)
@@ -24,8 +24,10 @@
 # PyPI into /var/cache/sparkctl-lab/bench-venv (created on first use).
 # Output: the machine, every tool's version, a table of medians (min-max) and
 # ratios; the raw numbers go to bench/results/<timestamp>.txt.
-# A full default run takes about 16 minutes on a 2-core machine (971 s measured), plus
-# whatever time it waits for the lab lock.
+# Scenarios 1-7 take about 16 minutes on a 2-core machine (971 s measured);
+# 8-10 are not yet measured (estimate: 15-25 minutes more at BENCH_REPS=3,
+# 10 being 9 untimed 3.5.9 installs plus 9 upgrades); plus whatever time it
+# waits for the lab lock.
 set -euo pipefail
 HERE=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
 # shellcheck source=lib/common.sh
@@ -33,7 +35,7 @@ source "$HERE/lib/common.sh"
 
 REPS=${BENCH_REPS:-3}
 GROWTH_REPS=${BENCH_GROWTH_REPS:-1}
-SCENARIOS=${BENCH_SCENARIOS:-1,2,3,4,5,6,7}
+SCENARIOS=${BENCH_SCENARIOS:-1,2,3,4,5,6,7,8,9,10}
 DIST_RATE=${BENCH_DIST_RATE:-1gbit}
 SPARKCTL_SRC=${SPARKCTL:-$ROOT/target/release/sparkctl}
 LOCK=/tmp/sparkctl-lab.flock
@@ -85,6 +87,10 @@ finish() {
     # Scenario 7's link cap and mirror must never outlive the run.
     [ -n "${TC_SET:-}" ] && tc qdisc del dev sparklab0 root 2>/dev/null
     [ -n "${MIRROR_PID:-}" ] && kill "$MIRROR_PID" 2>/dev/null
+    # Scenario 8's HTTP server and its download cache (two tarballs' worth).
+    [ -n "${HTTP_PID:-}" ] && kill "$HTTP_PID" 2>/dev/null
+    [ -n "${SAMPLER_PID:-}" ] && kill "$SAMPLER_PID" 2>/dev/null
+    rm -rf "$WORK/url-cache"
     n=$(wc -l <"$LAB_STATE/hosts" 2>/dev/null || echo 0)
     if [ "${n:-0}" -gt 3 ]; then
         log "bringing the lab back to 3 hosts"
@@ -137,13 +143,21 @@ run_shell() {  # LABEL CONF_DIR [VAR=value...]
     close_masters "$CM"
     return $rc
 }
-run_ansible() {  # LABEL INVENTORY VARS_JSON [ansible-playbook args...]
+run_ansible() {  # LABEL INVENTORY VARS_JSON [ansible-playbook args...]; PLAYBOOK=rolling.yml for another playbook
     local label=$1 inv=$2 vars=$3 rc=0; shift 3
     new_cm
     ANSIBLE_CONFIG=$BENCH/ansible/ansible.cfg ANSIBLE_SSH_CONTROL_PATH_DIR=$CM \
         ANSIBLE_FORKS=$(ansible_forks "$inv") \
-        timeout -k 10 600 "$VENV/bin/ansible-playbook" -i "$inv" -e "@$vars" "$@" "$BENCH/ansible/deploy.yml" \
+        timeout -k 10 600 "$VENV/bin/ansible-playbook" -i "$inv" -e "@$vars" "$@" "$BENCH/ansible/${PLAYBOOK:-deploy.yml}" \
         >"$LOGS/$label.out" 2>&1 || rc=$?
+    close_masters "$CM"
+    return $rc
+}
+run_shell_rolling() {  # LABEL CONF_DIR [VAR=value...]
+    local label=$1 conf=$2 cfg rc=0; shift 2
+    new_cm
+    cfg=$(shell_ssh_config "$CM")
+    env SSH_CONFIG="$cfg" "$@" timeout -k 10 600 "$BENCH/shell-rolling.sh" "$conf" >"$LOGS/$label.out" 2>&1 || rc=$?
     close_masters "$CM"
     return $rc
 }
@@ -158,6 +172,10 @@ run_pyinfra() {  # LABEL INVENTORY CONF_DIR [FILES_ONLY=1]
 # --- did a run change nothing? ----------------------------------------------
 nochange_sparkctl() {  # LABEL HOSTS: every host's summary line says "no changes"
     [ "$(grep -cE '^  [^ ]+ +no changes' "$LOGS/$1.out")" = "$2" ]
+}
+# The duration sparkctl printed ("Deployed cluster lab in 0.4 s"), or "?".
+printed_secs() {
+    sed -n 's/^Deployed cluster .* in \([0-9.]*\) s.*/\1/p' "$LOGS/$1.out" | tail -n 1 | grep . || echo '?'
 }
 nochange_shell() { tail -n 1 "$LOGS/$1.out" | grep -qx 'shell-deploy: no changes'; }
 nochange_ansible() {
@@ -310,7 +328,7 @@ if want 3; then
             if ! timed deploy_with "$tool" "$label" 1g; then
                 record 3-noop "$tool" "$rep" "$SECS" fail "see $LOGS/$label.out"
             elif case $tool in sparkctl) nochange_sparkctl "$label" 3 ;; *) "nochange_$tool" "$label" ;; esac; then
-                record 3-noop "$tool" "$rep" "$SECS" ok
+                if [ "$tool" = sparkctl ]; then record 3-noop "$tool" "$rep" "$SECS" ok "wall time; sparkctl printed $(printed_secs "$label") s"; else record 3-noop "$tool" "$rep" "$SECS" ok; fi
             else
                 record 3-noop "$tool" "$rep" "$SECS" changed "reported changes: $LOGS/$label.out"
             fi
@@ -568,6 +586,257 @@ if want 7; then
     log "lab down; lab up 3"
     "$LAB" down >/dev/null 2>&1 || true
     "$LAB" up 3 >/dev/null
+fi
+
+# The clusters scenarios 8 and 9 start from: 6 and 7 leave empty hosts, so
+# look once (one probe round, no waiting: WAIT_TIMEOUT=0) and deploy with
+# sparkctl, untimed, only if the lab.toml cluster is not healthy now.
+ensure_running() {
+    if WAIT_TIMEOUT=0 "$WAIT_SH" zk 10.213.37.11 10.213.37.12 10.213.37.13 2>/dev/null &&
+        WAIT_TIMEOUT=0 "$WAIT_SH" masters 10.213.37.11 10.213.37.12 2>/dev/null &&
+        WAIT_TIMEOUT=0 "$WAIT_SH" workers 3 1024 2 10.213.37.11 10.213.37.12 2>/dev/null; then
+        return 0
+    fi
+    ensure_deployed "$1"
+}
+
+# ============================================ 8: no-op re-deploy, url + sha512
+# Scenario 3's no-op with both tarballs given as `url` + `sha512` and the
+# default fetch = "operator" (sparkctl downloads once into its cache, checks
+# the sum, pushes over SSH). The URLs are served by python3's http.server in
+# the root namespace, bound to 127.0.0.1 (the operator's side: the hosts
+# never reach it) on a port the kernel picks (port 0; the server prints the
+# one it got). The cache is this run's own ($WORK/url-cache, removed at
+# the end): the untimed first deploy downloads into it, so the timed runs
+# find a verified download there, as a user's next deploy would. What is
+# timed is the process's wall time; sparkctl's own "Deployed ... in" figure
+# goes into the note, since the two used to differ by the re-hash.
+if want 8; then
+    echo "== 8: no-op re-deploy with url + sha512 (fetch = \"operator\") =="
+    ensure_running 8
+    python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$DIST" >"$LOGS/s8-http.log" 2>&1 &
+    HTTP_PID=$!
+    port=
+    for _ in $(seq 50); do
+        port=$(sed -n 's/^Serving HTTP on 127\.0\.0\.1 port \([0-9][0-9]*\).*/\1/p' "$LOGS/s8-http.log")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    INV_URL=$WORK/lab-url.toml
+    if [ -z "$port" ]; then
+        record 8-noop-url sparkctl 0 0 fail "python3 -m http.server did not say its port within 5 s: $LOGS/s8-http.log"
+    elif ! awk -v st="tarball = \"$SPARK_TAR\"" -v su="http://127.0.0.1:$port/${SPARK_TAR##*/}" \
+        -v ss="$(sha512sum <"$SPARK_TAR" | cut -d' ' -f1)" \
+        -v zt="tarball = \"$ZK_TGZ\"" -v zu="http://127.0.0.1:$port/${ZK_TGZ##*/}" \
+        -v zs="$(sha512sum <"$ZK_TGZ" | cut -d' ' -f1)" '
+            $0 == st { print "url = \"" su "\""; print "sha512 = \"" ss "\""; n++; next }
+            $0 == zt { print "url = \"" zu "\""; print "sha512 = \"" zs "\""; n++; next }
+            { print }
+            END { exit n != 2 }' "$INV_LAB" >"$INV_URL"; then
+        record 8-noop-url sparkctl 0 0 fail "$INV_LAB has no line 'tarball = \"$SPARK_TAR\"' and 'tarball = \"$ZK_TGZ\"' to replace"
+    else
+        info note-8-setup "$INV_URL: lab.toml with url = http://127.0.0.1:$port/<tarball> + sha512 for Spark and ZooKeeper, fetch = \"operator\" (default), SPARKCTL_CACHE=$WORK/url-cache"
+        export SPARKCTL_CACHE=$WORK/url-cache
+        log "8: first deploy with the url inventory (untimed: downloads into the cache)"
+        if ! run_sparkctl s8-setup deploy "$INV_URL"; then
+            record 8-noop-url sparkctl 0 0 fail "untimed first deploy with the url inventory failed: $LOGS/s8-setup.out"
+        else
+            for rep in $(seq "$REPS"); do
+                label=s8-sparkctl-$rep
+                if ! timed run_sparkctl "$label" deploy "$INV_URL"; then
+                    record 8-noop-url sparkctl "$rep" "$SECS" fail "see $LOGS/$label.out"
+                elif nochange_sparkctl "$label" 3; then
+                    record 8-noop-url sparkctl "$rep" "$SECS" ok "wall time; sparkctl printed $(printed_secs "$label") s"
+                else
+                    record 8-noop-url sparkctl "$rep" "$SECS" changed "reported changes: $LOGS/$label.out"
+                fi
+            done
+        fi
+        unset SPARKCTL_CACHE
+    fi
+    kill "$HTTP_PID" 2>/dev/null; wait "$HTTP_PID" 2>/dev/null || true; HTTP_PID=
+    rm -rf "$WORK/url-cache"
+fi
+
+# ======================================================= 9: rolling restart
+# `restart --rolling` of the 3-host HA cluster (every daemon), against
+# shell-rolling.sh and ansible/rolling.yml doing the same steps in the same
+# order (ZooKeeper followers then leader, masters that exited on the way
+# started again, standby then ALIVE master, workers one at a time; each
+# step waited for). Each run is followed by the health check. While each
+# runs, a sampler (every 0.5 s, the same probes as lib/wait.sh) notes the
+# ALIVE master and the ZooKeeper servers serving, so the note shows what
+# each tool kept: the failovers (changes of the ALIVE master) and the
+# longest time without an ALIVE master or without a ZooKeeper majority.
+# Sampling costs the same for every tool, and is not part of the timing.
+safety_sampler() {  # OUT: lines "<epoch> <ALIVE master ip or -> <zk servers serving>"
+    local out=$1 ip a z m
+    while :; do
+        a=-; z=0
+        for ip in 10.213.37.11 10.213.37.12; do
+            [ "$(curl -fsS -m 0.4 "http://$ip:8080/json/" 2>/dev/null | jq -r '.status // empty' 2>/dev/null)" = ALIVE ] && a=$ip
+        done
+        for ip in 10.213.37.11 10.213.37.12 10.213.37.13; do
+            m=$(timeout 0.4 bash -c 'exec 3<>/dev/tcp/$0/2181 && echo srvr >&3 && cat <&3' "$ip" 2>/dev/null | sed -n 's/^Mode: *//p') || true
+            case $m in leader|follower) z=$((z + 1)) ;; esac
+        done
+        echo "$EPOCHREALTIME $a $z" >>"$out"
+        sleep 0.5
+    done
+}
+# "failovers N, longest without an ALIVE master X s, without a ZooKeeper majority Y s"
+safety_summary() {
+    awk '{ t = $1
+           if ($2 != "-") { if (last != "" && $2 != last) f++; last = $2; if (na != "") { if (t - na > mna) mna = t - na; na = "" } }
+           else if (na == "") na = t
+           if ($3 < 2) { if (nq == "") nq = t } else if (nq != "") { if (t - nq > mnq) mnq = t - nq; nq = "" } }
+         END { if (na != "" && t - na > mna) mna = t - na; if (nq != "" && t - nq > mnq) mnq = t - nq
+               printf "failovers %d, longest without an ALIVE master %.1f s, without a ZooKeeper majority %.1f s (sampled every 0.5 s)", f, mna, mnq }' "$1"
+}
+if want 9; then
+    echo "== 9: restart --rolling, 3 hosts =="
+    ensure_running 9
+    for rep in $(seq "$REPS"); do
+        for tool in sparkctl shell ansible; do
+            label=s9-$tool-$rep
+            : >"$LOGS/$label.safety"
+            safety_sampler "$LOGS/$label.safety" &
+            SAMPLER_PID=$!
+            case $tool in
+                sparkctl) timed run_sparkctl "$label" restart "$INV_LAB" --rolling ;;
+                shell) timed run_shell_rolling "$label" "$WORK/conf-1g" ;;
+                ansible) PLAYBOOK=rolling.yml timed run_ansible "$label" "$WORK/ansible-3.ini" "$WORK/ansible-1g.json" ;;
+            esac && ok=1 || ok=0
+            kill "$SAMPLER_PID" 2>/dev/null; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=
+            safety=$(safety_summary "$LOGS/$label.safety")
+            if [ $ok = 1 ] && healthy 1024; then
+                record 9-rolling "$tool" "$rep" "$SECS" ok "$safety"
+            else
+                record 9-rolling "$tool" "$rep" "$SECS" fail "$safety; see $LOGS/$label.out"
+                # The next tool starts from a healthy cluster whatever this one left.
+                ensure_running 9
+            fi
+        done
+    done
+fi
+
+# ============================================== 10: upgrade Spark 3.5.9 -> 4.3.0
+# Each tool installs 3.5.9 its own way (untimed, on emptied hosts, checked
+# healthy), then the timed upgrade to 4.3.0: sparkctl deploys lab.toml (the
+# 4.3.0 tarball); the shell runs shell-deploy.sh's file steps with the 4.3.0
+# tarball (upload + unpack beside the old tree, config files, relink
+# `current`) then shell-rolling.sh for Spark only, over one set of ssh
+# connections; Ansible runs rolling.yml with spark_upgrade=true (the same
+# steps in one playbook run). ZooKeeper keeps running in all three, as
+# sparkctl's upgrade leaves it. The peers' 3.5.9 config files are the ones
+# sparkctl renders for 3.5.9 (`sparkctl check --show`: they differ from
+# 4.3.0's, e.g. the JDK module options for Spark 3.5 drivers), the 4.3.0
+# ones those of the other scenarios.
+SPARK3_TAR=$DIST/spark-3.5.9-bin-pyspark.tar
+SPARK3_DIR=spark-3.5.9-bin-pyspark
+SPARK4_DIR=$(basename "$SPARK_TAR" .tar)
+
+# The peers' conf dir for an inventory, from sparkctl's own rendering: per
+# host, the files tests/golden/lab has for it (the header line of --show
+# names the path and is dropped).
+conf_from_check() {  # INVENTORY DIR
+    local inv=$1 dir=$2 h f
+    mkdir -p "$dir"
+    cp "$WORK/conf-1g/inventory.txt" "$dir/"
+    for h in hosta hostb hostc; do
+        mkdir -p "$dir/$h"
+        for f in "$GOLDEN/$h"/*; do
+            f=${f##*/}
+            "$SC" check "$inv" --show "$h:$f" | sed 1d >"$dir/$h/$f" || return 1
+            [ -s "$dir/$h/$f" ] || return 1
+        done
+    done
+}
+
+shell_upgrade() {  # LABEL
+    local label=$1 cfg rc=0
+    new_cm
+    cfg=$(shell_ssh_config "$CM")
+    {
+        env SSH_CONFIG="$cfg" SHELL_FILES_ONLY=1 timeout -k 10 600 "$BENCH/shell-deploy.sh" "$WORK/conf-1g" &&
+            env SSH_CONFIG="$cfg" SHELL_ROLL_ZOOKEEPER=0 timeout -k 10 600 "$BENCH/shell-rolling.sh" "$WORK/conf-1g"
+    } >"$LOGS/$label.out" 2>&1 || rc=$?
+    close_masters "$CM"
+    return $rc
+}
+
+# Every host links TREE as `current`; with SINCE (epoch seconds), every
+# Spark daemon (2 masters, 3 workers, by their pid files) started after it.
+# Sets WHY to what is wrong, and ZK_NOTE to how many ZooKeeper servers
+# started after SINCE (0 expected: an upgrade of Spark leaves it running).
+WHY= ZK_NOTE=
+runs_tree() {  # TREE [SINCE]
+    local tree=$1 since=${2:-} h out limit n=0 zk=0 f age
+    WHY=
+    for h in hosta hostb hostc; do
+        out=$(ssh -F "$LAB_SSH_CONFIG" "$h" '
+            echo "link $(readlink /opt/spark/current)"
+            for f in /opt/spark/run/spark-sparkctl-org.apache.spark.deploy.*-1.pid /var/lib/zookeeper/zookeeper_server.pid; do
+                [ -f "$f" ] && echo "pid $f $(ps -o etimes= -p "$(cat "$f")" 2>/dev/null | tr -d " " | grep . || echo gone)"
+            done; true' </dev/null) || { WHY="$h: ssh failed"; return 1; }
+        [ "$(sed -n 's/^link //p' <<<"$out")" = "$tree" ] || { WHY="$h: /opt/spark/current is $(sed -n 's/^link //p' <<<"$out"), not $tree"; return 1; }
+        [ -n "$since" ] || continue
+        limit=$(( EPOCHSECONDS - since + 1 ))
+        while read -r _ f age; do
+            case $f in
+                */zookeeper_server.pid) [ "$age" != gone ] && [ "$age" -le "$limit" ] && zk=$((zk + 1)) ;;
+                *)
+                    n=$((n + 1))
+                    if [ "$age" = gone ] || [ "$age" -gt "$limit" ]; then WHY="$h: ${f##*/} names a process $age (seconds running), not one started since the upgrade began $(( EPOCHSECONDS - since )) s ago"; return 1; fi ;;
+            esac
+        done < <(grep '^pid ' <<<"$out")
+    done
+    if [ -n "$since" ] && [ "$n" != 5 ]; then WHY="$n Spark pid files, not 5"; return 1; fi
+    ZK_NOTE="$zk ZooKeeper servers restarted"
+}
+
+if want 10; then
+    echo "== 10: upgrade Spark 3.5.9 -> 4.3.0, 3 hosts =="
+    INV_359=$WORK/lab-359.toml
+    sed "s#^tarball = \"$SPARK_TAR\"\$#tarball = \"$SPARK3_TAR\"#" "$INV_LAB" >"$INV_359"
+    if [ ! -f "$SPARK3_TAR" ]; then
+        record 10-upgrade sparkctl 0 0 fail "missing $SPARK3_TAR (lab/lab build makes it)"
+    elif ! grep -qx "tarball = \"$SPARK3_TAR\"" "$INV_359"; then
+        record 10-upgrade sparkctl 0 0 fail "could not point a copy of $INV_LAB at $SPARK3_TAR"
+    elif ! conf_from_check "$INV_359" "$WORK/conf-359"; then
+        record 10-upgrade sparkctl 0 0 fail "sparkctl check --show failed on $INV_359"
+    else
+        SPARK_TAR=$SPARK3_TAR ansible_vars "$WORK/conf-359" 1024 "$WORK/ansible-359.json"
+        info note-10-setup "3.5.9: $INV_359 (sparkctl), $WORK/conf-359 (shell, Ansible: files rendered by sparkctl check --show); upgrade to $SPARK4_DIR"
+        for rep in $(seq "$REPS"); do
+            for tool in sparkctl shell ansible; do
+                label=s10-$tool-$rep
+                log "10: $tool installs Spark 3.5.9 (untimed)"
+                clean_hosts
+                WHY=
+                case $tool in
+                    sparkctl) run_sparkctl "$label-setup" deploy "$INV_359" ;;
+                    shell) run_shell "$label-setup" "$WORK/conf-359" SPARK_TAR="$SPARK3_TAR" ;;
+                    ansible) run_ansible "$label-setup" "$WORK/ansible-3.ini" "$WORK/ansible-359.json" ;;
+                esac && ok=1 || ok=0
+                if [ $ok = 0 ] || ! healthy 1024 || ! runs_tree "$SPARK3_DIR"; then
+                    record 10-upgrade "$tool" "$rep" 0 fail "untimed 3.5.9 setup failed${WHY:+ ($WHY)}: $LOGS/$label-setup.out"
+                    continue
+                fi
+                since=$EPOCHSECONDS
+                case $tool in
+                    sparkctl) timed run_sparkctl "$label" deploy "$INV_LAB" ;;
+                    shell) timed shell_upgrade "$label" ;;
+                    ansible) PLAYBOOK=rolling.yml timed run_ansible "$label" "$WORK/ansible-3.ini" "$WORK/ansible-1g.json" -e spark_upgrade=true ;;
+                esac && ok=1 || ok=0
+                if [ $ok = 1 ] && healthy 1024 && runs_tree "$SPARK4_DIR" "$since"; then
+                    record 10-upgrade "$tool" "$rep" "$SECS" ok "$ZK_NOTE"
+                else
+                    record 10-upgrade "$tool" "$rep" "$SECS" fail "${WHY:-run or health check failed}; see $LOGS/$label.out"
+                fi
+            done
+        done
+    fi
 fi
 
 # ============================================================== the table
