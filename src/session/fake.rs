@@ -584,7 +584,8 @@ pub fn lab_with_every_daemon() -> Cluster {
         )
         .replacen(
             "roles = [\"zookeeper\", \"worker\"]",
-            "roles = [\"zookeeper\", \"worker\", \"connect\"]",
+            // The Connect server's driver gets daemon_memory (>= 512m).
+            "roles = [\"zookeeper\", \"worker\", \"connect\"]\nspark = { daemon_memory = \"512m\" }",
             1,
         )
         + "\n[history]\nlog_directory = \"/shared/spark-events\"\n";
