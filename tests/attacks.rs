@@ -11,7 +11,14 @@
 //! (a) the pid of a root decoy in the ALIVE master's pid file (a plain
 //!     `sleep`, one named after the master's class with `exec -a`, a
 //!     `tail -f` of a file whose name holds the class), then
-//!     `ha drill --mode kill`: the drill refuses, the decoy survives.
+//!     `ha drill --mode kill`: the drill refuses, the decoy survives;
+//! (d) the same decoys in a worker's pid file, then `stop --graceful` and
+//!     `restart --rolling`: no decoy is signalled (SIGPWR would end a
+//!     `sleep`), the real worker is not left running beside a second one;
+//! (e) links to root's files and directories planted in every directory
+//!     `uninstall --purge` removes, one of ZooKeeper's own subdirectories
+//!     swapped for a link: everything outside those directories survives
+//!     (a mount point among them is emptied, not removed).
 //!
 //! Needs root and the lab's `spark` and `sparkops` users. Never skips.
 
@@ -178,4 +185,149 @@ fn planted_files_do_not_steer_root() {
     for (h, _) in HOSTS {
         ssh(h, "rm -f /root/attack-secret");
     }
+}
+
+/// Root-owned processes whose pids the service user can write into a pid
+/// file: a plain one, one named after `class` (`exec -a`), and a `tail -f`
+/// whose argument holds the class's name.
+fn decoys(class: &str, pid_file: &str) -> [String; 3] {
+    [
+        "sleep 600".to_string(),
+        format!("bash -c 'exec -a {} sleep 600'", class),
+        format!("tail -f {}", pid_file),
+    ]
+}
+
+#[test]
+fn planted_pids_and_links_do_not_steer_decommission_or_purge() {
+    let _g = LAB.lock().unwrap_or_else(|e| e.into_inner());
+    lab_up();
+    clean_slate();
+    let inv = write_temp("attacks-de.toml", &inventory());
+    let inv = path_str(&inv).to_string();
+    let out = sparkctl(&["deploy", &inv]);
+    assert_eq!(out.status.code(), Some(0), "deploy failed");
+    assert_healthy_ha();
+
+    // (d) a decoy's pid in hostc's worker pid file, then a graceful stop
+    //     and a rolling restart of that host.
+    let (h, _) = HOSTS[2];
+    let class = "org.apache.spark.deploy.worker.Worker";
+    let pf = "/opt/spark/run/spark-sparkctl-org.apache.spark.deploy.worker.Worker-1.pid";
+    let real = text(&as_spark(h, &format!("cat {}", pf)).stdout)
+        .trim()
+        .to_string();
+    for decoy_cmd in decoys(class, pf) {
+        for verb in [&["stop", "--graceful"][..], &["restart", "--rolling"][..]] {
+            let o = ssh(h, &format!("nohup {} >/dev/null 2>&1 & echo $!", decoy_cmd));
+            let decoy = text(&o.stdout).trim().to_string();
+            assert!(!decoy.is_empty());
+            as_spark(h, &format!("echo {} > {}", decoy, pf));
+            let mut args = vec![verb[0], inv.as_str(), verb[1], "--limit", "hostc"];
+            args.extend(["--decommission-timeout", "20"]);
+            let out = sparkctl(&args);
+            let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+            eprintln!("{:?} with {}:\n{}", verb, decoy_cmd, all);
+            assert!(
+                ssh(h, &format!("kill -0 {}", decoy)).status.success(),
+                "{:?} signalled the root decoy {}:\n{}",
+                verb,
+                decoy_cmd,
+                all
+            );
+            ssh(h, &format!("kill {}", decoy));
+            let workers: Vec<u32> = jvms(h)
+                .into_iter()
+                .filter(|(_, c)| c == "deploy.worker.Worker")
+                .map(|(p, _)| p)
+                .collect();
+            assert!(
+                workers.len() <= 1,
+                "{:?} with {}: {} workers run on {}: {:?}\n{}",
+                verb,
+                decoy_cmd,
+                workers.len(),
+                h,
+                workers,
+                all
+            );
+            // Converge for the next round (the planted value is the test's
+            // own doing; a deploy puts the worker back if it is gone).
+            if let Some(p) = workers.first() {
+                as_spark(h, &format!("echo {} > {}", p, pf));
+            }
+            let out = sparkctl(&["deploy", &inv]);
+            assert_eq!(out.status.code(), Some(0), "deploy after {:?} failed", verb);
+        }
+    }
+    let _ = real;
+    assert_healthy_ha();
+
+    // (e) links planted as the service user in what --purge removes.
+    for (h, _) in HOSTS {
+        let o = ssh(
+            h,
+            "mkdir -p /etc/sparkctl-victim && echo keep > /etc/sparkctl-victim/keep && echo keep > /root/sparkctl-victim",
+        );
+        assert!(o.status.success());
+        as_spark(
+            h,
+            "set -e
+ln -sfn /etc/sparkctl-victim /var/lib/zookeeper/planted-dir
+ln -sfn /root/sparkctl-victim /var/lib/zookeeper/planted-file
+ln -sfn /etc /opt/spark/logs/planted-etc
+mkdir -p /opt/spark/work/app-planted
+ln -sfn /etc/sparkctl-victim /opt/spark/work/app-planted/inner
+ln -sfn /root /opt/spark/run/planted-root
+if [ -d /var/lib/zookeeper/version-2 ]; then mv /var/lib/zookeeper/version-2 /var/lib/zookeeper/version-2.old; fi
+ln -sfn /etc/sparkctl-victim /var/lib/zookeeper/version-2",
+        );
+    }
+    let out = sparkctl(&["uninstall", &inv, "--purge", "--yes"]);
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "uninstall --purge:\n{}", all);
+    for (h, _) in HOSTS {
+        let o = ssh(
+            h,
+            "cat /etc/sparkctl-victim/keep /root/sparkctl-victim; test -f /etc/passwd && test -d /root && echo intact",
+        );
+        assert_eq!(
+            text(&o.stdout),
+            "keep\nkeep\nintact\n",
+            "{}: a planted link steered the purge:\n{}",
+            h,
+            all
+        );
+        // The lab bind-mounts /var/lib/zookeeper (as a data disk would
+        // be): a mount point is emptied and kept.
+        let o = ssh(h, "ls -A /var/lib/zookeeper");
+        assert_eq!(
+            text(&o.stdout),
+            "",
+            "/var/lib/zookeeper not emptied on {}",
+            h
+        );
+        for d in ["/opt/spark/logs", "/opt/spark/work", "/opt/spark/run"] {
+            assert!(
+                !ssh(h, &format!("test -e {} || test -L {}", d, d))
+                    .status
+                    .success(),
+                "{} survived --purge on {}",
+                d,
+                h
+            );
+        }
+    }
+    // After every host is checked: the lab's hosts share /etc.
+    for (h, _) in HOSTS {
+        ssh(h, "rm -rf /etc/sparkctl-victim /root/sparkctl-victim");
+    }
+    // Again: nothing left to remove.
+    let out = sparkctl(&["uninstall", &inv, "--purge", "--yes"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).contains("nothing to uninstall"),
+        "{}",
+        text(&out.stdout)
+    );
 }

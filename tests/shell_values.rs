@@ -1620,16 +1620,18 @@ fn generated_scripts_run_exactly_with_hostile_values() {
         }
     }
     // The start command of every daemon of every host at least parses.
+    let mut as_spark = c.clone();
+    as_spark.run_as = Some("spark".to_string());
     for h in &c.hosts {
         for d in Daemon::ALL.into_iter().filter(|d| d.runs_on(h)) {
             syntax_ok(
                 "start",
                 &steps::start(h, d, &steps::Launch::new(&c, d), None),
             );
-            syntax_ok("stop", &steps::stop(h, d, None, 30));
-            syntax_ok("stop as user", &steps::stop(h, d, Some("spark"), 30));
+            syntax_ok("stop", &steps::stop(h, d, &c, 30));
+            syntax_ok("stop as user", &steps::stop(h, d, &as_spark, 30));
             syntax_ok("kill", &steps::kill_daemon(h, d, Some("spark")));
-            syntax_ok("cmdline", &steps::daemon_cmdline(h, d, Some("spark")));
+            syntax_ok("cmdline", &steps::daemon_cmdline(h, d, &as_spark));
             syntax_ok("log_tail", &steps::log_tail(h, d, 30, None));
             syntax_ok("daemon_alive", &steps::daemon_alive(h, d));
         }
@@ -1664,7 +1666,7 @@ fn generated_scripts_run_exactly_with_hostile_values() {
     // never run (see steps::stop).
     for d in [Daemon::Master, Daemon::Worker] {
         let pf = layout::pid_file(h, d);
-        let out = run_ok("stop", &steps::stop(h, d, None, 1), &scratch.0, None);
+        let out = run_ok("stop", &steps::stop(h, d, &c, 1), &scratch.0, None);
         assert_eq!(out.trim(), "@not-running");
         // daemon_alive (a wait's exit check): no pid file, nothing alive.
         let alive = run_ok("daemon_alive", &steps::daemon_alive(h, d), &scratch.0, None);
@@ -1673,7 +1675,7 @@ fn generated_scripts_run_exactly_with_hostile_values() {
         std::fs::write(&pf, format!("{}\n", child.id())).unwrap();
         let alive = run_ok("daemon_alive", &steps::daemon_alive(h, d), &scratch.0, None);
         assert_eq!(alive, "alive\n", "{}", d.label());
-        let out = run_ok("stop", &steps::stop(h, d, None, 1), &scratch.0, None);
+        let out = run_ok("stop", &steps::stop(h, d, &c, 1), &scratch.0, None);
         // stop returns only once the process is gone (a zombie until reaped here);
         // if it is still running, kill it rather than leave it behind.
         let status = match child.try_wait().unwrap() {
@@ -1723,7 +1725,7 @@ fn generated_scripts_run_exactly_with_hostile_values() {
         format!("0{}", other.id()),
     ] {
         std::fs::write(&pf, format!("{}\n", planted)).unwrap();
-        let out = run_ok("stop", &steps::stop(h, d, None, 1), &scratch.0, None);
+        let out = run_ok("stop", &steps::stop(h, d, &c, 1), &scratch.0, None);
         assert_eq!(out.trim(), "@not-running", "{:?}", planted);
         std::fs::write(&pf, format!("{}\n", planted)).unwrap();
         let o = run_in("sh", &steps::kill_daemon(h, d, None), &scratch.0, &[], None);
@@ -1744,7 +1746,7 @@ fn generated_scripts_run_exactly_with_hostile_values() {
         );
         let cmd = run_ok(
             "cmdline",
-            &steps::daemon_cmdline(h, d, None),
+            &steps::daemon_cmdline(h, d, &c),
             &scratch.0,
             None,
         );
@@ -1764,7 +1766,7 @@ fn generated_scripts_run_exactly_with_hostile_values() {
     std::fs::write(&pf, format!("{}\n", child.id())).unwrap();
     let cmd = run_ok(
         "cmdline",
-        &steps::daemon_cmdline(h, d, None),
+        &steps::daemon_cmdline(h, d, &c),
         &scratch.0,
         None,
     );

@@ -64,9 +64,9 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
 
     /// Stop `daemon` on `hosts` in parallel and wait for each process to exit.
     pub async fn stop(&self, daemon: Daemon, hosts: Vec<Host>) -> Result<Vec<(String, String)>> {
-        let run_as = self.cluster.run_as.clone();
+        let cluster = self.cluster.clone();
         self.each_host(hosts, move |conn, host, bar| {
-            let script = steps::stop(&host, daemon, run_as.as_deref(), 30);
+            let script = steps::stop(&host, daemon, &cluster, 30);
             async move {
                 bar.step(&format!("stop {}", daemon.label()));
                 let o = conn

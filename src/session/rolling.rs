@@ -302,7 +302,7 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
     /// persistent recovery it will restart with (so its applications are
     /// recovered), wait for running applications to finish.
     async fn drain_if_unrecoverable(&self, h: &Host, opts: &RollOptions) -> Result<()> {
-        let cmd = crate::steps::daemon_cmdline(h, Daemon::Master, self.cluster.run_as.as_deref());
+        let cmd = crate::steps::daemon_cmdline(h, Daemon::Master, &self.cluster);
         let cmdline = self
             .conn(&h.name)
             .run_status("read the master's command line", &cmd)

@@ -50,6 +50,39 @@ pub fn read_pid(var: &str, pf: &str, run_as: Option<&str>) -> String {
     }
 }
 
+/// [`read_pid`], then, when the pid file does not name a live process of
+/// daemon `d`, the daemon looked for among the host's processes: a JVM
+/// passing [`pid_is_daemon`] whose arguments include one under the
+/// product's install root `root` (its class path: every launcher runs
+/// from `ROOT/current`), owned by root or the service user. Sets `var`
+/// to the first such pid, else leaves it as read; `${var}_read` keeps
+/// what the file said.
+///
+/// Why: the pid file lives in a directory the service user owns, so
+/// application code can overwrite it (with a root process's pid, say).
+/// The value is never trusted to *signal* (pid_is_daemon guards that),
+/// but trusting it to say "not running" made `stop` report a running
+/// worker stopped and the next start launch a second one beside it. The
+/// search is one `grep` over the process table (processes with the
+/// daemon's class as an argument), so it costs little even when the
+/// daemon is simply not running, which is every fresh deploy.
+pub fn find_pid(var: &str, host: &Host, d: Daemon, root: &str, run_as: Option<&str>) -> String {
+    let uid = match run_as {
+        Some(u) => format!("$(id -u {} 2>/dev/null)", quote(u)),
+        None => "0".to_string(),
+    };
+    format!(
+        "{read}{v}_read=${v}\nif ! {ours}; then\n  for fp_f in $(grep -lzxF -- {cls} /proc/[0-9]*/cmdline 2>/dev/null); do\n    fp_c=${{fp_f#/proc/}}; fp_c=${{fp_c%/cmdline}}\n    {cand} || continue\n    fp_u=$(stat -c %u /proc/\"$fp_c\" 2>/dev/null) || continue\n    [ \"$fp_u\" = 0 ] || [ \"$fp_u\" = \"{uid}\" ] || continue\n    if tr '\\0' '\\n' < /proc/\"$fp_c\"/cmdline 2>/dev/null | grep -qF -- {under}; then {v}=$fp_c; break; fi\n  done\nfi\n",
+        read = read_pid(var, &layout::pid_file(host, d), run_as),
+        ours = pid_is_daemon(var, d),
+        cls = quote(d.spark_class()),
+        cand = pid_is_daemon("fp_c", d),
+        uid = uid,
+        under = quote(&format!("{}/", root.trim_end_matches('/'))),
+        v = var,
+    )
+}
+
 /// How daemons are launched: the cluster-wide part of a start command.
 #[derive(Debug, Clone)]
 pub struct Launch {
@@ -118,11 +151,21 @@ impl Launch {
 /// otherwise refuse to start. After a successful start, `fingerprint` is
 /// recorded in `fingerprint_file`.
 pub fn start(host: &Host, d: Daemon, launch: &Launch, fingerprint: Option<(&str, &str)>) -> String {
+    // A pid file that names no live daemon is removed, unless the daemon
+    // runs under another pid (the file was overwritten): then the file is
+    // put right, as the user who owns it, so the launcher refuses to start
+    // a second one ("running as process N. Stop it first").
+    let pf = layout::pid_file(host, d);
+    let write = format!("echo \"$p\" > {}", quote(&pf));
     let pre = format!(
-        "pf={pf}\n{read}if [ -n \"$p\" ] && ! {ours}; then rm -f \"$pf\"; fi\n",
-        pf = quote(&layout::pid_file(host, d)),
-        read = read_pid("p", &layout::pid_file(host, d), launch.run_as.as_deref()),
-        ours = pid_is_daemon("p", d)
+        "pf={pfq}\n{find}if [ -n \"$p\" ] && ! {ours}; then rm -f \"$pf\"; elif [ -n \"$p\" ] && [ \"$p_read\" != \"$p\" ]; then {write}\nfi\n",
+        pfq = quote(&pf),
+        find = find_pid("p", host, d, &launch.root, launch.run_as.as_deref()),
+        ours = pid_is_daemon("p", d),
+        write = match launch.run_as.as_deref() {
+            None => write.clone(),
+            Some(u) => as_user(u, &write).trim_end().to_string(),
+        }
     );
     // `sparkctl start` passes no fingerprint: the daemon starts from the
     // files on disk, which the recorded fingerprint already describes.
@@ -210,7 +253,7 @@ pub fn decommission_worker(host: &Host, cluster: &Cluster) -> String {
     let d = Daemon::Worker;
     format!(
         "{read}if ! {ours}; then echo @not-running; exit 0; fi\nif [ \"$(head -n 1 {m} 2>/dev/null)\" != \"$pid\" ]; then echo @no-handler; exit 0; fi\nkill -s PWR \"$pid\" && echo @signalled\n",
-        read = read_pid("pid", &layout::pid_file(host, d), cluster.run_as.as_deref()),
+        read = find_pid("pid", host, d, layout::root_of(cluster, d), cluster.run_as.as_deref()),
         ours = pid_is_daemon("pid", d),
         m = quote(&layout::decommission_marker(cluster))
     )
@@ -385,7 +428,7 @@ fn mesos_command(host: &Host, d: Daemon, launch: &Launch, home: &str, props: &st
 /// positive number naming a live process of this daemon's class, and is the
 /// very value that is signalled, so a pid file holding `-1` or a root
 /// process's pid stops nothing but is reported `@not-running`.
-pub fn stop(host: &Host, d: Daemon, run_as: Option<&str>, grace_s: u32) -> String {
+pub fn stop(host: &Host, d: Daemon, cluster: &Cluster, grace_s: u32) -> String {
     format!(
         r#"pf={pf}
 {read}ours() {{ {ours}; }}
@@ -397,7 +440,13 @@ if ours; then kill -9 "$pid"; sleep 0.3; echo @killed; else echo @stopped; fi
 rm -f "$pf"
 "#,
         pf = quote(&layout::pid_file(host, d)),
-        read = read_pid("pid", &layout::pid_file(host, d), run_as),
+        read = find_pid(
+            "pid",
+            host,
+            d,
+            layout::root_of(cluster, d),
+            cluster.run_as.as_deref()
+        ),
         ours = pid_is_daemon("pid", d),
         ticks = grace_s * 5
     )
@@ -423,10 +472,16 @@ pub fn kill_daemon(host: &Host, d: Daemon, run_as: Option<&str>) -> String {
 
 /// The command line of daemon `d`'s live process (NULs as spaces), or
 /// nothing when its pid file does not name one.
-pub fn daemon_cmdline(host: &Host, d: Daemon, run_as: Option<&str>) -> String {
+pub fn daemon_cmdline(host: &Host, d: Daemon, cluster: &Cluster) -> String {
     format!(
         "{read}if {ours}; then tr '\\0' ' ' < /proc/$p/cmdline; fi\n",
-        read = read_pid("p", &layout::pid_file(host, d), run_as),
+        read = find_pid(
+            "p",
+            host,
+            d,
+            layout::root_of(cluster, d),
+            cluster.run_as.as_deref()
+        ),
         ours = pid_is_daemon("p", d)
     )
 }
@@ -603,5 +658,46 @@ else sbin/spark-daemon.sh start org.apache.spark.deploy.mesos.MesosClusterDispat
         let out = String::from_utf8_lossy(&run(&script).stdout).into_owned();
         std::fs::remove_dir_all(&d).unwrap();
         assert_eq!(out, "ours\nother\nother\nother\nother\nother\n");
+    }
+
+    /// A pid file overwritten with another process's pid: the daemon is
+    /// still found by its class and install root; a JVM of the same class
+    /// from another tree, and the decoy the file names, are not.
+    #[test]
+    fn find_pid_finds_the_daemon_its_pid_file_no_longer_names() {
+        let mut c = crate::session::fake::lab_with_history("/shared/spark-events");
+        let d = Daemon::Worker;
+        let t = tmpdir("findpid");
+        let root = format!("{}/spark", t);
+        std::fs::create_dir_all(format!("{}/current/conf", root)).unwrap();
+        std::fs::create_dir_all(format!("{}/run", t)).unwrap();
+        let host = &mut c.hosts[0];
+        host.spark.pid_dir = format!("{}/run", t);
+        let pf = layout::pid_file(host, d);
+        let src = format!("{}/Stand.java", t);
+        std::fs::write(
+            &src,
+            "public class Stand { public static void main(String[] a) throws Exception { System.out.println(\"up\"); Thread.sleep(20000); } }",
+        )
+        .unwrap();
+        let find = find_pid("p", host, d, &root, None);
+        let script = format!(
+            "mkfifo {t}/up {t}/up2\njava -Xmx16m -cp {root}/current/conf/ {src} {cls} > {t}/up & j=$!; read x < {t}/up\njava -Xmx16m -cp /elsewhere/current/conf/ {src} {cls} > {t}/up2 & o=$!; read x < {t}/up2\nsleep 30 & s=$!\necho $s > {pf}\n{find}echo \"found=$([ \"$p\" = \"$j\" ] && echo daemon || echo \"$p\") read=$([ \"$p_read\" = \"$s\" ] && echo decoy)\"\necho $j > {pf}\n{find}echo \"direct=$([ \"$p\" = \"$j\" ] && echo daemon)\"\nkill $j\nwait $j\necho $s > {pf}\n{find}echo \"gone=$([ \"$p\" = \"$s\" ] && echo as-read)\"\nkill $o $s\n",
+            t = t,
+            root = root,
+            src = src,
+            cls = d.spark_class(),
+            pf = pf,
+            find = find
+        );
+        let out = run(&script);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        std::fs::remove_dir_all(&t).unwrap();
+        assert_eq!(
+            stdout,
+            "found=daemon read=decoy\ndirect=daemon\ngone=as-read\n",
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

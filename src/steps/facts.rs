@@ -91,7 +91,7 @@ pub fn script(cluster: &Cluster, host: &Host, dists: &[&LocalDist], files: &[Str
         if d.runs_on(host) {
             s.push_str(&format!(
                 "{read}if {ours}; then echo \"@running {d} $p\"; echo \"@cmdline {d} $(tr '\\0\\n' '  ' < /proc/$p/cmdline)\"; fi\n[ -f {fp} ] && echo \"@fingerprint {d} $(cat {fp})\"\n",
-                read = crate::steps::read_pid("p", &layout::pid_file(host, d), run_as),
+                read = crate::steps::find_pid("p", host, d, layout::root_of(cluster, d), run_as),
                 ours = crate::steps::pid_is_daemon("p", d),
                 d = d.label(),
                 fp = quote(&layout::fingerprint_file(cluster, d))

@@ -37,7 +37,7 @@ mod uninstall;
 
 use crate::shell::quote;
 pub use daemons::{
-    daemon_alive, daemon_cmdline, decommission_worker, executable, kill_daemon, log_tail,
+    daemon_alive, daemon_cmdline, decommission_worker, executable, find_pid, kill_daemon, log_tail,
     mesos_library, pid_is_daemon, read_pid, spark_submit, start, start_command, stop, Launch,
     MESOS_LIBRARY_PATHS,
 };

@@ -21,7 +21,8 @@ use crate::shell::quote;
 /// is itself a link loses the link, not its target. A purged directory is
 /// first checked with [`SAFE_PATH`] (every directory on the way to it
 /// root's and writable by no one else), so no link the service user
-/// planted above it can steer the removal elsewhere.
+/// planted above it can steer the removal elsewhere. A purged directory
+/// that is a mount point is emptied (reported as `DIR/*`) and kept.
 pub fn uninstall(roots: &[&str], purge: &[String]) -> String {
     let mut s = String::from(SAFE_PATH);
     s.push_str("set -e\ngone() { echo \"@removed $1\"; }\n");
@@ -44,9 +45,15 @@ fi
             state = quote(&layout::state_dir(r)),
         ));
     }
+    // A data directory is often a mount point of its own (a disk for
+    // ZooKeeper's snapshots; the lab bind-mounts one): `rm -rf` cannot
+    // remove it, so it is emptied and kept. Told by /proc/self/mountinfo
+    // (field 5 is the mount point), which sees bind mounts of the same
+    // device that comparing `stat -c %d` with the parent's would miss.
+    s.push_str("is_mount() { awk -v d=\"$1\" '$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo 2>/dev/null; }\n");
     for d in purge {
         s.push_str(&format!(
-            "d={d}\nif [ -e \"$d\" ] || [ -L \"$d\" ]; then\n  safe_path \"$d\" || {{ echo \"refusing to remove $d: $why\" >&2; exit 7; }}\n  rm -rf -- \"$d\"; gone \"$d\"\nfi\n",
+            "d={d}\nif [ -e \"$d\" ] || [ -L \"$d\" ]; then\n  safe_path \"$d\" || {{ echo \"refusing to remove $d: $why\" >&2; exit 7; }}\n  if [ -d \"$d\" ] && [ ! -L \"$d\" ] && is_mount \"$d\"; then\n    if [ -n \"$(ls -A -- \"$d\")\" ]; then find \"$d\" -mindepth 1 -maxdepth 1 -exec rm -rf -- {{}} +; gone \"$d/*\"; fi\n  else rm -rf -- \"$d\"; gone \"$d\"; fi\nfi\n",
             d = quote(d)
         ));
     }

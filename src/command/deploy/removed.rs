@@ -156,7 +156,7 @@ async fn probe(
     let order = std::iter::once(Daemon::Master)
         .chain(stop_order().into_iter().filter(|d| *d != Daemon::Master));
     for d in order.filter(|d| running.contains_key(d)) {
-        let script = steps::stop(host, d, c.run_as.as_deref(), 30);
+        let script = steps::stop(host, d, c, 30);
         match conn.run(&format!("stop {}", d.label()), &script).await {
             Ok(_) => stopped.push(d),
             Err(e) => return Found::Unreachable(format!("stopping {} failed: {:#}", d.label(), e)),
