@@ -63,15 +63,6 @@ exit 0
     )
 }
 
-/// The paths a [`prune`] script reports removed.
-pub fn parse_pruned(stdout: &str) -> Vec<String> {
-    stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("@pruned "))
-        .map(str::to_string)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,7 +85,10 @@ mod tests {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let mut v = parse_pruned(&String::from_utf8_lossy(&out.stdout));
+        let mut v: Vec<String> =
+            crate::steps::tagged(&String::from_utf8_lossy(&out.stdout), "pruned")
+                .map(str::to_string)
+                .collect();
         v.sort();
         v
     }

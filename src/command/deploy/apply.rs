@@ -206,8 +206,7 @@ pub(super) async fn prune(s: &Session, hosts: &[Host]) -> Vec<String> {
                     return Ok(Vec::new());
                 }
                 let o = conn.run("prune old trees", &script).await?;
-                Ok(steps::parse_pruned(&o.stdout)
-                    .into_iter()
+                Ok(steps::tagged(&o.stdout, "pruned")
                     .map(|p| format!("{}:{}", host.name, p))
                     .collect::<Vec<_>>())
             }
