@@ -180,9 +180,8 @@ fn launch_without_sleeps(host: &Host, d: Daemon, launch: &Launch) -> String {
     );
     let read = read_pid("p", &pf, launch.run_as.as_deref());
     format!(
-        "old=\"$p\"\nexit_ok=\nlo={lo}\nmkdir -p \"$(dirname \"$lo\")\"\n( {cmd} ) > \"$lo\" 2>&1 < /dev/null &\nl=$!\nwhile kill -0 \"$l\" 2>/dev/null; do\n  if [ -z \"$p\" ] || [ \"$p\" = \"$old\" ]; then {read_in}  fi\n  if [ \"$p\" != \"$old\" ] && {ours}; then exit_ok=1; break; fi\n  sleep 0.05\ndone\nif [ -z \"$exit_ok\" ]; then rc=0; wait \"$l\" || rc=$?; cat \"$lo\"; [ \"$rc\" -eq 0 ] || exit \"$rc\"; {read_out}fi\n",
-        read_in = read,
-        read_out = read,
+        "old=\"$p\"\nexit_ok=\nlo={lo}\nmkdir -p \"$(dirname \"$lo\")\"\n( {cmd} ) > \"$lo\" 2>&1 < /dev/null &\nl=$!\nwhile kill -0 \"$l\" 2>/dev/null; do\n  if [ -z \"$p\" ] || [ \"$p\" = \"$old\" ]; then {read}  fi\n  if [ \"$p\" != \"$old\" ] && {ours}; then exit_ok=1; break; fi\n  sleep 0.05\ndone\nif [ -z \"$exit_ok\" ]; then rc=0; wait \"$l\" || rc=$?; cat \"$lo\"; [ \"$rc\" -eq 0 ] || exit \"$rc\"; {read}fi\n",
+        read = read,
         lo = quote(&out),
         cmd = start_command(host, d, launch).trim_end(),
         ours = pid_is_daemon("p", d)

@@ -67,7 +67,7 @@ exit 0
 mod tests {
     use super::*;
     use crate::steps::link;
-    use crate::steps::test_sh::{run, tmpdir};
+    use crate::steps::test_sh::{run, tagged, tmpdir};
     use std::path::Path;
 
     fn tree(root: &str, name: &str) {
@@ -85,10 +85,7 @@ mod tests {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let mut v: Vec<String> =
-            crate::steps::tagged(&String::from_utf8_lossy(&out.stdout), "pruned")
-                .map(str::to_string)
-                .collect();
+        let mut v = tagged(&out, "pruned");
         v.sort();
         v
     }

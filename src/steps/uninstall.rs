@@ -64,14 +64,7 @@ fi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::steps::test_sh::run;
-
-    /// The paths a run of the script reports removed, in its order.
-    fn removed(out: &std::process::Output) -> Vec<String> {
-        crate::steps::tagged(&String::from_utf8_lossy(&out.stdout), "removed")
-            .map(str::to_string)
-            .collect()
-    }
+    use crate::steps::test_sh::{run, tagged};
 
     #[test]
     fn removes_only_stamped_trees_then_is_a_no_op() {
@@ -103,7 +96,7 @@ mod tests {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let gone = removed(&out);
+        let gone = tagged(&out, "removed");
         assert_eq!(
             gone,
             vec![
@@ -120,7 +113,7 @@ mod tests {
         // Again: nothing to remove.
         let out = run(&uninstall(&[&root], &[]));
         assert!(out.status.success());
-        assert!(removed(&out).is_empty());
+        assert!(tagged(&out, "removed").is_empty());
 
         // --purge: the data and the logs, then the root if empty.
         std::fs::remove_dir_all(format!("{}/mine", root)).unwrap();
@@ -131,7 +124,7 @@ mod tests {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let gone = removed(&out);
+        let gone = tagged(&out, "removed");
         assert_eq!(
             gone,
             vec![data.clone(), format!("{}/logs", root), root.clone()]
