@@ -89,12 +89,6 @@ pub fn parse(out: &str) -> HostFacts {
                     }
                 }
             }
-            // Not `rest`: its tabs are the record's field separators.
-            "@member" => {
-                f.members
-                    .push_str(line.strip_prefix("@member ").unwrap_or(""));
-                f.members.push('\n');
-            }
             "@current" => {
                 if let Some((root, target)) = two() {
                     f.current.insert(root, target);
@@ -147,9 +141,15 @@ pub fn parse(out: &str) -> HostFacts {
             "@run_as_uid" => f.run_as_uid = rest.parse().ok(),
             "@mesos_lib" if !rest.is_empty() => f.mesos_library = Some(rest.to_string()),
             "@tcp" => in_tcp = true,
+            // `@member`: below, verbatim.
             _ => {}
         }
     }
+    // Verbatim, not `rest`: a record's tabs are its field separators. The
+    // lines come before `@tcp` (no /proc/net/tcp line starts with `@`).
+    f.members = crate::steps::tagged(out, "member")
+        .map(|m| format!("{}\n", m))
+        .collect();
     f
 }
 
@@ -253,6 +253,13 @@ mod tests {
             java_major("JAVA_VERSION=\"21\" (/opt/jdk-21/release)"),
             Some(21)
         );
+    }
+
+    #[test]
+    fn members_are_kept_verbatim_in_order() {
+        let f = parse("@nproc 2\n@member a\tspark\t7077 \n@member b\tzk\n@tcp\n");
+        assert_eq!(f.members, "a\tspark\t7077 \nb\tzk\n");
+        assert_eq!(parse("@nproc 2\n").members, "");
     }
 
     #[test]

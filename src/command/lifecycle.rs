@@ -13,7 +13,7 @@ use crate::diag::{exit, UsageError};
 use crate::inventory::{Cluster, Host};
 use crate::layout::{self, Daemon};
 use crate::session::converge::{stop_order, START_ORDER};
-use crate::session::rolling::RollOptions;
+use crate::session::rolling::{Revived, RollOptions};
 use crate::session::wait;
 use crate::session::Session;
 use anyhow::{bail, Result};
@@ -179,7 +179,7 @@ async fn restart_rolling(s: &Session, roll: &RollOptions) -> Result<i32> {
     };
     // Masters that exited while ZooKeeper rolled and were started again:
     // restarted already, not restarted twice.
-    let mut revived: Vec<String> = Vec::new();
+    let mut revived = Revived::default();
     // What is down is started first: a rolling restart needs a healthy cluster to roll.
     for d in START_ORDER {
         match d.health() {
@@ -192,16 +192,14 @@ async fn restart_rolling(s: &Session, roll: &RollOptions) -> Result<i32> {
             Health::Leader => {
                 s.start(d, running(d, false), None).await?;
                 s.wait_masters(wait::MASTER_DEADLINE).await?;
-                let mut rest = running(d, true);
-                if !revived.is_empty() {
-                    let names: Vec<&str> = revived.iter().map(|n| n.as_str()).collect();
+                if !revived.names().is_empty() {
                     s.progress.line(&format!(
                         "master on {} already restarted (it exited while ZooKeeper restarted and was started again)",
-                        names.join(", ")
+                        revived.names().join(", ")
                     ));
-                    rest.retain(|h| !revived.contains(&h.name));
                 }
-                s.roll_masters(rest, None, roll).await?;
+                s.roll_masters(revived.masters_to_roll(running(d, true)), None, roll)
+                    .await?;
             }
             Health::Registered => {
                 s.start(d, running(d, false), None).await?;

@@ -58,7 +58,9 @@ async fn uninstall(s: &Session, purge: bool) -> Result<i32> {
             async move {
                 bar.step("remove sparkctl's files");
                 let o = conn.run("uninstall", &script).await?;
-                let removed = steps::parse_removed(&o.stdout);
+                let removed: Vec<String> = steps::tagged(&o.stdout, "removed")
+                    .map(str::to_string)
+                    .collect();
                 bar.finish(&match removed.len() {
                     0 => "nothing to remove".to_string(),
                     n => format!("removed {} paths", n),

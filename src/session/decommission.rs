@@ -6,6 +6,7 @@
 //! the bound the worker is stopped anyway, and the run says so: a restart
 //! that never ends because one task never does helps no one.
 
+use super::concurrent::join_all;
 use super::wait::{self, wait_until, Verdict, Wait, Waited};
 use super::{Probes, Session};
 use crate::exec::Remote;
@@ -93,16 +94,18 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
         // as done (it is stopped next either way).
         let waited = wait_until(
             Wait::new(limit, wait::DECOMMISSION_POLL),
+            // All at once: with `--batch N` and a hung worker UI, one
+            // after another a round would cost N probe timeouts.
             || async {
-                let mut busy = Vec::new();
-                for h in &waiting {
-                    if let Ok(n) = self.route.worker_executors(h).await {
-                        if n > 0 {
-                            busy.push(format!("{} ({} executor(s))", h.name, n));
-                        }
-                    }
-                }
-                busy
+                let counts = join_all(waiting.iter().map(|h| self.route.worker_executors(h))).await;
+                waiting
+                    .iter()
+                    .zip(counts)
+                    .filter_map(|(h, n)| match n {
+                        Ok(n) if n > 0 => Some(format!("{} ({} executor(s))", h.name, n)),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
             },
             |busy, round| {
                 if busy.is_empty() {

@@ -70,6 +70,9 @@ struct State {
     /// host -> how many more probes of its worker list one executor (a
     /// decommissioned worker's executor finishing its tasks).
     busy: BTreeMap<String, u32>,
+    /// host -> how long its worker's UI takes to answer a probe (a hung
+    /// UI answering at the probe's timeout).
+    slow: BTreeMap<String, std::time::Duration>,
 }
 
 /// The fake cluster's state, shared by its hosts and probes.
@@ -111,6 +114,10 @@ impl World {
     /// The worker on `host` lists an executor for the next `probes` probes.
     pub fn busy(&self, host: &str, probes: u32) {
         self.with(|s| s.busy.insert(host.into(), probes));
+    }
+    /// The worker UI on `host` takes `d` to answer each probe.
+    pub fn slow_worker_ui(&self, host: &str, d: std::time::Duration) {
+        self.with(|s| s.slow.insert(host.into(), d));
     }
     /// Probes of `host` fail as for a host that cannot be reached.
     pub fn unreachable(&self, host: &str) {
@@ -484,6 +491,10 @@ impl Probes<FakeHost> for FakeProbes {
         self.world.with(|s| s.master(&self.cluster, h))
     }
     async fn worker_executors(&self, h: &Host) -> Result<usize, ProbeError> {
+        let slow = self.world.with(|s| s.slow.get(&h.name).copied());
+        if let Some(d) = slow {
+            tokio::time::sleep(d).await;
+        }
         self.world.with(|s| {
             s.sent.push((
                 h.name.clone(),

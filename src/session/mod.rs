@@ -9,7 +9,8 @@
 //! * `decommission.rs`: workers let go of their executors before they stop;
 //! * `converge.rs`: the order daemons start and stop in;
 //! * `select.rs`: which hosts a partial run (`--limit`/`--skip`) covers;
-//! * `probes.rs`: how the daemons are asked (the probe route).
+//! * `probes.rs`: how the daemons are asked (the probe route);
+//! * `concurrent.rs`: probes of several hosts awaited at once.
 //!
 //! The session is generic over its hosts ([`Remote`]) and its probes
 //! ([`Probes`]), defaulting to the real ones (SSH connections and the
@@ -19,6 +20,7 @@
 //! Subcommands (`command::*`) decide *what* to do; this module is *how*, so
 //! that every daemon goes through the same start, stop and wait code.
 
+mod concurrent;
 pub mod converge;
 mod daemons;
 mod decommission;

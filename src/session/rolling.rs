@@ -54,22 +54,51 @@ impl Default for RollOptions {
     }
 }
 
+/// The masters [`Session::roll_zookeeper`] started again on the way
+/// (Spark's masters exit when their ZooKeeper connection is suspended),
+/// with their fingerprints recorded: they now run the files on disk, so
+/// the masters' phase that follows need not restart them a second time
+/// (on the lab that was two more restarts and one more failover per
+/// rolling restart). Both callers (`restart --rolling`, deploy) filter
+/// their masters through [`Revived::masters_to_roll`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Revived(Vec<String>);
+
+impl Revived {
+    /// The revived masters' hosts, in the order they were started again.
+    pub fn names(&self) -> &[String] {
+        &self.0
+    }
+
+    /// `masters` (the ones the masters' phase would restart) without the
+    /// revived ones, in their order.
+    pub fn masters_to_roll(&self, masters: Vec<Host>) -> Vec<Host> {
+        masters
+            .into_iter()
+            .filter(|h| !self.0.contains(&h.name))
+            .collect()
+    }
+
+    fn add(&mut self, started: Vec<String>) {
+        for m in started {
+            if !self.0.contains(&m) {
+                self.0.push(m);
+            }
+        }
+    }
+}
+
 impl<R: Remote, P: Probes<R>> Session<R, P> {
     /// Restart ZooKeeper servers one at a time, waiting for each to rejoin.
-    ///
-    /// Returns the masters that exited on the way (Spark's masters exit
-    /// when their ZooKeeper connection is suspended) and were started
-    /// again, with `master_fps` recorded: they now run the files on disk,
-    /// so the masters' phase that follows need not restart them a second
-    /// time (on the lab that was two more restarts and one more failover
-    /// per rolling restart).
+    /// Returns the masters that exited on the way and were started again,
+    /// with `master_fps` recorded (see [`Revived`]).
     pub async fn roll_zookeeper(
         &self,
         hosts: Vec<Host>,
         fps: Option<&BTreeMap<String, String>>,
         master_fps: Option<&BTreeMap<String, String>>,
-    ) -> Result<Vec<String>> {
-        let mut revived: Vec<String> = Vec::new();
+    ) -> Result<Revived> {
+        let mut revived = Revived::default();
         if hosts.is_empty() {
             return Ok(revived);
         }
@@ -107,11 +136,7 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
             self.stop(Daemon::ZooKeeper, vec![h.clone()]).await?;
             self.start(Daemon::ZooKeeper, vec![h], fps).await?;
             self.wait_zookeeper(ZK_DEADLINE).await?;
-            for m in self.revive_masters(&running, master_fps).await? {
-                if !revived.contains(&m) {
-                    revived.push(m);
-                }
-            }
+            revived.add(self.revive_masters(&running, master_fps).await?);
         }
         Ok(revived)
     }
@@ -366,5 +391,30 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
                 bail!("{} application(s) still running on the master on {} after {} s; nothing was restarted. Wait, raise --drain-timeout, or use --no-drain", n, h.name, limit.as_secs());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Revived;
+
+    #[test]
+    fn the_masters_phase_skips_the_revived_masters_only() {
+        let c = crate::session::fake::cluster(&crate::session::fake::inventory(
+            crate::session::fake::ABC,
+        ));
+        let masters: Vec<_> = c.masters().cloned().collect();
+        let names = |v: Vec<crate::inventory::Host>| -> Vec<String> {
+            v.into_iter().map(|h| h.name).collect()
+        };
+        assert_eq!(
+            names(Revived::default().masters_to_roll(masters.clone())),
+            ["a", "b"]
+        );
+        let mut r = Revived::default();
+        r.add(vec!["b".into()]);
+        r.add(vec!["b".into(), "x".into()]);
+        assert_eq!(r.names(), ["b", "x"]);
+        assert_eq!(names(r.masters_to_roll(masters)), ["a"]);
     }
 }

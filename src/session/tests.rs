@@ -282,6 +282,28 @@ async fn past_the_decommission_bound_the_worker_is_stopped_anyway() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_batch_of_decommissioned_workers_is_probed_at_once() {
+    let (c, w) = abc();
+    let s = w.session(&c, all());
+    // Every worker UI hangs for 2 s a probe; each lists an executor for
+    // two probes: three rounds of 2 s and two pauses between them, where
+    // one probe after another would take 3 x 2 s a round.
+    for h in ["a", "b", "c"] {
+        w.busy(h, 2);
+        w.slow_worker_ui(h, Duration::from_secs(2));
+    }
+    let t0 = Instant::now();
+    s.decommission_workers(&hosts(&c, &["a", "b", "c"]), Some(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    assert_eq!(
+        t0.elapsed(),
+        Duration::from_secs(6) + 2 * super::wait::DECOMMISSION_POLL
+    );
+    assert_eq!(w.steps_with("probe worker executors").len(), 9);
+}
+
+#[tokio::test(start_paused = true)]
 async fn without_decommission_workers_are_stopped_at_once() {
     let (c, w) = abc();
     let s = w.session(&c, all());

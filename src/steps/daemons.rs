@@ -156,15 +156,20 @@ pub fn start(host: &Host, d: Daemon, launch: &Launch, fingerprint: Option<(&str,
     // put right, as the user who owns it, so the launcher refuses to start
     // a second one ("running as process N. Stop it first").
     let pf = layout::pid_file(host, d);
-    let write = format!("echo \"$p\" > {}", quote(&pf));
+    // The value travels in the environment: as_user's script is quoted,
+    // so `$p` itself would not expand in the service user's shell.
+    let write = format!("echo \"$SPARKCTL_PID\" > {}", quote(&pf));
     let pre = format!(
-        "pf={pfq}\n{find}if [ -n \"$p\" ] && ! {ours}; then rm -f \"$pf\"; elif [ -n \"$p\" ] && [ \"$p_read\" != \"$p\" ]; then {write}\nfi\n",
+        "pf={pfq}\n{find}if [ -n \"$p\" ] && ! {ours}; then rm -f \"$pf\"; p=; elif [ -n \"$p\" ] && [ \"$p_read\" != \"$p\" ]; then {write}\nfi\n",
         pfq = quote(&pf),
         find = find_pid("p", host, d, &launch.root, launch.run_as.as_deref()),
         ours = pid_is_daemon("p", d),
         write = match launch.run_as.as_deref() {
-            None => write.clone(),
-            Some(u) => as_user(u, &write).trim_end().to_string(),
+            None => format!("SPARKCTL_PID=$p; {}", write),
+            Some(u) => format!(
+                "export SPARKCTL_PID=$p\n{}\nunset SPARKCTL_PID",
+                as_user(u, &write).trim_end()
+            ),
         }
     );
     // `sparkctl start` passes no fingerprint: the daemon starts from the
@@ -182,7 +187,7 @@ pub fn start(host: &Host, d: Daemon, launch: &Launch, fingerprint: Option<(&str,
         pre,
         launch_without_sleeps(host, d, launch),
         post,
-        decommission_mark(host, d, launch)
+        decommission_mark(d, launch)
     )
 }
 
@@ -202,6 +207,18 @@ pub fn start(host: &Host, d: Daemon, launch: &Launch, fingerprint: Option<(&str,
 ///
 /// A daemon already running keeps its pid file: the new pid must differ,
 /// so its launcher's "Stop it first" failure is still the step's.
+///
+/// Reads of the pid file are few: with a service user each is a runuser
+/// (or su) call, too dear 20 times a second, and root may not read the
+/// file itself (see [`read_pid`]). So the pid before the launch is the one
+/// `start` read for its stale check (`$p`, emptied when it removed the
+/// file), and the loop reads the file only until it names a new pid, then
+/// watches that process until it is the daemon's JVM (spark-class execs
+/// it): both launchers write the pid file once, in one `echo`
+/// (spark-daemon.sh `echo "$newpid" > "$pid"`, zkServer.sh `echo -n $!`),
+/// so a read sees nothing or the whole pid. When the launcher exits first
+/// the file is read once more, its final word. Either way `$p` is left
+/// holding the daemon's pid for [`decommission_mark`].
 fn launch_without_sleeps(host: &Host, d: Daemon, launch: &Launch) -> String {
     let pf = layout::pid_file(host, d);
     let out = format!(
@@ -210,11 +227,9 @@ fn launch_without_sleeps(host: &Host, d: Daemon, launch: &Launch) -> String {
         d.label()
     );
     let read = read_pid("p", &pf, launch.run_as.as_deref());
-    let read_in = format!("  {}", read);
     format!(
-        "{read}old=\"$p\"\nexit_ok=\nlo={lo}\nmkdir -p \"$(dirname \"$lo\")\"\n( {cmd} ) > \"$lo\" 2>&1 < /dev/null &\nl=$!\nwhile kill -0 \"$l\" 2>/dev/null; do\n{read_in}  if [ \"$p\" != \"$old\" ] && {ours}; then exit_ok=1; break; fi\n  sleep 0.05\ndone\nif [ -z \"$exit_ok\" ]; then rc=0; wait \"$l\" || rc=$?; cat \"$lo\"; [ \"$rc\" -eq 0 ] || exit \"$rc\"; fi\n",
+        "old=\"$p\"\nexit_ok=\nlo={lo}\nmkdir -p \"$(dirname \"$lo\")\"\n( {cmd} ) > \"$lo\" 2>&1 < /dev/null &\nl=$!\nwhile kill -0 \"$l\" 2>/dev/null; do\n  if [ -z \"$p\" ] || [ \"$p\" = \"$old\" ]; then {read}  fi\n  if [ \"$p\" != \"$old\" ] && {ours}; then exit_ok=1; break; fi\n  sleep 0.05\ndone\nif [ -z \"$exit_ok\" ]; then rc=0; wait \"$l\" || rc=$?; cat \"$lo\"; [ \"$rc\" -eq 0 ] || exit \"$rc\"; {read}fi\n",
         read = read,
-        read_in = read_in,
         lo = quote(&out),
         cmd = start_command(host, d, launch).trim_end(),
         ours = pid_is_daemon("p", d)
@@ -226,7 +241,9 @@ fn launch_without_sleeps(host: &Host, d: Daemon, launch: &Launch) -> String {
 /// succeeded) enable decommissioning, else remove the marker. What is
 /// checked is the file on the host, not the inventory, so the marker is
 /// true even for a worker started by `sparkctl start` from older files.
-fn decommission_mark(host: &Host, d: Daemon, launch: &Launch) -> String {
+/// The pid is the one [`launch_without_sleeps`] left in `$p`: the pid
+/// file is not read a third time.
+fn decommission_mark(d: Daemon, launch: &Launch) -> String {
     let Some(marker) = &launch.decommission_marker else {
         return String::new();
     };
@@ -235,8 +252,7 @@ fn decommission_mark(host: &Host, d: Daemon, launch: &Launch) -> String {
         .clone()
         .unwrap_or_else(|| format!("{}/conf/spark-defaults.conf", layout::current(&launch.root)));
     format!(
-        "{read}if {ours} && grep -qx 'spark.decommission.enabled true' {conf}; then echo \"$p\" > {m}.tmp && mv -f {m}.tmp {m}; else rm -f {m}; fi\n",
-        read = read_pid("p", &layout::pid_file(host, d), launch.run_as.as_deref()),
+        "if {ours} && grep -qx 'spark.decommission.enabled true' {conf}; then echo \"$p\" > {m}.tmp && mv -f {m}.tmp {m}; else rm -f {m}; fi\n",
         ours = pid_is_daemon("p", d),
         conf = quote(&conf),
         m = quote(marker)
@@ -699,5 +715,100 @@ else sbin/spark-daemon.sh start org.apache.spark.deploy.mesos.MesosClusterDispat
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+}
+
+#[cfg(test)]
+mod launch_tests {
+    //! `start`'s launch loop run locally, against a stand-in launcher that
+    //! behaves as spark-daemon.sh does: it writes the pid file once, with
+    //! the pid of a shell that later execs the JVM, then sleeps.
+
+    use super::*;
+    use crate::steps::test_sh::{run, tmpdir};
+    use std::time::{Duration, Instant};
+
+    const CLASS: &str = "org.apache.spark.deploy.worker.Worker";
+
+    /// A worker host and launch under `d`: `current/sbin/start-worker.sh`
+    /// is `launcher`, the properties file turns decommissioning on.
+    fn setup(d: &str, launcher: &str) -> (Host, Launch) {
+        let c = crate::session::fake::lab_with_every_daemon();
+        let mut host = c.hosts[0].clone();
+        host.spark.pid_dir = format!("{}/pids", d);
+        std::fs::create_dir_all(format!("{}/current/sbin", d)).unwrap();
+        std::fs::create_dir_all(&host.spark.pid_dir).unwrap();
+        let sbin = format!("{}/current/sbin/start-worker.sh", d);
+        std::fs::write(&sbin, format!("#!/bin/sh\n{}", launcher)).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&sbin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(
+            format!("{}/Stand.java", d),
+            "public class Stand { public static void main(String[] a) throws Exception { Thread.sleep(20000); } }",
+        )
+        .unwrap();
+        let props = format!("{}/daemon.conf", d);
+        std::fs::write(&props, "spark.decommission.enabled true\n").unwrap();
+        let launch = Launch {
+            root: d.to_string(),
+            master_url: "spark://a:7077".into(),
+            run_as: None,
+            properties_file: Some(props),
+            decommission_marker: Some(format!("{}/worker.decommission", d)),
+            connect: None,
+            mesos: None,
+            mesos_recovery: None,
+        };
+        (host, launch)
+    }
+
+    #[test]
+    fn returns_once_the_new_jvm_runs_and_marks_its_pid() {
+        let d = tmpdir("launch");
+        let pf = format!("{}/pids/spark-{}-{}-1.pid", d, layout::SPARK_IDENT, CLASS);
+        // As spark-daemon.sh: the pid file names a shell that execs the
+        // JVM a moment later; the launcher then sleeps far longer.
+        let launcher = format!(
+            "sh -c 'sleep 0.3; exec java -Xmx16m \"$0\" \"$1\"' {src} {cls} >/dev/null 2>&1 </dev/null &\necho \"$!\" > {pf}\nsleep 8\n",
+            src = quote(&format!("{}/Stand.java", d)),
+            cls = CLASS,
+            pf = quote(&pf)
+        );
+        let (host, launch) = setup(&d, &launcher);
+        // A stale pid file (pid 1 is no worker) is removed first.
+        std::fs::write(&pf, "1\n").unwrap();
+        let t0 = Instant::now();
+        let out = run(&start(&host, Daemon::Worker, &launch, None));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(t0.elapsed() < Duration::from_secs(7), "{:?}", t0.elapsed());
+        let pid = std::fs::read_to_string(&pf).unwrap();
+        let marker = std::fs::read_to_string(format!("{}/worker.decommission", d)).unwrap();
+        run(&format!("kill {}", pid.trim()));
+        assert_ne!(pid.trim(), "1");
+        assert_eq!(marker, pid, "the marker names the JVM the pid file names");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn a_launcher_that_exits_first_decides_the_step() {
+        let d = tmpdir("launch-exit");
+        // Failing: its status and output are the step's.
+        let (host, launch) = setup(&d, "echo 'failed to launch' >&2\nexit 3\n");
+        std::fs::write(format!("{}/worker.decommission", d), "42\n").unwrap();
+        let out = run(&start(&host, Daemon::Worker, &launch, None));
+        assert_eq!(out.status.code(), Some(3));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("failed to launch"));
+        // Succeeding without a daemon: the step succeeds, as the
+        // launcher did, and no worker is marked as decommissionable.
+        let (host, launch) = setup(&d, "echo started\n");
+        let out = run(&start(&host, Daemon::Worker, &launch, None));
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "started\n");
+        assert!(!std::path::Path::new(&format!("{}/worker.decommission", d)).exists());
+        std::fs::remove_dir_all(&d).unwrap();
     }
 }

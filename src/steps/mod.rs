@@ -19,7 +19,8 @@
 //! * `inspect.rs`: read-only questions (zkCli, the hosts' secret, ports).
 //!
 //! Parsers of what the scripts print stay with the types they fill
-//! (`facts`, `lock`), except [`parse_read_files`], which only this reads.
+//! (`facts`, `lock`), except [`parse_read_files`], which only this reads,
+//! and [`tagged`], the one reader of a script's `@tag value` lines.
 
 mod daemons;
 pub mod facts;
@@ -48,9 +49,21 @@ pub use guard::SAFE_PATH;
 pub use inspect::{port_listening, read_secret_command, zkcli_ls};
 pub use logs::{log_file, log_follow, log_show, NO_LOG};
 pub use members::{members_file, write_members};
-pub use prune::{parse_pruned, prune, PREVIOUS};
+pub use prune::{prune, PREVIOUS};
 pub use transfer::{fetch, install, link, upload};
-pub use uninstall::{parse_removed, uninstall};
+pub use uninstall::uninstall;
+
+/// The values of the `@TAG value` lines `stdout` holds, in order: what
+/// follows `@`, `tag` and one space, verbatim (untrimmed: a membership
+/// record's tabs are its field separators). Scripts print a result per
+/// line this way (`@pruned PATH`, `@removed PATH`, `@member RECORD`), so
+/// a caller counts what happened by tags, never by wording, and other
+/// output (a tool's chatter) is ignored.
+pub fn tagged<'a>(stdout: &'a str, tag: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    stdout
+        .lines()
+        .filter_map(move |l| l.strip_prefix('@')?.strip_prefix(tag)?.strip_prefix(' '))
+}
 
 /// Run `script` as `user` from a root shell: runuser (util-linux) where it
 /// exists, else su, which every Linux has. The daemon inherits the
@@ -61,4 +74,22 @@ pub fn as_user(user: &str, script: &str) -> String {
         u = quote(user),
         s = quote(script)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tagged;
+
+    #[test]
+    fn tagged_reads_only_its_tag_verbatim() {
+        let out = "@pruned /opt/a\nchatter\n@prunedx /opt/b\n@pruned\n @pruned /c\n@removed /d\n@pruned  two\tfields \n@member \n";
+        assert_eq!(
+            tagged(out, "pruned").collect::<Vec<_>>(),
+            vec!["/opt/a", " two\tfields "]
+        );
+        assert_eq!(tagged(out, "removed").collect::<Vec<_>>(), vec!["/d"]);
+        // An empty record is a record.
+        assert_eq!(tagged(out, "member").collect::<Vec<_>>(), vec![""]);
+        assert_eq!(tagged("", "pruned").count(), 0);
+    }
 }

@@ -63,20 +63,11 @@ exit 0
     )
 }
 
-/// The paths a [`prune`] script reports removed.
-pub fn parse_pruned(stdout: &str) -> Vec<String> {
-    stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("@pruned "))
-        .map(str::to_string)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::steps::link;
-    use crate::steps::test_sh::{run, tmpdir};
+    use crate::steps::test_sh::{run, tagged, tmpdir};
     use std::path::Path;
 
     fn tree(root: &str, name: &str) {
@@ -94,7 +85,7 @@ mod tests {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let mut v = parse_pruned(&String::from_utf8_lossy(&out.stdout));
+        let mut v = tagged(&out, "pruned");
         v.sort();
         v
     }

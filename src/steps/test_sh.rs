@@ -13,3 +13,10 @@ pub fn tmpdir(tag: &str) -> String {
     let _ = std::fs::remove_dir_all(&d);
     d.display().to_string()
 }
+
+/// The values of a run's `@tag` lines ([`tagged`](super::tagged)), in order.
+pub fn tagged(out: &std::process::Output, tag: &str) -> Vec<String> {
+    super::tagged(&String::from_utf8_lossy(&out.stdout), tag)
+        .map(str::to_string)
+        .collect()
+}

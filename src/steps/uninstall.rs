@@ -68,19 +68,10 @@ fi
     s
 }
 
-/// The paths an [`uninstall`] script reports removed, in its order.
-pub fn parse_removed(stdout: &str) -> Vec<String> {
-    stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("@removed "))
-        .map(str::to_string)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::steps::test_sh::run;
+    use crate::steps::test_sh::{run, tagged};
 
     #[test]
     fn removes_only_stamped_trees_then_is_a_no_op() {
@@ -112,9 +103,9 @@ mod tests {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let removed = parse_removed(&String::from_utf8_lossy(&out.stdout));
+        let gone = tagged(&out, "removed");
         assert_eq!(
-            removed,
+            gone,
             vec![
                 format!("{}/spark-3.5.3-bin-hadoop3", root),
                 format!("{}/spark-4.3.0-bin-hadoop3", root),
@@ -129,7 +120,7 @@ mod tests {
         // Again: nothing to remove.
         let out = run(&uninstall(&[&root], &[]));
         assert!(out.status.success());
-        assert!(parse_removed(&String::from_utf8_lossy(&out.stdout)).is_empty());
+        assert!(tagged(&out, "removed").is_empty());
 
         // --purge: the data and the logs, then the root if empty.
         std::fs::remove_dir_all(format!("{}/mine", root)).unwrap();
@@ -140,9 +131,9 @@ mod tests {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let removed = parse_removed(&String::from_utf8_lossy(&out.stdout));
+        let gone = tagged(&out, "removed");
         assert_eq!(
-            removed,
+            gone,
             vec![data.clone(), format!("{}/logs", root), root.clone()]
         );
         assert!(!std::path::Path::new(&d).join("spark").exists());

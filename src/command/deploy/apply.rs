@@ -9,7 +9,7 @@ use crate::inventory::Host;
 use crate::layout::Daemon;
 use crate::plan::HostPlan;
 use crate::session::converge::{stop_order, START_ORDER};
-use crate::session::rolling::RollOptions;
+use crate::session::rolling::{Revived, RollOptions};
 use crate::session::wait;
 use crate::session::Session;
 use crate::steps;
@@ -127,7 +127,7 @@ pub(super) async fn daemons(
     // rolls, masters roll before new ones start), so each has its own arm.
     // Masters that exited while ZooKeeper rolled and were started again
     // from the new files: already restarted.
-    let mut revived: Vec<String> = Vec::new();
+    let mut revived = Revived::default();
     for d in START_ORDER {
         match d.health() {
             Health::Quorum if c.has_zookeeper() => {
@@ -152,8 +152,7 @@ pub(super) async fn daemons(
                 }
                 // Masters: changed ones first (standbys before the ALIVE one), then new
                 // ones, which join as STANDBY.
-                let mut changed = hosts_with(d, restart_of);
-                changed.retain(|h| !revived.contains(&h.name));
+                let changed = revived.masters_to_roll(hosts_with(d, restart_of));
                 s.roll_masters(changed, Some(&fps(d)), roll).await?;
                 s.start(d, hosts_with(d, start_of), Some(&fps(d))).await?;
                 s.wait_masters(wait::MASTER_DEADLINE).await?;
@@ -206,8 +205,7 @@ pub(super) async fn prune(s: &Session, hosts: &[Host]) -> Vec<String> {
                     return Ok(Vec::new());
                 }
                 let o = conn.run("prune old trees", &script).await?;
-                Ok(steps::parse_pruned(&o.stdout)
-                    .into_iter()
+                Ok(steps::tagged(&o.stdout, "pruned")
                     .map(|p| format!("{}:{}", host.name, p))
                     .collect::<Vec<_>>())
             }
