@@ -363,6 +363,11 @@ pub struct Connect {
     pub jar: Option<String>,
     /// `spark.connect.authenticate.token` from the cluster secret (Spark 4).
     pub authenticate: bool,
+    /// `spark.cores.max` of the server's application: without it, the
+    /// server holds every free core of the cluster while it runs.
+    pub cores_max: Option<u32>,
+    /// `spark.executor.memory` of the server's application, as written.
+    pub executor_memory: Option<String>,
 }
 
 /// `[mesos]`, resolved: the Mesos cluster dispatcher and the `spark.mesos.*`

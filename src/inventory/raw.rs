@@ -58,6 +58,10 @@ pub struct RawConnect {
     /// Spark 3.5 only: the server jar's absolute path on the hosts.
     pub jar: Option<String>,
     pub authenticate: Option<bool>,
+    /// `spark.cores.max` of the server's application.
+    pub cores_max: Option<u32>,
+    /// `spark.executor.memory` of the server's application.
+    pub executor_memory: Option<String>,
 }
 
 /// `[history]`: cluster-wide only (every driver writes to the one event

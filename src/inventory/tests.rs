@@ -919,6 +919,54 @@ fn connect_needs_no_table_on_spark_4() {
 }
 
 #[test]
+fn connect_cores_max_and_executor_memory_are_checked_located() {
+    let c = parse_str(&with_connect(
+        "dist/spark-4.3.0-bin-hadoop3.tgz",
+        "\n[connect]\ncores_max = 4\nexecutor_memory = \"1g\"\n",
+    ))
+    .unwrap();
+    let t = c.connect.unwrap();
+    assert_eq!(
+        (t.cores_max, t.executor_memory.as_deref()),
+        (Some(4), Some("1g"))
+    );
+    let err = parse_str(&with_connect(
+        "dist/spark-4.3.0-bin-hadoop3.tgz",
+        "\n[connect]\ncores_max = 0\n",
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err,
+        "error: [connect] cores_max must be at least 1\n  --> inv.toml:21:13\n   |\n21 | cores_max = 0\n   |             ^\n   = help: give the number of cores the Connect server's executors may hold across the cluster, e.g. `cores_max = 4`, or remove it to let them take every free core\n"
+    );
+    let err = parse_str(&with_connect(
+        "dist/spark-4.3.0-bin-hadoop3.tgz",
+        "\n[connect]\nexecutor_memory = \"lots\"\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: invalid memory size `lots`\n  --> inv.toml:21:19\n"),
+        "{}",
+        err
+    );
+    let err = parse_str(&with_connect(
+        "dist/spark-4.3.0-bin-hadoop3.tgz",
+        "\n[connect]\nexecutor_memory = \"256m\"\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: [connect] executor_memory `256m` is below the 450 MiB Spark requires of an executor\n  --> inv.toml:21:19\n"),
+        "{}",
+        err
+    );
+    assert!(
+        err.contains("help: set `executor_memory = \"512m\"` or more"),
+        "{}",
+        err
+    );
+}
+
+#[test]
 fn connect_on_spark_3_5_needs_the_jar_located() {
     let err = parse_str(&with_connect("dist/spark-3.5.9-bin-hadoop3.tgz", "")).unwrap_err();
     assert!(

@@ -347,6 +347,8 @@ fn the_connect_token_goes_only_to_the_connect_server_s_0600_file() {
         port: 15002,
         jar: None,
         authenticate: true,
+        cores_max: None,
+        executor_memory: None,
     });
     c.spark.auth = Some(crate::inventory::Auth {
         secret_file: "/nonexistent/sparkctl-test.secret".into(),

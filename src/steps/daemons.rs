@@ -281,8 +281,23 @@ fn connect_command(host: &Host, d: Daemon, launch: &Launch, home: &str, props: &
         .as_ref()
         .map(|c| (c.port, c.jar.clone()))
         .unwrap_or((15002, None));
+    // The application's share of the cluster (`[connect] cores_max`,
+    // `executor_memory`): on the command line like the port, so a change
+    // restarts the server, and only for it.
+    let mut share = String::new();
+    if let Some(c) = &launch.connect {
+        if let Some(n) = c.cores_max {
+            share.push_str(&format!(" --conf spark.cores.max={}", n));
+        }
+        if let Some(m) = &c.executor_memory {
+            share.push_str(&format!(
+                " --conf {}",
+                quote(&format!("spark.executor.memory={}", m))
+            ));
+        }
+    }
     let args = format!(
-        " --master {url} --conf spark.connect.grpc.binding.port={port} --conf {bind} --conf {driver}{jars}{props}",
+        " --master {url} --conf spark.connect.grpc.binding.port={port} --conf {bind} --conf {driver}{share}{jars}{props}",
         url = quote(&launch.master_url),
         port = port,
         // Bound at the inventory address, like the masters: what is
@@ -292,6 +307,7 @@ fn connect_command(host: &Host, d: Daemon, launch: &Launch, home: &str, props: &
         // the inventory says reaches this host, not whatever its
         // hostname resolves to.
         driver = quote(&format!("spark.driver.host={}", host.address)),
+        share = share,
         jars = jar
             .map(|j| format!(" --jars {}", quote(&j)))
             .unwrap_or_default(),

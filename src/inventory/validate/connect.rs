@@ -4,7 +4,7 @@
 //! cannot start or cannot be protected would otherwise fail only at
 //! deploy, on the host, after the masters and workers were restarted.
 
-use super::values::check_path;
+use super::values::{check_memory, check_path};
 use super::Errors;
 use crate::dist::{LocalDist, Product, Version};
 use crate::inventory::raw::RawInventory;
@@ -24,6 +24,9 @@ const fn v(major: u32, minor: u32) -> Version {
 
 /// The least `daemon_memory` the Connect server's driver starts with.
 const CONNECT_MIN_MB: u64 = 512;
+
+/// The least `spark.executor.memory` Spark starts an executor with (MiB).
+const EXECUTOR_MIN_MB: u64 = 450;
 
 /// The resolved `[connect]`, or `None` when no host has the role. Unlike
 /// `[history]`, the table is optional: on Spark 4 every key has a default.
@@ -142,9 +145,39 @@ pub(super) fn resolve_connect(
             );
         }
     }
+    // The server is one application holding its executors for as long as
+    // it runs: without a cap it takes every free core of the cluster and
+    // `spark-submit` jobs wait. Given on its command line (so a change
+    // restarts it), not in spark-defaults.conf, which every application
+    // submitted from that host would read too.
+    if t.cores_max == Some(0) {
+        e.help(
+            path!["connect", "cores_max"],
+            "[connect] cores_max must be at least 1",
+            "give the number of cores the Connect server's executors may hold across the cluster, e.g. `cores_max = 4`, or remove it to let them take every free core",
+        );
+    }
+    if let Some(m) = &t.executor_memory {
+        // Spark's UnifiedMemoryManager refuses an executor below 1.5 x its
+        // 300 MiB reserve, at the executor's start, on a worker: say it here.
+        if check_memory(e, path!["connect", "executor_memory"], m)
+            .is_some_and(|mb| mb < EXECUTOR_MIN_MB)
+        {
+            e.help(
+                path!["connect", "executor_memory"],
+                format!(
+                    "[connect] executor_memory `{}` is below the 450 MiB Spark requires of an executor",
+                    m.escape_debug()
+                ),
+                "set `executor_memory = \"512m\"` or more",
+            );
+        }
+    }
     Some(Connect {
         port,
         jar: t.jar,
         authenticate,
+        cores_max: t.cores_max,
+        executor_memory: t.executor_memory,
     })
 }
