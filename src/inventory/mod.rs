@@ -390,7 +390,28 @@ pub struct Mesos {
     pub principal: Option<String>,
     /// An operator-side file holding `spark.mesos.secret` (mode 0600).
     pub secret_file: Option<std::path::PathBuf>,
+    /// `[spark] authenticate = true`: the dispatcher's submission port and
+    /// web UI listen on its host's loopback only. Spark 3.x's dispatcher
+    /// authenticates neither, and no port sparkctl opens may be reachable
+    /// without the authentication the inventory asks for.
+    pub loopback: bool,
 }
+
+impl Mesos {
+    /// The address the dispatcher on `h` listens on (its REST submission
+    /// server and its UI), and so what its probe dials on that host and
+    /// what its `mesos://` URL names.
+    pub fn bind_address<'a>(&self, h: &'a Host) -> &'a str {
+        if self.loopback {
+            LOOPBACK
+        } else {
+            &h.address
+        }
+    }
+}
+
+/// Where a daemon bound to its host alone listens.
+pub const LOOPBACK: &str = "127.0.0.1";
 
 /// `[history]`, resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]

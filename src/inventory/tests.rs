@@ -1101,6 +1101,43 @@ fn mesos_resolves_ports_properties_and_credentials() {
 }
 
 #[test]
+fn mesos_dispatcher_binds_loopback_with_the_cluster_secret() {
+    let table = "\n[mesos]\nmaster = \"mesos://m:5050\"\n";
+    let c = parse_str(&with_mesos(SPARK35, table)).unwrap();
+    let (m, d) = (c.mesos.as_ref().unwrap(), c.host("d").unwrap());
+    assert!(!m.loopback);
+    assert_eq!(m.bind_address(d), d.address);
+    assert_eq!(crate::health::dispatcher_url(&c, d), "mesos://d:7077");
+    assert_eq!(crate::health::dispatcher_note(&c), None);
+    let secured =
+        with_mesos(SPARK35, table).replacen("[spark]\n", "[spark]\nauthenticate = true\n", 1);
+    let c = parse_str(&secured).unwrap();
+    let (m, d) = (c.mesos.as_ref().unwrap(), c.host("d").unwrap());
+    assert!(m.loopback);
+    assert_eq!(m.bind_address(d), "127.0.0.1");
+    assert_eq!(
+        crate::health::dispatcher_url(&c, d),
+        "mesos://127.0.0.1:7077"
+    );
+    assert_eq!(
+        crate::health::dispatcher_note(&c).unwrap(),
+        "note: the Mesos dispatcher on d listens on 127.0.0.1 only (ports 7077 and 8081): with `authenticate = true` in [spark], which Spark's dispatcher does not enforce, its submission port and UI would otherwise take drivers and requests from anyone who reaches them; submit on d (`spark-submit --master mesos://127.0.0.1:7077`) or through an SSH tunnel"
+    );
+    // Direct probes cannot reach a host's loopback: refused, located.
+    let err = parse_str(&format!("[ssh]\nprobe = \"direct\"\n{}", secured)).unwrap_err();
+    assert_eq!(
+        err,
+        "error: the Mesos dispatcher on `d` listens on 127.0.0.1 only (`authenticate = true` in [spark], which the dispatcher does not enforce), so `probe = \"direct\"` cannot reach it from this machine\n --> inv.toml:2:9\n  |\n2 | probe = \"direct\"\n  |         ^^^^^^^^\n  = help: remove `probe = \"direct\"` from [ssh]: probes through SSH dial the dispatcher's loopback on its host\n"
+    );
+    // Without the secret, direct probes reach it at its address as before.
+    assert!(parse_str(&format!(
+        "[ssh]\nprobe = \"direct\"\n{}",
+        with_mesos(SPARK35, table)
+    ))
+    .is_ok());
+}
+
+#[test]
 fn mesos_dispatcher_on_spark_4_is_refused_at_the_role() {
     let err = parse_str(&with_mesos(
         "dist/spark-4.3.0-bin-hadoop3.tgz",
