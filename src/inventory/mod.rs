@@ -357,10 +357,10 @@ impl EventLogDir {
 pub struct Connect {
     /// `spark.connect.grpc.binding.port`.
     pub port: u16,
-    /// Spark 3.5: the server jar (`spark-connect_2.12-3.5.x.jar`), a path
-    /// on the hosts given to spark-submit's `--jars`; `None` on Spark 4,
-    /// whose `jars/` has it.
-    pub jar: Option<String>,
+    /// Spark 3.4/3.5: the server jar (`spark-connect_2.12-3.5.x.jar`) on
+    /// this machine, uploaded by deploy and given to spark-submit's
+    /// `--jars`; `None` on Spark 4, whose `jars/` has it.
+    pub jar: Option<ConnectJar>,
     /// `spark.connect.authenticate.token` from the cluster secret (Spark 4).
     pub authenticate: bool,
     /// `spark.cores.max` of the server's application: without it, the
@@ -368,6 +368,21 @@ pub struct Connect {
     pub cores_max: Option<u32>,
     /// `spark.executor.memory` of the server's application, as written.
     pub executor_memory: Option<String>,
+}
+
+/// `[connect] jar`, resolved: a file on this machine, read (and hashed)
+/// at check time, so that where it lands on the hosts can name its content
+/// (`layout::connect_jar`): a changed jar is a new path, so a new start
+/// command, so a restart; an unchanged one is found there and not sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectJar {
+    /// Absolute, or relative to the current directory as the inventory's
+    /// directory made it (like `tarball`).
+    pub local: PathBuf,
+    /// Its file name (checked: ends in `.jar`, one safe word).
+    pub file_name: String,
+    pub sha256: String,
+    pub size: u64,
 }
 
 /// `[mesos]`, resolved: the Mesos cluster dispatcher and the `spark.mesos.*`

@@ -276,10 +276,17 @@ pub fn start_command(host: &Host, d: Daemon, launch: &Launch) -> String {
 /// them changes the fingerprint and restarts it); the token is not: it is
 /// in the 0600 properties file, never on a command line `ps` shows.
 fn connect_command(host: &Host, d: Daemon, launch: &Launch, home: &str, props: &str) -> String {
+    // Spark 3.x: the jar deploy uploaded, at its content-addressed place
+    // (a changed jar changes this command, and so restarts the server).
     let (port, jar) = launch
         .connect
         .as_ref()
-        .map(|c| (c.port, c.jar.clone()))
+        .map(|c| {
+            (
+                c.port,
+                c.jar.as_ref().map(|j| layout::connect_jar(&launch.root, j)),
+            )
+        })
         .unwrap_or((15002, None));
     // The application's share of the cluster (`[connect] cores_max`,
     // `executor_memory`): on the command line like the port, so a change
@@ -600,14 +607,21 @@ mod tests {
         // on the command line, only in the properties file.
         let mut launch = Launch::new(&c, d);
         if let Some(t) = launch.connect.as_mut() {
-            t.jar = Some("/opt/jars/spark connect.jar".into());
+            t.jar = Some(crate::inventory::ConnectJar {
+                local: "/home/me/spark-connect_2.12-3.5.9.jar".into(),
+                file_name: "spark-connect_2.12-3.5.9.jar".into(),
+                sha256: "0123456789abcdef".repeat(4),
+                size: 1,
+            });
             t.authenticate = true;
         }
         launch.properties_file = Some("/etc/sparkctl/lab.conf".into());
         let cmd = start_command(&c.hosts[2], d, &launch);
+        // The host's copy, at its content-addressed place, never the
+        // operator's path.
         assert!(
             cmd.contains(
-                " --jars '/opt/jars/spark connect.jar' --properties-file /etc/sparkctl/lab.conf\n"
+                " --jars /opt/spark/.sparkctl/jars/0123456789abcdef-spark-connect_2.12-3.5.9.jar --properties-file /etc/sparkctl/lab.conf\n"
             ),
             "{}",
             cmd

@@ -49,7 +49,7 @@ pub use inspect::{port_listening, read_secret_command, zkcli_ls};
 pub use logs::{log_file, log_follow, log_show, NO_LOG};
 pub use members::{members_file, write_members};
 pub use prune::{parse_pruned, prune, PREVIOUS};
-pub use transfer::{fetch, install, link, upload};
+pub use transfer::{fetch, install, link, upload, upload_jar};
 pub use uninstall::{parse_removed, uninstall};
 
 /// Run `script` as `user` from a root shell: runuser (util-linux) where it

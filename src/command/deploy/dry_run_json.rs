@@ -94,6 +94,13 @@ pub fn steps(host: &str, p: &HostPlan, current: &BTreeMap<(String, String), Stri
             dir: layout::tree(&i.root, &i.dist),
         });
     }
+    if let Some((jar, to)) = &p.jar_upload {
+        v.push(Step::Upload {
+            file: jar.file_name.clone(),
+            bytes: jar.size,
+            to: to.clone(),
+        });
+    }
     for f in &p.writes {
         let diff = (!f.secret).then(|| {
             let old = current.get(&(host.to_string(), f.path.clone()));
