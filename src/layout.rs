@@ -5,6 +5,7 @@
 //! /opt/spark/spark-4.3.0-bin-hadoop3/   unpacked tree (+ .sparkctl-installed stamp)
 //! /opt/spark/current -> spark-4.3.0-bin-hadoop3
 //! /opt/spark/.sparkctl/dist/<tarball>   verified upload, kept for re-runs
+//! /opt/spark/.sparkctl/jars/<sha>-<jar> [connect] jar (Spark 3.x), verified, 0644
 //! /opt/spark/{logs,run,work}            outside the tree: survive upgrades
 //! /opt/zookeeper/<tree>, current, .sparkctl, logs
 //! /var/lib/zookeeper/{myid,zookeeper_server.pid}
@@ -31,6 +32,20 @@ pub fn state_dir(root: &str) -> String {
 }
 pub fn uploaded_tarball(root: &str, dist: &LocalDist) -> String {
     format!("{}/dist/{}", state_dir(root), dist.file_name)
+}
+
+/// Where `[connect] jar` lands on the Connect host: in the root-owned
+/// state directory (the service user reads it, cannot replace it), under
+/// a name that starts with its sha256, so a changed jar is a new file and
+/// the start command naming it changes (a restart), while an unchanged one
+/// is found in place and not sent again.
+pub fn connect_jar(root: &str, jar: &crate::inventory::ConnectJar) -> String {
+    format!(
+        "{}/jars/{}-{}",
+        state_dir(root),
+        &jar.sha256[..16],
+        jar.file_name
+    )
 }
 
 /// The pid file of daemon `d` on `host`, where its launcher writes it (see

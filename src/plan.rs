@@ -23,6 +23,9 @@ pub struct Install {
 pub struct HostPlan {
     pub host: String,
     pub installs: Vec<Install>,
+    /// `[connect] jar` to send to this (the Connect) host, and where: it is
+    /// not there yet (or not whole).
+    pub jar_upload: Option<(crate::inventory::ConnectJar, String)>,
     /// Directories that must exist (logs, pids, work, data).
     pub mkdirs: Vec<String>,
     /// Files whose content differs from what is on the host.
@@ -40,7 +43,10 @@ pub struct HostPlan {
 impl HostPlan {
     /// Nothing to upload, write or link (daemons may still need starting).
     pub fn files_unchanged(&self) -> bool {
-        self.installs.is_empty() && self.writes.is_empty() && self.links.is_empty()
+        self.installs.is_empty()
+            && self.jar_upload.is_none()
+            && self.writes.is_empty()
+            && self.links.is_empty()
     }
     pub fn is_noop(&self) -> bool {
         self.files_unchanged()
@@ -302,6 +308,17 @@ pub fn plan_host(
         if facts.current.get(&root) != Some(&d.dir_name) {
             plan.links.push((root, d.dir_name.clone()));
             changed_products.insert(d.product);
+        }
+    }
+    if let (true, Some(j)) = (
+        host.roles.connect,
+        cluster.connect.as_ref().and_then(|c| c.jar.as_ref()),
+    ) {
+        // Its name holds its sha256 (and the upload verifies it before
+        // giving it that name): a file there of its size is this jar.
+        let to = layout::connect_jar(&cluster.spark.install_root, j);
+        if facts.uploaded.get(&to) != Some(&j.size) {
+            plan.jar_upload = Some((j.clone(), to));
         }
     }
     let fresh_trees: Vec<String> = plan

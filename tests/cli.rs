@@ -540,6 +540,31 @@ fn inventory_from_environment() {
     );
 }
 
+/// With the cluster secret on, check says the Mesos dispatcher listens on
+/// its host's loopback alone; without it, nothing is said.
+#[test]
+fn check_notes_the_loopback_bound_mesos_dispatcher() {
+    let inv = root().join("tests/golden-inventories/mesos-auth.toml");
+    let out = sparkctl(&["check", inv.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("\nnote: the Mesos dispatcher on d listens on 127.0.0.1 only (ports 7077 and 8081): with `authenticate = true` in [spark], which Spark's dispatcher does not enforce, its submission port and UI would otherwise take drivers and requests from anyone who reaches them; submit on d (`spark-submit --master mesos://127.0.0.1:7077`) or through an SSH tunnel\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(!root()
+        .join("tests/golden-inventories/mesos-auth.secret")
+        .exists());
+    let inv = root().join("tests/golden-inventories/mesos.toml");
+    let out = sparkctl(&["check", inv.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stdout).contains("127.0.0.1"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
 #[test]
 fn check_show_prints_rendered_files() {
     let abc = root().join("inventories/abc.toml");

@@ -8,8 +8,10 @@
 //! the test still fails, listing every file it changed, so a bless never
 //! passes unseen. Review `git diff tests/golden` and run again without it.
 
+use sparkctl::daemon::Daemon;
 use sparkctl::dist::{LocalDist, Product};
 use sparkctl::render::{Dists, Renderer};
+use sparkctl::steps::Launch;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -67,12 +69,43 @@ fn example_inventories_render_as_golden() {
         let renderer = Renderer::new(&cluster).unwrap();
         let stem = inv.file_stem().unwrap().to_string_lossy().into_owned();
         for host in &cluster.hosts {
-            for f in renderer.host_files(&cluster, &dists, host).unwrap() {
-                let name = Path::new(&f.path)
-                    .file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
+            let mut outputs: Vec<(String, String, String)> = renderer
+                .host_files(&cluster, &dists, host)
+                .unwrap()
+                .into_iter()
+                .map(|f| {
+                    let name = Path::new(&f.path)
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned();
+                    // The secret is generated per run when the
+                    // inventory's secret file does not exist: compared as
+                    // a placeholder.
+                    let content = match &renderer.secret {
+                        Some(l) if f.secret => f
+                            .content
+                            .replace(&sparkctl::connect::token(&l.secret), "<the Connect token>")
+                            .replace(l.secret.expose(), "<the cluster secret>"),
+                        _ => f.content,
+                    };
+                    (name, f.path, content)
+                })
+                .collect();
+            // The start commands of the daemons whose settings are
+            // arguments rather than files (the Connect server's port, jar
+            // and share of the cluster; the Mesos dispatcher's bind
+            // address): `start-<daemon>.sh`.
+            for d in [Daemon::Connect, Daemon::MesosDispatcher] {
+                if d.runs_on(host) {
+                    outputs.push((
+                        format!("start-{}.sh", d.label()),
+                        format!("the start command of {}", d.label()),
+                        sparkctl::steps::start_command(host, d, &Launch::new(&cluster, d)),
+                    ));
+                }
+            }
+            for (name, path, content) in outputs {
                 let golden = Path::new(GOLDEN).join(&stem).join(&host.name).join(&name);
                 assert!(
                     rendered.insert(golden.clone()),
@@ -82,28 +115,28 @@ fn example_inventories_render_as_golden() {
                 );
                 // Compared with the file as it is before any bless.
                 match std::fs::read_to_string(&golden) {
-                    Ok(want) if want == f.content => continue,
+                    Ok(want) if want == content => continue,
                     Ok(want) => problems.push(format!(
                         "{} ({} on {}) differs from what is rendered:\n{}",
                         golden.display(),
-                        f.path,
+                        path,
                         host.name,
                         sparkctl::diff::unified(
                             &golden.display().to_string(),
                             Some(&want),
-                            &f.content
+                            &content
                         )
                     )),
                     Err(_) => problems.push(format!(
                         "{} is missing ({} on {})",
                         golden.display(),
-                        f.path,
+                        path,
                         host.name
                     )),
                 }
                 if bless {
                     std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
-                    std::fs::write(&golden, &f.content).unwrap();
+                    std::fs::write(&golden, &content).unwrap();
                 }
             }
         }

@@ -57,6 +57,9 @@ pub fn run(path: &Path, show: Option<&str>, json: bool) -> Result<i32> {
     if let Some(note) = crate::render::history_note(&cluster) {
         crate::outln!("{}", note);
     }
+    if let Some(note) = crate::health::dispatcher_note(&cluster) {
+        crate::outln!("{}", note);
+    }
     Ok(crate::diag::exit::OK)
 }
 

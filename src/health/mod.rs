@@ -25,7 +25,7 @@ pub use connect::{connect, connect_url, port as connect_port};
 pub use history::{
     history, history_url, parse_applications, HistoryApp, HistoryJson, APPLICATIONS,
 };
-pub use mesos::{dispatcher_url, mesos_dispatcher};
+pub use mesos::{dispatcher_note, dispatcher_url, mesos_dispatcher};
 pub use route::{ProbeError, Route};
 use serde::Serialize;
 pub use spark::{

@@ -157,8 +157,45 @@ impl Route {
         request: &[u8],
         upto: Option<usize>,
     ) -> Result<Vec<u8>, ProbeError> {
+        self.exchange_traced(h, &h.address, port, request, upto)
+            .await
+    }
+
+    /// [`Route::exchange`] at `address` instead of the host's inventory
+    /// address: for a daemon bound to its host's loopback (the Mesos
+    /// dispatcher under `[spark] authenticate`), which only the host's own
+    /// sshd can dial. Direct probes cannot reach a host's loopback from
+    /// here (check refuses `probe = "direct"` with such a daemon).
+    pub async fn exchange_at(
+        &self,
+        h: &Host,
+        address: &str,
+        port: u16,
+        request: &[u8],
+    ) -> Result<String, ProbeError> {
+        self.exchange_traced(h, address, port, request, None)
+            .await
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
+
+    async fn exchange_traced(
+        &self,
+        h: &Host,
+        address: &str,
+        port: u16,
+        request: &[u8],
+        upto: Option<usize>,
+    ) -> Result<Vec<u8>, ProbeError> {
         let started = std::time::Instant::now();
-        let r = self.exchange_untraced(h, port, request, upto).await;
+        let r = if self.is_direct() && address != h.address {
+            Err(ProbeError::Unexpected(format!(
+                "it listens on {} of host {} only: `probe = \"direct\"` cannot reach it from this machine",
+                address, h.name
+            )))
+        } else {
+            self.exchange_untraced(h, address, port, request, upto)
+                .await
+        };
         // `-vv`: every probe and its timing. Only the request's first line
         // (`GET /json/ HTTP/1.0`, `srvr`): later lines may carry a REST
         // token, and the answer is never traced.
@@ -183,6 +220,7 @@ impl Route {
     async fn exchange_untraced(
         &self,
         h: &Host,
+        address: &str,
         port: u16,
         request: &[u8],
         upto: Option<usize>,
@@ -190,7 +228,7 @@ impl Route {
         let timeout = |_| ProbeError::Timeout(PROBE_TIMEOUT);
         match self {
             Route::Direct => tokio::time::timeout(PROBE_TIMEOUT, async {
-                let s = tokio::net::TcpStream::connect((h.address.as_str(), port))
+                let s = tokio::net::TcpStream::connect((address, port))
                     .await
                     .map_err(|e| io_error(e, false))?;
                 talk(s, request, false, upto).await
@@ -201,7 +239,7 @@ impl Route {
                 let conn = links.conn(&h.name).await?;
                 tokio::time::timeout(PROBE_TIMEOUT, async {
                     let s = conn
-                        .dial(&h.address, port)
+                        .dial(address, port)
                         .await
                         .map_err(ProbeError::Unreachable)?;
                     talk(s, request, true, upto).await

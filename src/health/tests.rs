@@ -239,3 +239,21 @@ fn master_and_worker_words_round_trip() {
         "\"worker on c is not registered with the ALIVE master (a)\""
     );
 }
+
+/// A direct probe never dials this machine's loopback in place of a
+/// host's: a dispatcher bound to its host's 127.0.0.1 is not "up" because
+/// something on the operator's 127.0.0.1 answers.
+#[tokio::test]
+async fn direct_probes_do_not_dial_a_host_s_loopback_from_here() {
+    let c = crate::session::fake::lab_spark3_with_every_daemon();
+    let h = c.hosts.iter().find(|h| h.roles.mesos_dispatcher).unwrap();
+    let r = Route::Direct
+        .exchange_at(h, "127.0.0.1", 8181, b"GET / HTTP/1.0\r\n\r\n")
+        .await;
+    assert_eq!(
+        r,
+        Err(ProbeError::Unexpected(
+            "it listens on 127.0.0.1 of host hostb only: `probe = \"direct\"` cannot reach it from this machine".into()
+        ))
+    );
+}

@@ -357,12 +357,32 @@ impl EventLogDir {
 pub struct Connect {
     /// `spark.connect.grpc.binding.port`.
     pub port: u16,
-    /// Spark 3.5: the server jar (`spark-connect_2.12-3.5.x.jar`), a path
-    /// on the hosts given to spark-submit's `--jars`; `None` on Spark 4,
-    /// whose `jars/` has it.
-    pub jar: Option<String>,
+    /// Spark 3.4/3.5: the server jar (`spark-connect_2.12-3.5.x.jar`) on
+    /// this machine, uploaded by deploy and given to spark-submit's
+    /// `--jars`; `None` on Spark 4, whose `jars/` has it.
+    pub jar: Option<ConnectJar>,
     /// `spark.connect.authenticate.token` from the cluster secret (Spark 4).
     pub authenticate: bool,
+    /// `spark.cores.max` of the server's application: without it, the
+    /// server holds every free core of the cluster while it runs.
+    pub cores_max: Option<u32>,
+    /// `spark.executor.memory` of the server's application, as written.
+    pub executor_memory: Option<String>,
+}
+
+/// `[connect] jar`, resolved: a file on this machine, read (and hashed)
+/// at check time, so that where it lands on the hosts can name its content
+/// (`layout::connect_jar`): a changed jar is a new path, so a new start
+/// command, so a restart; an unchanged one is found there and not sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectJar {
+    /// Absolute, or relative to the current directory as the inventory's
+    /// directory made it (like `tarball`).
+    pub local: PathBuf,
+    /// Its file name (checked: ends in `.jar`, one safe word).
+    pub file_name: String,
+    pub sha256: String,
+    pub size: u64,
 }
 
 /// `[mesos]`, resolved: the Mesos cluster dispatcher and the `spark.mesos.*`
@@ -385,7 +405,28 @@ pub struct Mesos {
     pub principal: Option<String>,
     /// An operator-side file holding `spark.mesos.secret` (mode 0600).
     pub secret_file: Option<std::path::PathBuf>,
+    /// `[spark] authenticate = true`: the dispatcher's submission port and
+    /// web UI listen on its host's loopback only. Spark 3.x's dispatcher
+    /// authenticates neither, and no port sparkctl opens may be reachable
+    /// without the authentication the inventory asks for.
+    pub loopback: bool,
 }
+
+impl Mesos {
+    /// The address the dispatcher on `h` listens on (its REST submission
+    /// server and its UI), and so what its probe dials on that host and
+    /// what its `mesos://` URL names.
+    pub fn bind_address<'a>(&self, h: &'a Host) -> &'a str {
+        if self.loopback {
+            LOOPBACK
+        } else {
+            &h.address
+        }
+    }
+}
+
+/// Where a daemon bound to its host alone listens.
+pub const LOOPBACK: &str = "127.0.0.1";
 
 /// `[history]`, resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -55,9 +55,14 @@ pub struct RawMesos {
 #[serde(deny_unknown_fields)]
 pub struct RawConnect {
     pub port: Option<u16>,
-    /// Spark 3.5 only: the server jar's absolute path on the hosts.
+    /// Spark 3.4/3.5 only: the server jar on this machine (relative to the
+    /// inventory's directory), uploaded by deploy.
     pub jar: Option<String>,
     pub authenticate: Option<bool>,
+    /// `spark.cores.max` of the server's application.
+    pub cores_max: Option<u32>,
+    /// `spark.executor.memory` of the server's application.
+    pub executor_memory: Option<String>,
 }
 
 /// `[history]`: cluster-wide only (every driver writes to the one event

@@ -901,7 +901,7 @@ fn connect_needs_no_table_on_spark_4() {
     let c = parse_str(&with_connect("dist/spark-4.3.0-bin-hadoop3.tgz", "")).unwrap();
     let t = c.connect.as_ref().unwrap();
     assert_eq!(
-        (t.port, t.jar.as_deref(), t.authenticate),
+        (t.port, t.jar.as_ref(), t.authenticate),
         (15002, None, false)
     );
     assert_eq!(
@@ -919,6 +919,54 @@ fn connect_needs_no_table_on_spark_4() {
 }
 
 #[test]
+fn connect_cores_max_and_executor_memory_are_checked_located() {
+    let c = parse_str(&with_connect(
+        "dist/spark-4.3.0-bin-hadoop3.tgz",
+        "\n[connect]\ncores_max = 4\nexecutor_memory = \"1g\"\n",
+    ))
+    .unwrap();
+    let t = c.connect.unwrap();
+    assert_eq!(
+        (t.cores_max, t.executor_memory.as_deref()),
+        (Some(4), Some("1g"))
+    );
+    let err = parse_str(&with_connect(
+        "dist/spark-4.3.0-bin-hadoop3.tgz",
+        "\n[connect]\ncores_max = 0\n",
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err,
+        "error: [connect] cores_max must be at least 1\n  --> inv.toml:21:13\n   |\n21 | cores_max = 0\n   |             ^\n   = help: give the number of cores the Connect server's executors may hold across the cluster, e.g. `cores_max = 4`, or remove it to let them take every free core\n"
+    );
+    let err = parse_str(&with_connect(
+        "dist/spark-4.3.0-bin-hadoop3.tgz",
+        "\n[connect]\nexecutor_memory = \"lots\"\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: invalid memory size `lots`\n  --> inv.toml:21:19\n"),
+        "{}",
+        err
+    );
+    let err = parse_str(&with_connect(
+        "dist/spark-4.3.0-bin-hadoop3.tgz",
+        "\n[connect]\nexecutor_memory = \"256m\"\n",
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with("error: [connect] executor_memory `256m` is below the 450 MiB Spark requires of an executor\n  --> inv.toml:21:19\n"),
+        "{}",
+        err
+    );
+    assert!(
+        err.contains("help: set `executor_memory = \"512m\"` or more"),
+        "{}",
+        err
+    );
+}
+
+#[test]
 fn connect_on_spark_3_5_needs_the_jar_located() {
     let err = parse_str(&with_connect("dist/spark-3.5.9-bin-hadoop3.tgz", "")).unwrap_err();
     assert!(
@@ -927,18 +975,44 @@ fn connect_on_spark_3_5_needs_the_jar_located() {
         err
     );
     assert!(
-        err.contains("help: add `jar = \"/path/on/the/hosts/spark-connect_2.12-3.5.9.jar\"`"),
+        err.contains("help: download Maven Central's org.apache.spark:spark-connect_2.12:3.5.9 to this machine and add `jar = \"spark-connect_2.12-3.5.9.jar\"` (its path, relative to the inventory's directory) to [connect]: deploy uploads it to the connect host"),
         "{}",
         err
     );
+    // A path on this machine, relative to the inventory's directory (here
+    // the current one), read and hashed for its place on the hosts.
     let c = parse_str(&with_connect(
         "dist/spark-3.5.9-bin-hadoop3.tgz",
-        "\n[connect]\njar = \"/opt/jars/spark-connect_2.12-3.5.9.jar\"\n",
+        "\n[connect]\njar = \"tests/fixtures/spark-connect_2.12-3.5.9.jar\"\n",
     ))
     .unwrap();
+    let j = c.connect.unwrap().jar.unwrap();
+    let bytes = std::fs::read("tests/fixtures/spark-connect_2.12-3.5.9.jar").unwrap();
     assert_eq!(
-        c.connect.unwrap().jar.as_deref(),
-        Some("/opt/jars/spark-connect_2.12-3.5.9.jar")
+        (
+            j.local.as_path(),
+            j.file_name.as_str(),
+            j.size,
+            j.sha256.as_str()
+        ),
+        (
+            Path::new("tests/fixtures/spark-connect_2.12-3.5.9.jar"),
+            "spark-connect_2.12-3.5.9.jar",
+            bytes.len() as u64,
+            crate::plan::sha256_hex(std::str::from_utf8(&bytes).unwrap()).as_str()
+        )
+    );
+    let c = parse(
+        Path::new("tests/fixtures/inv.toml"),
+        &with_connect(
+            "dist/spark-3.5.9-bin-hadoop3.tgz",
+            "\n[connect]\njar = \"spark-connect_2.12-3.5.9.jar\"\n",
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        c.connect.unwrap().jar.unwrap().local,
+        Path::new("tests/fixtures/spark-connect_2.12-3.5.9.jar")
     );
     // Spark 4 has its own: a second one is refused.
     let err = parse_str(&with_connect(
@@ -960,6 +1034,44 @@ fn connect_on_spark_3_5_needs_the_jar_located() {
 }
 
 #[test]
+fn connect_jar_on_this_machine_is_checked_located() {
+    let with = |jar: &str| {
+        parse_str(&with_connect(
+            "dist/spark-3.5.9-bin-hadoop3.tgz",
+            &format!("\n[connect]\njar = \"{}\"\n", jar),
+        ))
+        .unwrap_err()
+    };
+    assert_eq!(
+        with("tests/fixtures/missing-3.5.9.jar"),
+        "error: [connect] jar `tests/fixtures/missing-3.5.9.jar` does not exist (tests/fixtures/missing-3.5.9.jar)\n  --> inv.toml:21:7\n   |\n21 | jar = \"tests/fixtures/missing-3.5.9.jar\"\n   |       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n   = help: the jar is read on this machine and uploaded by deploy: download it here (a relative path is read from the inventory's directory)\n"
+    );
+    assert_eq!(
+        with("tests/fixtures"),
+        "error: [connect] jar `tests/fixtures` is not a .jar file\n  --> inv.toml:21:7\n   |\n21 | jar = \"tests/fixtures\"\n   |       ^^^^^^^^^^^^^^^^\n   = help: give the Spark Connect server jar on this machine, e.g. `jar = \"spark-connect_2.12-3.5.9.jar\"` (Maven Central's org.apache.spark:spark-connect_2.12:<version>)\n"
+    );
+    assert_eq!(
+        with("tests/fixtures/a,b.jar"),
+        "error: [connect] jar's file name `a,b.jar` contains `,`\n  --> inv.toml:21:7\n   |\n21 | jar = \"tests/fixtures/a,b.jar\"\n   |       ^^^^^^^^^^^^^^^^^^^^^^^^\n   = help: rename the file to letters, digits and . _ - + (spark-submit's --jars is a comma-separated list, and Spark's scripts do not quote every word)\n"
+    );
+    let dir = std::env::temp_dir().join(format!("sparkctl-jar-test-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("d.jar")).unwrap();
+    let d = dir.join("d.jar").display().to_string();
+    let err = with(&d);
+    assert!(
+        err.starts_with(&format!("error: [connect] jar `{d}` is not a file ({d})\n")),
+        "{}",
+        err
+    );
+    assert!(
+        err.contains("= help: give the path of the jar file itself\n"),
+        "{}",
+        err
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn connect_authenticate_needs_spark_4_and_the_cluster_secret() {
     let on = "\n[connect]\nauthenticate = true\n";
     let err = parse_str(&with_connect("dist/spark-4.3.0-bin-hadoop3.tgz", on)).unwrap_err();
@@ -975,7 +1087,7 @@ fn connect_authenticate_needs_spark_4_and_the_cluster_secret() {
     assert!(c.connect.unwrap().authenticate);
     let err = parse_str(&secured("dist/spark-3.5.9-bin-hadoop3.tgz").replacen(
         "[connect]\n",
-        "[connect]\njar = \"/opt/c.jar\"\n",
+        "[connect]\njar = \"tests/fixtures/spark-connect_2.12-3.5.9.jar\"\n",
         1,
     ))
     .unwrap_err();
@@ -1050,6 +1162,43 @@ fn mesos_resolves_ports_properties_and_credentials() {
             .collect::<Vec<_>>(),
         ["d"]
     );
+}
+
+#[test]
+fn mesos_dispatcher_binds_loopback_with_the_cluster_secret() {
+    let table = "\n[mesos]\nmaster = \"mesos://m:5050\"\n";
+    let c = parse_str(&with_mesos(SPARK35, table)).unwrap();
+    let (m, d) = (c.mesos.as_ref().unwrap(), c.host("d").unwrap());
+    assert!(!m.loopback);
+    assert_eq!(m.bind_address(d), d.address);
+    assert_eq!(crate::health::dispatcher_url(&c, d), "mesos://d:7077");
+    assert_eq!(crate::health::dispatcher_note(&c), None);
+    let secured =
+        with_mesos(SPARK35, table).replacen("[spark]\n", "[spark]\nauthenticate = true\n", 1);
+    let c = parse_str(&secured).unwrap();
+    let (m, d) = (c.mesos.as_ref().unwrap(), c.host("d").unwrap());
+    assert!(m.loopback);
+    assert_eq!(m.bind_address(d), "127.0.0.1");
+    assert_eq!(
+        crate::health::dispatcher_url(&c, d),
+        "mesos://127.0.0.1:7077"
+    );
+    assert_eq!(
+        crate::health::dispatcher_note(&c).unwrap(),
+        "note: the Mesos dispatcher on d listens on 127.0.0.1 only (ports 7077 and 8081): with `authenticate = true` in [spark], which Spark's dispatcher does not enforce, its submission port and UI would otherwise take drivers and requests from anyone who reaches them; submit on d (`spark-submit --master mesos://127.0.0.1:7077`) or through an SSH tunnel"
+    );
+    // Direct probes cannot reach a host's loopback: refused, located.
+    let err = parse_str(&format!("[ssh]\nprobe = \"direct\"\n{}", secured)).unwrap_err();
+    assert_eq!(
+        err,
+        "error: the Mesos dispatcher on `d` listens on 127.0.0.1 only (`authenticate = true` in [spark], which the dispatcher does not enforce), so `probe = \"direct\"` cannot reach it from this machine\n --> inv.toml:2:9\n  |\n2 | probe = \"direct\"\n  |         ^^^^^^^^\n  = help: remove `probe = \"direct\"` from [ssh]: probes through SSH dial the dispatcher's loopback on its host\n"
+    );
+    // Without the secret, direct probes reach it at its address as before.
+    assert!(parse_str(&format!(
+        "[ssh]\nprobe = \"direct\"\n{}",
+        with_mesos(SPARK35, table)
+    ))
+    .is_ok());
 }
 
 #[test]

@@ -347,6 +347,8 @@ fn the_connect_token_goes_only_to_the_connect_server_s_0600_file() {
         port: 15002,
         jar: None,
         authenticate: true,
+        cores_max: None,
+        executor_memory: None,
     });
     c.spark.auth = Some(crate::inventory::Auth {
         secret_file: "/nonexistent/sparkctl-test.secret".into(),
@@ -535,4 +537,59 @@ fn mesos_properties_go_to_the_dispatcher_and_its_credentials_to_0600() {
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `[connect] jar` (Spark 3.5): sent once to the Connect host alone, into
+/// its content-addressed place; a no-op re-deploy sends nothing; a changed
+/// jar is a new place, so a new upload and a restart of the server alone.
+#[test]
+fn the_connect_jar_is_uploaded_once_and_a_changed_one_restarts_the_server() {
+    let mut c = crate::session::fake::lab_spark3_with_every_daemon();
+    let s = LocalDist::assumed(Product::Spark, &c.spark.source).unwrap();
+    let z = LocalDist::assumed(Product::ZooKeeper, c.zookeeper.source.as_ref().unwrap()).unwrap();
+    let ch = c.hosts.iter().position(|h| h.roles.connect).unwrap();
+    let h = c.hosts[ch].clone();
+    let jar = c.connect.as_ref().unwrap().jar.clone().unwrap();
+    let to = layout::connect_jar("/opt/spark", &jar);
+    assert_eq!(
+        to,
+        format!(
+            "/opt/spark/.sparkctl/jars/{}-spark-connect_2.12-3.5.9.jar",
+            &jar.sha256[..16]
+        )
+    );
+    let mut facts = converged(&c, &s, &z, &h);
+    // Everything in place but the jar: only the upload.
+    let p = plan_host(&c, &h, &[&s, &z], &files(&c, &s, &z, &h), &facts);
+    assert_eq!(p.jar_upload, Some((jar.clone(), to.clone())));
+    assert!(p.restart.is_empty() && p.start.is_empty(), "{:?}", p);
+    // On the host (the facts probe reports it by size): a no-op.
+    facts.uploaded.insert(to.clone(), jar.size);
+    let p = plan_host(&c, &h, &[&s, &z], &files(&c, &s, &z, &h), &facts);
+    assert!(p.is_noop(), "{:?}", p);
+    // A cut upload never has the final name, but a wrong size is sent again.
+    facts.uploaded.insert(to.clone(), jar.size + 1);
+    assert!(plan_host(&c, &h, &[&s, &z], &files(&c, &s, &z, &h), &facts)
+        .jar_upload
+        .is_some());
+    facts.uploaded.insert(to.clone(), jar.size);
+    // Another jar: uploaded to its own place, and the Connect server (only
+    // it) restarts with it.
+    let j = c.connect.as_mut().unwrap().jar.as_mut().unwrap();
+    j.sha256 = "f".repeat(64);
+    let p = plan_host(&c, &h, &[&s, &z], &files(&c, &s, &z, &h), &facts);
+    let (_, new_to) = p.jar_upload.clone().unwrap();
+    assert_ne!(new_to, to);
+    assert_eq!(
+        p.restart,
+        [Daemon::Connect].into_iter().collect(),
+        "{:?}",
+        p
+    );
+    // No other host gets it.
+    for other in c.hosts.iter().filter(|o| !o.roles.connect) {
+        let f = converged(&c, &s, &z, other);
+        let p = plan_host(&c, other, &[&s, &z], &files(&c, &s, &z, other), &f);
+        assert_eq!(p.jar_upload, None, "{}", other.name);
+    }
 }

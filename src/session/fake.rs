@@ -604,6 +604,13 @@ pub fn lab_with_every_daemon() -> Cluster {
         .expect("the lab with every daemon is valid")
 }
 
+/// A stand-in for the Spark 3.5 Connect server jar, on this machine (the
+/// jar is read and hashed at check time).
+pub const FIXTURE_JAR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/spark-connect_2.12-3.5.9.jar"
+);
+
 /// [`lab_with_every_daemon`] on the lab's Spark 3.5 tree, with the
 /// Connect server's jar and a Mesos dispatcher on hostb: every daemon
 /// kind runs somewhere (the dispatcher exists on 3.x only).
@@ -625,7 +632,7 @@ pub fn lab_spark3_with_every_daemon() -> Cluster {
             "roles = [\"zookeeper\", \"worker\", \"connect\"]",
             1,
         )
-        + "\n[history]\nlog_directory = \"/shared/spark-events\"\n\n[connect]\njar = \"/opt/jars/spark-connect_2.12-3.5.9.jar\"\n\n[mesos]\nmaster = \"mesos://zk://10.213.37.11:2181/mesos\"\nport = 7177\nui_port = 8181\n";
+        + "\n[history]\nlog_directory = \"/shared/spark-events\"\n\n[connect]\njar = \"" + FIXTURE_JAR + "\"\n\n[mesos]\nmaster = \"mesos://zk://10.213.37.11:2181/mesos\"\nport = 7177\nui_port = 8181\n";
     crate::inventory::parse(Path::new("inventories/lab.toml"), &text)
         .expect("the Spark 3.5 lab with every daemon is valid")
 }

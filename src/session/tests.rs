@@ -555,7 +555,9 @@ fn abc_with_connect() -> (crate::inventory::Cluster, World) {
         "roles = [\"zookeeper\", \"worker\"]",
         "roles = [\"zookeeper\", \"worker\", \"connect\"]",
         1,
-    ) + "\n[connect]\njar = \"/opt/jars/spark-connect_2.12-3.5.3.jar\"\n";
+    ) + "\n[connect]\njar = \""
+        + fake::FIXTURE_JAR
+        + "\"\n";
     let c = fake::cluster(&text);
     let w = World::running_all(&c);
     (c, w)

@@ -335,13 +335,35 @@ pub fn start_command(host: &Host, d: Daemon, launch: &Launch) -> String {
 /// them changes the fingerprint and restarts it); the token is not: it is
 /// in the 0600 properties file, never on a command line `ps` shows.
 fn connect_command(host: &Host, d: Daemon, launch: &Launch, home: &str, props: &str) -> String {
+    // Spark 3.x: the jar deploy uploaded, at its content-addressed place
+    // (a changed jar changes this command, and so restarts the server).
     let (port, jar) = launch
         .connect
         .as_ref()
-        .map(|c| (c.port, c.jar.clone()))
+        .map(|c| {
+            (
+                c.port,
+                c.jar.as_ref().map(|j| layout::connect_jar(&launch.root, j)),
+            )
+        })
         .unwrap_or((15002, None));
+    // The application's share of the cluster (`[connect] cores_max`,
+    // `executor_memory`): on the command line like the port, so a change
+    // restarts the server, and only for it.
+    let mut share = String::new();
+    if let Some(c) = &launch.connect {
+        if let Some(n) = c.cores_max {
+            share.push_str(&format!(" --conf spark.cores.max={}", n));
+        }
+        if let Some(m) = &c.executor_memory {
+            share.push_str(&format!(
+                " --conf {}",
+                quote(&format!("spark.executor.memory={}", m))
+            ));
+        }
+    }
     let args = format!(
-        " --master {url} --conf spark.connect.grpc.binding.port={port} --conf {bind} --conf {driver}{jars}{props}",
+        " --master {url} --conf spark.connect.grpc.binding.port={port} --conf {bind} --conf {driver}{share}{jars}{props}",
         url = quote(&launch.master_url),
         port = port,
         // Bound at the inventory address, like the masters: what is
@@ -351,6 +373,7 @@ fn connect_command(host: &Host, d: Daemon, launch: &Launch, home: &str, props: &
         // the inventory says reaches this host, not whatever its
         // hostname resolves to.
         driver = quote(&format!("spark.driver.host={}", host.address)),
+        share = share,
         jars = jar
             .map(|j| format!(" --jars {}", quote(&j)))
             .unwrap_or_default(),
@@ -397,14 +420,42 @@ pub fn mesos_library(native: Option<&str>) -> String {
 /// spark-daemon.sh, which fails on it as it does for every daemon. Host, ports and Mesos master are arguments (fingerprinted);
 /// the principal and secret are in the 0600 properties file.
 fn mesos_command(host: &Host, d: Daemon, launch: &Launch, home: &str, props: &str) -> String {
-    let (port, ui, master, native) = match &launch.mesos {
+    let (port, ui, master, native, addr, loopback) = match &launch.mesos {
         Some(m) => (
             m.port,
             m.ui_port,
             m.master.clone(),
             m.native_library.clone(),
+            m.bind_address(host),
+            m.loopback,
         ),
-        None => (7077, 8081, String::new(), None),
+        None => (
+            7077,
+            8081,
+            String::new(),
+            None,
+            host.address.as_str(),
+            false,
+        ),
+    };
+    // `[spark] authenticate = true`: Spark 3.x's dispatcher checks no
+    // secret on its REST submission port or its UI, so both listen on
+    // loopback only. The REST server binds `--host` (start-mesos-dispatcher.sh
+    // passes SPARK_MESOS_DISPATCHER_HOST as `--host`). The UI does not: as
+    // every Spark WebUI (WebUI.bind), it binds SPARK_LOCAL_IP, else
+    // 0.0.0.0 (seen on the 3.5.9 tree: the UI on every interface, not
+    // only `--host`), so SPARK_LOCAL_IP is set too, after spark-env.sh is
+    // read (it wins over a value there) and in this script alone: other
+    // daemons on the host read the same spark-env.sh and keep their own
+    // addresses. An assumption from Spark's source as the repository's
+    // notes describe it, not seen on a host with a Mesos master.
+    let local_ip = if loopback {
+        format!(
+            "SPARK_LOCAL_IP={}\nexport SPARK_LOCAL_IP\n",
+            crate::inventory::LOOPBACK
+        )
+    } else {
+        String::new()
     };
     let recovery = match &launch.mesos_recovery {
         Some((url, dir)) => format!(
@@ -417,11 +468,12 @@ fn mesos_command(host: &Host, d: Daemon, launch: &Launch, home: &str, props: &st
         None => String::new(),
     };
     format!(
-        "set -e\ncd {home}\nSPARK_CONF_DIR={home}/conf\nexport SPARK_CONF_DIR\nif [ -f \"$SPARK_CONF_DIR/spark-env.sh\" ] && sh -n \"$SPARK_CONF_DIR/spark-env.sh\" 2>/dev/null; then set -a; . \"$SPARK_CONF_DIR/spark-env.sh\"; set +a; export SPARK_ENV_LOADED=1; fi\n{lib}{recovery}if [ -x sbin/start-mesos-dispatcher.sh ]; then SPARK_MESOS_DISPATCHER_HOST={addr} SPARK_MESOS_DISPATCHER_PORT={port} sbin/start-mesos-dispatcher.sh --webui-port {ui} --master {master}{props}\nelse sbin/spark-daemon.sh start {cls} 1 --host {addr} --port {port} --webui-port {ui} --master {master}{props}\nfi\n",
+        "set -e\ncd {home}\nSPARK_CONF_DIR={home}/conf\nexport SPARK_CONF_DIR\nif [ -f \"$SPARK_CONF_DIR/spark-env.sh\" ] && sh -n \"$SPARK_CONF_DIR/spark-env.sh\" 2>/dev/null; then set -a; . \"$SPARK_CONF_DIR/spark-env.sh\"; set +a; export SPARK_ENV_LOADED=1; fi\n{lib}{recovery}{local_ip}if [ -x sbin/start-mesos-dispatcher.sh ]; then SPARK_MESOS_DISPATCHER_HOST={addr} SPARK_MESOS_DISPATCHER_PORT={port} sbin/start-mesos-dispatcher.sh --webui-port {ui} --master {master}{props}\nelse sbin/spark-daemon.sh start {cls} 1 --host {addr} --port {port} --webui-port {ui} --master {master}{props}\nfi\n",
         home = home,
         lib = mesos_library(native.as_deref()),
         recovery = recovery,
-        addr = quote(&host.address),
+        local_ip = local_ip,
+        addr = quote(addr),
         port = port,
         ui = ui,
         master = quote(&master),
@@ -587,6 +639,32 @@ mod tests {
     }
 
     #[test]
+    fn the_mesos_dispatcher_binds_loopback_alone_with_the_cluster_secret() {
+        let mut c = crate::session::fake::lab_spark3_with_every_daemon();
+        let d = Daemon::MesosDispatcher;
+        let h = c
+            .hosts
+            .iter()
+            .find(|h| h.roles.mesos_dispatcher)
+            .unwrap()
+            .clone();
+        let open = start_command(&h, d, &Launch::new(&c, d));
+        assert!(!open.contains("127.0.0.1"), "{}", open);
+        assert!(!open.contains("SPARK_LOCAL_IP"), "{}", open);
+        c.mesos.as_mut().unwrap().loopback = true;
+        let cmd = start_command(&h, d, &Launch::new(&c, d));
+        assert!(cmd.contains("SPARK_LOCAL_IP=127.0.0.1\nexport SPARK_LOCAL_IP\nif [ -x sbin/start-mesos-dispatcher.sh ]; then SPARK_MESOS_DISPATCHER_HOST=127.0.0.1 "), "{}", cmd);
+        assert!(cmd.contains(" --host 127.0.0.1 "), "{}", cmd);
+        // After spark-env.sh is read, so a value there does not win; and
+        // the other daemons of the host are started without it.
+        assert!(cmd.find("spark-env.sh\"; set +a").unwrap() < cmd.find("SPARK_LOCAL_IP=").unwrap());
+        for other in Daemon::ALL.into_iter().filter(|x| *x != d && x.runs_on(&h)) {
+            let s = start_command(&h, other, &Launch::new(&c, other));
+            assert!(!s.contains("SPARK_LOCAL_IP"), "{}", s);
+        }
+    }
+
+    #[test]
     fn the_connect_server_is_submitted_against_the_masters() {
         let c = crate::session::fake::lab_with_every_daemon();
         let d = Daemon::Connect;
@@ -600,14 +678,21 @@ mod tests {
         // on the command line, only in the properties file.
         let mut launch = Launch::new(&c, d);
         if let Some(t) = launch.connect.as_mut() {
-            t.jar = Some("/opt/jars/spark connect.jar".into());
+            t.jar = Some(crate::inventory::ConnectJar {
+                local: "/home/me/spark-connect_2.12-3.5.9.jar".into(),
+                file_name: "spark-connect_2.12-3.5.9.jar".into(),
+                sha256: "0123456789abcdef".repeat(4),
+                size: 1,
+            });
             t.authenticate = true;
         }
         launch.properties_file = Some("/etc/sparkctl/lab.conf".into());
         let cmd = start_command(&c.hosts[2], d, &launch);
+        // The host's copy, at its content-addressed place, never the
+        // operator's path.
         assert!(
             cmd.contains(
-                " --jars '/opt/jars/spark connect.jar' --properties-file /etc/sparkctl/lab.conf\n"
+                " --jars /opt/spark/.sparkctl/jars/0123456789abcdef-spark-connect_2.12-3.5.9.jar --properties-file /etc/sparkctl/lab.conf\n"
             ),
             "{}",
             cmd

@@ -60,6 +60,18 @@ pub fn script(cluster: &Cluster, host: &Host, dists: &[&LocalDist], files: &[Str
             u = quote(&up)
         ));
     }
+    // The Connect server's uploaded jar (`[connect] jar`), by size like a
+    // tarball: its name already carries its sha256.
+    if let (true, Some(j)) = (
+        host.roles.connect,
+        cluster.connect.as_ref().and_then(|c| c.jar.as_ref()),
+    ) {
+        let up = layout::connect_jar(&cluster.spark.install_root, j);
+        s.push_str(&format!(
+            "[ -f {u} ] && echo \"@uploaded {u} $(wc -c < {u})\"\n",
+            u = quote(&up)
+        ));
+    }
     // Files inside the service user's directories (ZooKeeper's myid) are
     // hashed as that user, pid files read as that user: root would follow
     // a symlink planted there (see `steps::read_files_as`).

@@ -50,7 +50,7 @@ pub use inspect::{port_listening, read_secret_command, zkcli_ls};
 pub use logs::{log_file, log_follow, log_show, NO_LOG};
 pub use members::{members_file, write_members};
 pub use prune::{prune, PREVIOUS};
-pub use transfer::{fetch, install, link, upload};
+pub use transfer::{fetch, install, link, upload, upload_jar};
 pub use uninstall::uninstall;
 
 /// The values of the `@TAG value` lines `stdout` holds, in order: what

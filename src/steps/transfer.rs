@@ -53,6 +53,38 @@ trap - EXIT INT TERM HUP PIPE
     )
 }
 
+/// Receive `[connect] jar` on stdin into `dest` (its content-addressed
+/// place in the root-owned state directory), verify its sha256, make it
+/// readable by all (the service user's server reads it; only root can
+/// replace it), then rename it into place. As [`upload`], nothing
+/// half-sent ever has the final name.
+pub fn upload_jar(dest: &str, sha256: &str, name: &str) -> String {
+    let dir = dest.rsplit_once('/').map_or(".", |(d, _)| d);
+    format!(
+        r#"set -e
+umask 022
+{sum256}mkdir -p {dir}
+rm -f {dest}.part.*
+part={dest}.part.$$
+{cleanup_part}cat > "$part"
+got=$(sum256 < "$part")
+if [ "$got" != {sha} ]; then
+  echo "the uploaded copy of {name} is corrupt: sha256 $got, expected {sha} (transfer cut short or disk full?)" >&2
+  exit 3
+fi
+chmod 0644 "$part"
+mv -f "$part" {dest}
+trap - EXIT INT TERM HUP PIPE
+"#,
+        sum256 = SUM256,
+        cleanup_part = remove_on_exit(r#""$part""#),
+        dir = quote(dir),
+        dest = quote(dest),
+        sha = sha256,
+        name = name,
+    )
+}
+
 /// A POSIX sh function printing the sha512 of stdin (openssl preferred, as
 /// for [`SUM256`]).
 const SUM512: &str = "sum512() { if command -v openssl >/dev/null 2>&1; then openssl dgst -sha512 -r | cut -c1-128; else sha512sum | cut -c1-128; fi; }\n";
@@ -228,6 +260,44 @@ mod tests {
                 .to_string_lossy(),
             "v2"
         );
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// The Connect jar lands verified, readable by all (the service user's
+    /// server), under its final name only when whole; a corrupt copy never
+    /// gets that name.
+    #[test]
+    fn the_connect_jar_upload_verifies_and_leaves_it_readable() {
+        use std::io::Write;
+        use std::os::unix::fs::PermissionsExt;
+        let d = tmpdir("jar");
+        let dest = format!("{}/.sparkctl/jars/0123-x.jar", d);
+        let send = |content: &[u8], sha: &str| {
+            let mut c = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(upload_jar(&dest, sha, "x.jar"))
+                .stdin(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            c.stdin.take().unwrap().write_all(content).unwrap();
+            c.wait_with_output().unwrap()
+        };
+        let out = send(b"jar", &crate::plan::sha256_hex("jar"));
+        assert!(out.status.success(), "{:?}", out);
+        assert_eq!(std::fs::read(&dest).unwrap(), b"jar");
+        let mode = std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644);
+        std::fs::remove_file(&dest).unwrap();
+        let out = send(b"jaw", &crate::plan::sha256_hex("jar"));
+        assert_eq!(out.status.code(), Some(3));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("the uploaded copy of x.jar is corrupt")
+        );
+        let left: Vec<_> = std::fs::read_dir(format!("{}/.sparkctl/jars", d))
+            .unwrap()
+            .collect();
+        assert!(left.is_empty(), "{:?}", left);
         std::fs::remove_dir_all(&d).unwrap();
     }
 

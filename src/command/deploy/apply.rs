@@ -61,6 +61,17 @@ pub(super) async fn files(
                 )
                 .await?;
             }
+            if let Some((jar, to)) = &p.jar_upload {
+                bar.upload(&jar.file_name, jar.size);
+                let b = bar.clone();
+                conn.run_with_file(
+                    &format!("upload {}", jar.file_name),
+                    &steps::upload_jar(to, &jar.sha256, &jar.file_name),
+                    &jar.local,
+                    move |n| b.bytes(n),
+                )
+                .await?;
+            }
             if !p.writes.is_empty() || !p.mkdirs.is_empty() {
                 bar.step(&format!("write {} files", p.writes.len()));
                 let script = steps::write_files(&p.mkdirs, &p.writes, run_as.as_deref());

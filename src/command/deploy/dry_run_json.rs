@@ -94,6 +94,13 @@ pub fn steps(host: &str, p: &HostPlan, current: &BTreeMap<(String, String), Stri
             dir: layout::tree(&i.root, &i.dist),
         });
     }
+    if let Some((jar, to)) = &p.jar_upload {
+        v.push(Step::Upload {
+            file: jar.file_name.clone(),
+            bytes: jar.size,
+            to: to.clone(),
+        });
+    }
     for f in &p.writes {
         let diff = (!f.secret).then(|| {
             let old = current.get(&(host.to_string(), f.path.clone()));
@@ -303,5 +310,36 @@ mod tests {
         );
         let json = serde_json::to_string(&v).unwrap();
         assert!(!json.contains("hush"), "{}", json);
+    }
+
+    /// `[connect] jar`: an `upload` step to its place on the host, before
+    /// the writes; the one-line summary names it too.
+    #[test]
+    fn the_connect_jar_upload_is_a_step_and_in_the_summary() {
+        let jar = crate::inventory::ConnectJar {
+            local: "/home/me/spark-connect_2.12-3.5.9.jar".into(),
+            file_name: "spark-connect_2.12-3.5.9.jar".into(),
+            sha256: "ab".repeat(32),
+            size: 3 << 20,
+        };
+        let to = "/opt/spark/.sparkctl/jars/abababababababab-spark-connect_2.12-3.5.9.jar";
+        let p = HostPlan {
+            host: "c".into(),
+            jar_upload: Some((jar, to.into())),
+            ..Default::default()
+        };
+        assert_eq!(
+            steps("c", &p, &BTreeMap::new()),
+            vec![Step::Upload {
+                file: "spark-connect_2.12-3.5.9.jar".into(),
+                bytes: 3 << 20,
+                to: to.into(),
+            }]
+        );
+        assert!(!p.files_unchanged());
+        assert_eq!(
+            super::super::summary::describe(&p),
+            "upload spark-connect_2.12-3.5.9.jar (3072 KiB)"
+        );
     }
 }

@@ -26,6 +26,13 @@ pub fn describe(p: &HostPlan) -> String {
         }
         parts.push(format!("unpack {}", i.dist.dir_name));
     }
+    if let Some((jar, _)) = &p.jar_upload {
+        parts.push(format!(
+            "upload {} ({} KiB)",
+            jar.file_name,
+            jar.size.div_ceil(1 << 10)
+        ));
+    }
     if !p.writes.is_empty() {
         let names: Vec<&str> = p
             .writes
@@ -63,7 +70,8 @@ pub(super) fn describe_files(p: &HostPlan) -> String {
         .iter()
         .filter(|i| i.upload && i.dist.fetch.is_some())
         .count();
-    let up = p.installs.iter().filter(|i| i.upload).count() - fetched;
+    let up = p.installs.iter().filter(|i| i.upload).count() - fetched
+        + usize::from(p.jar_upload.is_some());
     // "fetched" only appears with fetch = "hosts": default output unchanged.
     let fetched = match fetched {
         0 => String::new(),

@@ -4,12 +4,13 @@
 //! cannot start or cannot be protected would otherwise fail only at
 //! deploy, on the host, after the masters and workers were restarted.
 
-use super::values::check_path;
+use super::values::{check_memory, expand_home};
 use super::Errors;
 use crate::dist::{LocalDist, Product, Version};
 use crate::inventory::raw::RawInventory;
-use crate::inventory::{Connect, Host, Source};
+use crate::inventory::{Connect, ConnectJar, Host, Source};
 use crate::path;
+use std::path::Path;
 
 /// `spark.connect.grpc.binding.port`'s default.
 pub const DEFAULT_CONNECT_PORT: u16 = 15002;
@@ -25,10 +26,14 @@ const fn v(major: u32, minor: u32) -> Version {
 /// The least `daemon_memory` the Connect server's driver starts with.
 const CONNECT_MIN_MB: u64 = 512;
 
+/// The least `spark.executor.memory` Spark starts an executor with (MiB).
+const EXECUTOR_MIN_MB: u64 = 450;
+
 /// The resolved `[connect]`, or `None` when no host has the role. Unlike
 /// `[history]`, the table is optional: on Spark 4 every key has a default.
 pub(super) fn resolve_connect(
     e: &mut Errors,
+    base: &Path,
     raw: &RawInventory,
     hosts: &[Host],
     source: Option<&Source>,
@@ -84,7 +89,7 @@ pub(super) fn resolve_connect(
                 ver
             ),
             format!(
-                "add `jar = \"/path/on/the/hosts/spark-connect_2.12-{}.jar\"` to [connect] (Maven Central's org.apache.spark:spark-connect_2.12:{}), or use Spark 4, whose jars/ has it",
+                "download Maven Central's org.apache.spark:spark-connect_2.12:{} to this machine and add `jar = \"spark-connect_2.12-{}.jar\"` (its path, relative to the inventory's directory) to [connect]: deploy uploads it to the connect host; or use Spark 4, whose jars/ has it",
                 ver, ver
             ),
         ),
@@ -95,9 +100,12 @@ pub(super) fn resolve_connect(
         ),
         _ => {}
     }
-    if let Some(j) = &t.jar {
-        check_path(e, path!["connect", "jar"], j);
-    }
+    // Read only where it is used: Spark 4 refused it above, before 3.4
+    // the role is refused.
+    let jar = match (&t.jar, version) {
+        (Some(j), ver) if ver.is_none_or(|x| x >= v(3, 4) && x < v(4, 0)) => local_jar(e, base, j),
+        _ => None,
+    };
     // Spark 4's launcher gives the Connect server's driver
     // SPARK_DAEMON_MEMORY (`daemon_memory`), not spark.driver.memory, and
     // a driver refuses to start below 450 MiB of heap (Spark's
@@ -142,9 +150,142 @@ pub(super) fn resolve_connect(
             );
         }
     }
+    // The server is one application holding its executors for as long as
+    // it runs: without a cap it takes every free core of the cluster and
+    // `spark-submit` jobs wait. Given on its command line (so a change
+    // restarts it), not in spark-defaults.conf, which every application
+    // submitted from that host would read too.
+    if t.cores_max == Some(0) {
+        e.help(
+            path!["connect", "cores_max"],
+            "[connect] cores_max must be at least 1",
+            "give the number of cores the Connect server's executors may hold across the cluster, e.g. `cores_max = 4`, or remove it to let them take every free core",
+        );
+    }
+    if let Some(m) = &t.executor_memory {
+        // Spark's UnifiedMemoryManager refuses an executor below 1.5 x its
+        // 300 MiB reserve, at the executor's start, on a worker: say it here.
+        if check_memory(e, path!["connect", "executor_memory"], m)
+            .is_some_and(|mb| mb < EXECUTOR_MIN_MB)
+        {
+            e.help(
+                path!["connect", "executor_memory"],
+                format!(
+                    "[connect] executor_memory `{}` is below the 450 MiB Spark requires of an executor",
+                    m.escape_debug()
+                ),
+                "set `executor_memory = \"512m\"` or more",
+            );
+        }
+    }
     Some(Connect {
         port,
-        jar: t.jar,
+        jar,
         authenticate,
+        cores_max: t.cores_max,
+        executor_memory: t.executor_memory,
     })
+}
+
+/// `[connect] jar`: a file on this machine (relative to the inventory's
+/// directory, like `tarball`), named `*.jar` in one word that survives
+/// spark-submit's comma-separated `--jars` and the sbin scripts, and
+/// readable now: read whole here for its sha256, which names its place on
+/// the hosts. Each failure is located at the key and says what was found.
+fn local_jar(e: &mut Errors, base: &Path, j: &str) -> Option<ConnectJar> {
+    let at = || path!["connect", "jar"];
+    let local = base.join(expand_home(j));
+    let file_name = local
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !file_name.ends_with(".jar") || file_name == ".jar" {
+        e.help(
+            at(),
+            format!("[connect] jar `{}` is not a .jar file", j.escape_debug()),
+            "give the Spark Connect server jar on this machine, e.g. `jar = \"spark-connect_2.12-3.5.9.jar\"` (Maven Central's org.apache.spark:spark-connect_2.12:<version>)",
+        );
+        return None;
+    }
+    if let Some(c) = file_name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "._+-".contains(*c)))
+    {
+        e.help(
+            at(),
+            format!(
+                "[connect] jar's file name `{}` contains `{}`",
+                file_name.escape_debug(),
+                c.escape_debug()
+            ),
+            "rename the file to letters, digits and . _ - + (spark-submit's --jars is a comma-separated list, and Spark's scripts do not quote every word)",
+        );
+        return None;
+    }
+    let meta = match std::fs::metadata(&local) {
+        Ok(m) => m,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            e.help(
+                at(),
+                format!(
+                    "[connect] jar `{}` does not exist ({})",
+                    j.escape_debug(),
+                    local.display()
+                ),
+                "the jar is read on this machine and uploaded by deploy: download it here (a relative path is read from the inventory's directory)",
+            );
+            return None;
+        }
+        Err(err) => {
+            e.add(
+                at(),
+                format!("cannot read [connect] jar `{}`: {}", local.display(), err),
+            );
+            return None;
+        }
+    };
+    if !meta.is_file() {
+        e.help(
+            at(),
+            format!(
+                "[connect] jar `{}` is not a file ({})",
+                j.escape_debug(),
+                local.display()
+            ),
+            "give the path of the jar file itself",
+        );
+        return None;
+    }
+    match sha256_file(&local) {
+        Ok(sha256) => Some(ConnectJar {
+            local,
+            file_name,
+            sha256,
+            size: meta.len(),
+        }),
+        Err(err) => {
+            e.add(
+                at(),
+                format!("cannot read [connect] jar `{}`: {}", local.display(), err),
+            );
+            None
+        }
+    }
+}
+
+/// The sha256 of a file, in hex, read in blocks.
+fn sha256_file(p: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut f = std::fs::File::open(p)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{:02x}", b)).collect())
 }

@@ -26,6 +26,7 @@ pub(super) fn resolve_mesos(
     raw: &RawInventory,
     hosts: &[Host],
     source: Option<&Source>,
+    cluster_auth: bool,
 ) -> Option<Mesos> {
     let server = hosts.iter().position(|h| h.roles.mesos_dispatcher);
     let Some(i) = server else {
@@ -160,7 +161,22 @@ pub(super) fn resolve_mesos(
             "add `principal = \"...\"` (the framework principal the secret belongs to), or remove secret_file",
         );
     }
+    // With the cluster secret, the dispatcher (which cannot check it) is
+    // bound to its host's loopback, where `probe = "direct"` cannot reach
+    // it from this machine: say so now rather than have every deploy wait
+    // out a dispatcher that is up.
+    if cluster_auth && raw.ssh.probe.as_deref() == Some("direct") {
+        e.help(
+            path!["ssh", "probe"],
+            format!(
+                "the Mesos dispatcher on `{}` listens on 127.0.0.1 only (`authenticate = true` in [spark], which the dispatcher does not enforce), so `probe = \"direct\"` cannot reach it from this machine",
+                hosts[i].name
+            ),
+            "remove `probe = \"direct\"` from [ssh]: probes through SSH dial the dispatcher's loopback on its host",
+        );
+    }
     Some(Mesos {
+        loopback: cluster_auth,
         master: master?,
         port,
         ui_port,

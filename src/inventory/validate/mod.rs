@@ -286,8 +286,8 @@ fn resolve(e: &mut Errors, file: &Path, base: &Path, raw: RawInventory) -> Optio
 
     let rest = resolve_rest(e, &raw, spark_source.as_ref(), auth.is_some());
     let history = resolve_history(e, &raw, &hosts);
-    let connect = resolve_connect(e, &raw, &hosts, spark_source.as_ref(), auth.is_some());
-    let mesos = resolve_mesos(e, base, &raw, &hosts, spark_source.as_ref());
+    let connect = resolve_connect(e, base, &raw, &hosts, spark_source.as_ref(), auth.is_some());
+    let mesos = resolve_mesos(e, base, &raw, &hosts, spark_source.as_ref(), auth.is_some());
     let decommission = resolve_decommission(e, &raw, spark_source.as_ref());
 
     let spark_source = spark_source?;

@@ -1,0 +1,8 @@
+# spark-env.sh for d in cluster mesosauth.
+# Written by sparkctl from templates/spark-env.sh.tera: edit the inventory, not this file.
+export SPARK_LOCAL_HOSTNAME=10.0.0.4
+export SPARK_IDENT_STRING=sparkctl
+export SPARK_LOG_DIR=/opt/spark/logs
+export SPARK_PID_DIR=/opt/spark/run
+export SPARK_DAEMON_MEMORY=1g
+
