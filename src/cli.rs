@@ -124,7 +124,7 @@ pub enum Command {
         #[arg(long, default_value_t = 120, requires = "graceful")]
         decommission_timeout: u64,
     },
-    /// Restart every daemon; with --rolling, without ever losing the ZooKeeper quorum or the ALIVE master for longer than one failover.
+    /// Restart every daemon; with --rolling, without ever losing the ZooKeeper quorum, and the ALIVE master only for the length of a failover.
     ///
     /// Rolling order: ZooKeeper one server at a time (each back as leader or
     /// follower before the next), standby masters before the ALIVE one,
@@ -402,9 +402,10 @@ pub struct HostArgs {
 /// How restarts of running daemons are paced.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RollArgs {
-    /// Workers restarted at once.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
-    pub batch: u16,
+    /// Workers restarted at once [default: a quarter of the workers, at
+    /// least 1: 1 for up to 7 workers, 2 for 8-11, 25 for 100].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub batch: Option<u16>,
     /// Seconds to wait for running applications to finish before restarting a
     /// master that runs without recovery (a restart would kill them).
     #[arg(long, default_value_t = 600)]

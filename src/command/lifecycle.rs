@@ -186,7 +186,15 @@ async fn restart_rolling(s: &Session, roll: &RollOptions) -> Result<i32> {
             Health::Quorum if c.has_zookeeper() => {
                 s.start(d, running(d, false), None).await?;
                 s.wait_zookeeper(wait::ZK_DEADLINE).await?;
-                revived = s.roll_zookeeper(running(d, true), None, None).await?;
+                revived = s
+                    .roll_zookeeper(
+                        running(d, true),
+                        None,
+                        running(Daemon::Master, true),
+                        None,
+                        roll,
+                    )
+                    .await?;
             }
             Health::Quorum => {}
             Health::Leader => {

@@ -1,7 +1,7 @@
-//! Restarts that keep the cluster serving: ZooKeeper one server at a time
-//! (each back as leader or follower before the next: the quorum is never
-//! lost), standby masters before the ALIVE one (at most one failover),
-//! workers in batches (decommissioned first, see `decommission.rs`), then history and Connect servers one at a time. Used by `deploy` (for changed daemons), `restart
+//! Restarts that keep the cluster serving: standby masters before the
+//! ALIVE one, and before ZooKeeper, which rolls one server at a time (each
+//! back as leader or follower before the next: the quorum is never lost;
+//! one or two failovers, see `roll_zookeeper`), workers in batches (decommissioned first, see `decommission.rs`), then history and Connect servers one at a time. Used by `deploy` (for changed daemons), `restart
 //! --rolling` and `ha enable/disable`.
 //!
 //! A master running without recovery (no ZooKeeper, no FILESYSTEM) forgets
@@ -23,8 +23,9 @@ use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct RollOptions {
-    /// Workers restarted at once.
-    pub batch: usize,
+    /// Workers restarted at once; `None`: [`default_batch`] of the
+    /// cluster's workers.
+    pub batch: Option<usize>,
     /// How long to wait for applications to finish before restarting a
     /// master without recovery; `None` restarts at once (they will fail).
     pub drain: Option<Duration>,
@@ -34,10 +35,19 @@ pub struct RollOptions {
     pub decommission: Option<Duration>,
 }
 
+/// Workers restarted at once when `--batch` is not given: a quarter of
+/// the cluster's `workers`, at least one. A batch is capacity the cluster
+/// lacks while it restarts (about 3 s a batch on the lab, longer with
+/// decommissioning), so a quarter keeps three quarters serving while a
+/// 100-worker cluster rolls in 4 batches' time rather than 100.
+pub fn default_batch(workers: usize) -> usize {
+    (workers / 4).max(1)
+}
+
 impl From<&crate::cli::RollArgs> for RollOptions {
     fn from(r: &crate::cli::RollArgs) -> Self {
         RollOptions {
-            batch: r.batch as usize,
+            batch: r.batch.map(usize::from),
             drain: (!r.no_drain).then(|| Duration::from_secs(r.drain_timeout)),
             decommission: (!r.no_decommission).then(|| Duration::from_secs(r.decommission_timeout)),
         }
@@ -47,7 +57,7 @@ impl From<&crate::cli::RollArgs> for RollOptions {
 impl Default for RollOptions {
     fn default() -> Self {
         RollOptions {
-            batch: 1,
+            batch: None,
             drain: Some(wait::DRAIN_DEADLINE),
             decommission: Some(wait::DECOMMISSION_DEADLINE),
         }
@@ -61,28 +71,35 @@ impl Default for RollOptions {
 /// (on the lab that was two more restarts and one more failover per
 /// rolling restart). Both callers (`restart --rolling`, deploy) filter
 /// their masters through [`Revived::masters_to_roll`].
+///
+/// It also holds the standby masters restarted *before* ZooKeeper rolled
+/// (see [`Session::roll_zookeeper`]): restarted already as well.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Revived(Vec<String>);
+pub struct Revived {
+    revived: Vec<String>,
+    before: Vec<String>,
+}
 
 impl Revived {
     /// The revived masters' hosts, in the order they were started again.
     pub fn names(&self) -> &[String] {
-        &self.0
+        &self.revived
     }
 
     /// `masters` (the ones the masters' phase would restart) without the
-    /// revived ones, in their order.
+    /// revived ones and the standbys restarted before ZooKeeper, in their
+    /// order.
     pub fn masters_to_roll(&self, masters: Vec<Host>) -> Vec<Host> {
         masters
             .into_iter()
-            .filter(|h| !self.0.contains(&h.name))
+            .filter(|h| !self.revived.contains(&h.name) && !self.before.contains(&h.name))
             .collect()
     }
 
     fn add(&mut self, started: Vec<String>) {
         for m in started {
-            if !self.0.contains(&m) {
-                self.0.push(m);
+            if !self.revived.contains(&m) {
+                self.revived.push(m);
             }
         }
     }
@@ -92,15 +109,50 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
     /// Restart ZooKeeper servers one at a time, waiting for each to rejoin.
     /// Returns the masters that exited on the way and were started again,
     /// with `master_fps` recorded (see [`Revived`]).
+    ///
+    /// `masters` are the masters the caller's masters' phase would restart.
+    /// Their standbys are restarted here first, before any ZooKeeper
+    /// server: the ALIVE master exits when its connection is suspended,
+    /// which restarting the ZooKeeper leader always does, so it is about
+    /// to hand over anyway, and it should hand over to a master that
+    /// already runs the new files. Restarted (revived) from the new files
+    /// itself, it needs no restart of its own afterwards: one failover
+    /// fewer and one master restart fewer than rolling ZooKeeper first
+    /// and the masters after (on the lab, about 8 s of a rolling restart).
     pub async fn roll_zookeeper(
         &self,
         hosts: Vec<Host>,
         fps: Option<&BTreeMap<String, String>>,
+        masters: Vec<Host>,
         master_fps: Option<&BTreeMap<String, String>>,
+        opts: &RollOptions,
     ) -> Result<Revived> {
         let mut revived = Revived::default();
         if hosts.is_empty() {
             return Ok(revived);
+        }
+        let snap = self.probe().await;
+        let status = |name: &str| {
+            snap.masters
+                .iter()
+                .find(|(h, _)| h == name)
+                .and_then(|(_, r)| r.as_ref().ok().map(|m| m.status.clone()))
+        };
+        let any_alive = snap
+            .masters
+            .iter()
+            .any(|(h, _)| status(h) == Some(health::MasterStatus::Alive));
+        let standbys: Vec<Host> = masters
+            .into_iter()
+            .filter(|h| any_alive && status(&h.name) == Some(health::MasterStatus::Standby))
+            .collect();
+        if !standbys.is_empty() {
+            revived.before = standbys.iter().map(|h| h.name.clone()).collect();
+            self.progress.line(&format!(
+                "restarting standby master on {} before ZooKeeper (the ALIVE master exits when ZooKeeper restarts: it hands over to a restarted one)",
+                revived.before.join(", ")
+            ));
+            self.roll_masters(standbys, master_fps, opts).await?;
         }
         // Only masters running now are revived after each step (the caller
         // starts the others itself).
@@ -275,7 +327,10 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
         fps: Option<&BTreeMap<String, String>>,
         opts: &RollOptions,
     ) -> Result<()> {
-        for chunk in hosts.chunks(opts.batch.max(1)) {
+        let batch = opts
+            .batch
+            .unwrap_or_else(|| default_batch(self.cluster.workers().count()));
+        for chunk in hosts.chunks(batch.max(1)) {
             let names: Vec<&str> = chunk.iter().map(|h| h.name.as_str()).collect();
             self.progress
                 .line(&format!("restarting worker on {}", names.join(", ")));

@@ -46,9 +46,15 @@ async fn rolling_zookeeper_restarts_the_followers_first_and_the_leader_last() {
         crate::health::ZkMode::Leader
     );
     w.start("a", Daemon::ZooKeeper);
-    s.roll_zookeeper(hosts(&c, &["a", "b", "c"]), None, None)
-        .await
-        .unwrap();
+    s.roll_zookeeper(
+        hosts(&c, &["a", "b", "c"]),
+        None,
+        Vec::new(),
+        None,
+        &RollOptions::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         w.changes(),
         [
@@ -73,7 +79,13 @@ async fn rolling_zookeeper_refuses_to_lose_the_quorum_and_changes_nothing() {
     // c is down and skipped: restarting a or b would leave one of three.
     let (c, w, s) = c_down_and_skipped();
     let e = s
-        .roll_zookeeper(hosts(&c, &["a", "b"]), None, None)
+        .roll_zookeeper(
+            hosts(&c, &["a", "b"]),
+            None,
+            Vec::new(),
+            None,
+            &RollOptions::default(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -193,7 +205,7 @@ async fn a_master_that_forgets_its_applications_waits_for_them_then_gives_up() {
     assert_eq!(w.changes(), Vec::<String>::new());
     // --no-drain: restarted at once.
     let opts = RollOptions {
-        batch: 1,
+        batch: Some(1),
         drain: None,
         ..RollOptions::default()
     };
@@ -208,7 +220,7 @@ async fn rolling_workers_restarts_a_batch_and_waits_for_it_before_the_next() {
     let (c, w) = abc();
     let s = w.session(&c, all());
     let opts = RollOptions {
-        batch: 2,
+        batch: Some(2),
         drain: None,
         ..RollOptions::default()
     };
@@ -326,7 +338,7 @@ async fn a_worker_that_dies_after_starting_ends_the_rolling_restart_early() {
     w.answer("a", "start worker", "");
     let t0 = Instant::now();
     let opts = RollOptions {
-        batch: 1,
+        batch: Some(1),
         drain: None,
         ..RollOptions::default()
     };
@@ -603,4 +615,42 @@ async fn a_connect_server_that_exited_fails_the_wait_with_its_log() {
     assert!(e.contains("connect on c"), "{}", e);
     assert!(e.contains("connect on c: the last words"), "{}", e);
     assert!(t0.elapsed() < CONNECT_DEADLINE / 4);
+}
+
+#[test]
+fn the_default_worker_batch_is_a_quarter_of_the_workers() {
+    use crate::session::rolling::default_batch;
+    let got: Vec<usize> = [0, 1, 3, 7, 8, 11, 12, 100].map(default_batch).to_vec();
+    assert_eq!(got, vec![1, 1, 1, 1, 2, 2, 3, 25]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn standby_masters_restart_before_zookeeper_rolls_and_are_not_rolled_again() {
+    let (c, w) = abc();
+    let s = w.session(&c, all());
+    // a is ALIVE, b STANDBY.
+    let revived = s
+        .roll_zookeeper(
+            hosts(&c, &["a", "b", "c"]),
+            None,
+            hosts(&c, &["a", "b"]),
+            None,
+            &RollOptions::default(),
+        )
+        .await
+        .unwrap();
+    let changes = w.changes();
+    assert_eq!(
+        changes[..3],
+        ["b: stop master", "b: start master", "b: stop zookeeper"]
+    );
+    // The masters' phase is left with the ALIVE one only (it did not exit
+    // in the fake), and "already restarted" names no one.
+    let left: Vec<String> = revived
+        .masters_to_roll(hosts(&c, &["a", "b"]))
+        .into_iter()
+        .map(|h| h.name)
+        .collect();
+    assert_eq!(left, ["a"]);
+    assert!(revived.names().is_empty());
 }

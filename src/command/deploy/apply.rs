@@ -139,18 +139,36 @@ pub(super) async fn daemons(
     // Masters that exited while ZooKeeper rolled and were started again
     // from the new files: already restarted.
     let mut revived = Revived::default();
+    // New masters are launched right after new ZooKeeper servers, before
+    // the quorum is confirmed, when nothing rolls (no server or master
+    // restarts, no master to remove): a master's JVM takes about as long
+    // to start as a quorum takes to form, and its ZooKeeper client simply
+    // connects once a server serves, so the two overlap instead of adding
+    // up. With anything to roll the order stays strict: a rolling phase
+    // needs a confirmed quorum before it touches a master.
+    let masters_early = c.has_zookeeper()
+        && hosts_with(Daemon::ZooKeeper, restart_of).is_empty()
+        && hosts_with(Daemon::Master, restart_of).is_empty()
+        && orphans(Daemon::Master).is_empty()
+        && !hosts_with(Daemon::ZooKeeper, start_of).is_empty();
     for d in START_ORDER {
         match d.health() {
             Health::Quorum if c.has_zookeeper() => {
                 // Servers that are down first (a quorum needs them), then changed
                 // ones one at a time so the quorum is never lost.
                 s.start(d, hosts_with(d, start_of), Some(&fps(d))).await?;
+                if masters_early {
+                    let m = Daemon::Master;
+                    s.start(m, hosts_with(m, start_of), Some(&fps(m))).await?;
+                }
                 s.wait_zookeeper(wait::ZK_DEADLINE).await?;
                 revived = s
                     .roll_zookeeper(
                         hosts_with(d, restart_of),
                         Some(&fps(d)),
+                        hosts_with(Daemon::Master, restart_of),
                         Some(&fps(Daemon::Master)),
+                        roll,
                     )
                     .await?;
             }
@@ -165,7 +183,9 @@ pub(super) async fn daemons(
                 // ones, which join as STANDBY.
                 let changed = revived.masters_to_roll(hosts_with(d, restart_of));
                 s.roll_masters(changed, Some(&fps(d)), roll).await?;
-                s.start(d, hosts_with(d, start_of), Some(&fps(d))).await?;
+                if !masters_early {
+                    s.start(d, hosts_with(d, start_of), Some(&fps(d))).await?;
+                }
                 s.wait_masters(wait::MASTER_DEADLINE).await?;
             }
             Health::Registered => {
