@@ -302,12 +302,17 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
             .collect();
         hosts.sort_by_key(|h| alive.contains(&h.name));
         for h in hosts {
+            let mut latch = None;
             if alive.contains(&h.name) {
                 self.drain_if_unrecoverable(&h, opts).await?;
+                latch = self.leader_latch().await;
             }
             self.progress
                 .line(&format!("restarting master on {}", h.name));
             self.stop(Daemon::Master, vec![h.clone()]).await?;
+            if let Some(l) = latch {
+                self.hand_over(l).await;
+            }
             self.start(Daemon::Master, vec![h.clone()], fps).await?;
             if !expected.contains(&h.name) {
                 expected.push(h.name.clone());
@@ -316,6 +321,61 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
                 .await?;
         }
         Ok(())
+    }
+
+    /// The ALIVE master's node in the leader latch (the election znode's
+    /// child with the lowest sequence number), read just before that
+    /// master is stopped, with the ZooKeeper host to ask. `None` without
+    /// ZooKeeper HA, or when it cannot be read (the restart then only
+    /// takes longer).
+    async fn leader_latch(&self) -> Option<(Host, String)> {
+        if self.cluster.ha != Ha::Zookeeper {
+            return None;
+        }
+        let zk = self.hosts().into_iter().find(|h| h.roles.zookeeper)?;
+        let znode = format!("{}/leader_election", self.cluster.spark.zookeeper_dir);
+        let home = crate::layout::current(&self.cluster.zookeeper.install_root);
+        let script = crate::steps::zkcli_ls(&home, &zk.address, zk.zk.client_port, &znode);
+        let out = self
+            .conn(&zk.name)
+            .run_status("list the election znode", &script)
+            .await
+            .ok()?;
+        let kids = crate::command::ha::parse_zkcli_ls(&out.stdout)?;
+        let leader = kids.into_iter().min_by_key(|k| latch_sequence(k))?;
+        Some((zk, format!("{}/{}", znode, leader)))
+    }
+
+    /// After the ALIVE master was stopped: its latch node outlives it
+    /// until its ZooKeeper session expires (`max_session_timeout`, 6 s by
+    /// default here), and only then does a standby win the election (the
+    /// master does not close its session on SIGTERM). Deleting the node
+    /// hands over at once. Only while no master is ALIVE or recovering: if
+    /// one is, leadership has moved already and the node named may be the
+    /// new leader's, which must not be touched. Best effort: on failure
+    /// the handover just waits for the session, as without this.
+    async fn hand_over(&self, (zk, node): (Host, String)) {
+        let snap = self.probe().await;
+        let led = snap.masters.iter().any(|(_, r)| {
+            r.as_ref()
+                .is_ok_and(|m| m.status != health::MasterStatus::Standby)
+        });
+        if led {
+            return;
+        }
+        let home = crate::layout::current(&self.cluster.zookeeper.install_root);
+        let script = crate::steps::zkcli_delete(&home, &zk.address, zk.zk.client_port, &node);
+        if let Ok(o) = self
+            .conn(&zk.name)
+            .run_status("hand the election over", &script)
+            .await
+        {
+            if crate::steps::tagged(&o.stdout, "handover").any(|t| t == "deleted") {
+                self.progress.line(
+                    "removed the stopped master's election node: a standby takes over now, not when its ZooKeeper session expires",
+                );
+            }
+        }
     }
 
     /// Restart workers `batch` at a time, each batch registered before the
@@ -447,6 +507,16 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
             }
         }
     }
+}
+
+/// The sequence number Curator's leader latch appends to a participant's
+/// node (`_c_<uuid>-latch-0000000003`); the lowest leads. A name without
+/// one sorts last.
+pub(crate) fn latch_sequence(node: &str) -> u64 {
+    node.rsplit('-')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]

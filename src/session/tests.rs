@@ -168,6 +168,14 @@ async fn rolling_masters_restarts_the_standby_before_the_alive_master() {
         "read the master's command line",
         "java -Dspark.deploy.recoveryMode=ZOOKEEPER",
     );
+    // The ALIVE master's latch node is read before it stops; in the fake
+    // the standby leads the moment it stops, so the node is left alone
+    // (it may be the new leader's): no "hand the election over".
+    w.answer(
+        "a",
+        "list the election znode",
+        "[_c_1-latch-0000000001, _c_2-latch-0000000002]",
+    );
     let s = w.session(&c, all());
     s.roll_masters(hosts(&c, &["a", "b"]), None, &RollOptions::default())
         .await
@@ -180,6 +188,7 @@ async fn rolling_masters_restarts_the_standby_before_the_alive_master() {
             "b: stop master",
             "b: start master",
             "a: read the master's command line",
+            "a: list the election znode",
             "a: stop master",
             "a: start master",
         ]
@@ -653,4 +662,12 @@ async fn standby_masters_restart_before_zookeeper_rolls_and_are_not_rolled_again
         .collect();
     assert_eq!(left, ["a"]);
     assert!(revived.names().is_empty());
+}
+
+#[test]
+fn the_latch_leader_is_the_lowest_sequence() {
+    use crate::session::rolling::latch_sequence;
+    assert_eq!(latch_sequence("_c_03cd-4856-latch-0000000005"), 5);
+    assert_eq!(latch_sequence("_c_12-latch-0000000003"), 3);
+    assert_eq!(latch_sequence("odd"), u64::MAX);
 }

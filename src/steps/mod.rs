@@ -23,6 +23,7 @@
 //! and [`tagged`], the one reader of a script's `@tag value` lines.
 
 mod daemons;
+mod election;
 pub mod facts;
 mod files;
 mod guard;
@@ -42,6 +43,7 @@ pub use daemons::{
     mesos_library, pid_is_daemon, read_pid, spark_submit, start, start_command, stop, Launch,
     MESOS_LIBRARY_PATHS,
 };
+pub use election::zkcli_delete;
 pub use files::{
     parse_read_files, read_files, read_files_as, secret_input, user_dir_holds, write_files,
 };
