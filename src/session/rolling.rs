@@ -266,6 +266,7 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
                 "master on {} exited when its ZooKeeper connection was suspended (Spark gives up leadership and exits); starting it again",
                 names.join(", ")
             ));
+            self.release_dead_leader().await;
             self.start(Daemon::Master, dead.clone(), fps).await?;
         }
         self.wait_masters_among(Some(only), MASTER_DEADLINE).await?;
@@ -354,15 +355,37 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
     /// one is, leadership has moved already and the node named may be the
     /// new leader's, which must not be touched. Best effort: on failure
     /// the handover just waits for the session, as without this.
-    async fn hand_over(&self, (zk, node): (Host, String)) {
-        let snap = self.probe().await;
-        let led = snap.masters.iter().any(|(_, r)| {
-            r.as_ref()
-                .is_ok_and(|m| m.status != health::MasterStatus::Standby)
-        });
-        if led {
+    async fn hand_over(&self, latch: (Host, String)) {
+        if !self.someone_leads().await {
+            self.delete_latch(latch).await;
+        }
+    }
+
+    /// After masters exited on a ZooKeeper restart (see `revive_masters`):
+    /// if the one that led is among them, nobody leads until its session
+    /// expires. While nobody leads, the latch's lowest node is the dead
+    /// leader's (a live master holding it would be leading), so it is
+    /// deleted, as in [`Session::hand_over`].
+    async fn release_dead_leader(&self) {
+        if self.someone_leads().await {
             return;
         }
+        if let Some(latch) = self.leader_latch().await {
+            self.delete_latch(latch).await;
+        }
+    }
+
+    /// A master answers with any state but STANDBY (ALIVE, or recovering
+    /// as the new leader).
+    async fn someone_leads(&self) -> bool {
+        let snap = self.probe().await;
+        snap.masters.iter().any(|(_, r)| {
+            r.as_ref()
+                .is_ok_and(|m| m.status != health::MasterStatus::Standby)
+        })
+    }
+
+    async fn delete_latch(&self, (zk, node): (Host, String)) {
         let home = crate::layout::current(&self.cluster.zookeeper.install_root);
         let script = crate::steps::zkcli_delete(&home, &zk.address, zk.zk.client_port, &node);
         if let Ok(o) = self
