@@ -266,8 +266,11 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
                 "master on {} exited when its ZooKeeper connection was suspended (Spark gives up leadership and exits); starting it again",
                 names.join(", ")
             ));
-            self.release_dead_leader().await;
+            // Started first: its JVM boots (about 3 s here) while the dead
+            // leader's node is found and deleted. Its own latch node comes
+            // after every existing one, so it cannot be the lowest.
             self.start(Daemon::Master, dead.clone(), fps).await?;
+            self.release_dead_leader().await;
         }
         self.wait_masters_among(Some(only), MASTER_DEADLINE).await?;
         Ok(dead.into_iter().map(|h| h.name).collect())
