@@ -25,9 +25,9 @@
 # Output: the machine, every tool's version, a table of medians (min-max) and
 # ratios; the raw numbers go to bench/results/<timestamp>.txt.
 # Scenarios 1-7 take about 16 minutes on a 2-core machine (971 s measured);
-# 8-10 are not yet measured (estimate: 15-25 minutes more at BENCH_REPS=3,
-# 10 being 9 untimed 3.5.9 installs plus 9 upgrades); plus whatever time it
-# waits for the lab lock.
+# 8-10 about 8 minutes at BENCH_REPS=2 (2, 3, 4, 8, 9 and 10 together: 743 s
+# measured; 9 alone at BENCH_REPS=3: 300 s); plus whatever time it waits for
+# the lab lock.
 set -euo pipefail
 HERE=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
 # shellcheck source=lib/common.sh
