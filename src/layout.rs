@@ -74,6 +74,12 @@ pub fn fingerprint_file(cluster: &Cluster, d: Daemon) -> String {
     )
 }
 
+/// The masters' leader latch in ZooKeeper (Spark's
+/// `<spark.deploy.zookeeper.dir>/leader_election`).
+pub fn election_znode(cluster: &Cluster) -> String {
+    format!("{}/leader_election", cluster.spark.zookeeper_dir)
+}
+
 /// Holds the pid of the worker that started with decommissioning on (its
 /// properties enable it, so SIGPWR decommissions it rather than killing
 /// it). Written by the root start script in the root-owned state

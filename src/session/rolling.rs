@@ -337,17 +337,32 @@ impl<R: Remote, P: Probes<R>> Session<R, P> {
             return None;
         }
         let zk = self.hosts().into_iter().find(|h| h.roles.zookeeper)?;
-        let znode = format!("{}/leader_election", self.cluster.spark.zookeeper_dir);
+        let kids = self.election_participants(&zk).await.ok()?;
+        let leader = kids.into_iter().min_by_key(|k| latch_sequence(k))?;
+        let node = format!(
+            "{}/{}",
+            crate::layout::election_znode(&self.cluster),
+            leader
+        );
+        Some((zk, node))
+    }
+
+    /// The children of the election znode (one per master in the
+    /// election), listed with the distribution's zkCli on `zk`.
+    pub async fn election_participants(&self, zk: &Host) -> Result<Vec<String>> {
         let home = crate::layout::current(&self.cluster.zookeeper.install_root);
+        let znode = crate::layout::election_znode(&self.cluster);
         let script = crate::steps::zkcli_ls(&home, &zk.address, zk.zk.client_port, &znode);
         let out = self
             .conn(&zk.name)
             .run_status("list the election znode", &script)
-            .await
-            .ok()?;
-        let kids = crate::command::ha::parse_zkcli_ls(&out.stdout)?;
-        let leader = kids.into_iter().min_by_key(|k| latch_sequence(k))?;
-        Some((zk, format!("{}/{}", znode, leader)))
+            .await?;
+        crate::steps::parse_zkcli_ls(&out.stdout).ok_or_else(|| {
+            anyhow::anyhow!(
+                "unexpected zkCli output: {}",
+                out.stdout.lines().last().unwrap_or("")
+            )
+        })
     }
 
     /// After the ALIVE master was stopped: its latch node outlives it

@@ -1,8 +1,45 @@
-//! The masters' leader latch in ZooKeeper, written to: removing the
-//! election znode a stopped ALIVE master left behind, so its standby takes
-//! over at once instead of when the dead master's session expires.
+//! The masters' leader latch in ZooKeeper, through the distribution's
+//! zkCli: listing its participants (`ha status`, and which node leads
+//! before the ALIVE master is stopped) and removing the node a stopped
+//! ALIVE master left behind, so its standby takes over at once instead of
+//! when the dead master's session expires.
 
 use crate::shell::quote;
+
+/// List the children of `znode` with the ZooKeeper distribution under
+/// `home` (its `bin/zkCli.sh`), asking the server at `address:port`; stdout
+/// and stderr together (the caller reads zkCli's `[a, b]` line, or "Node
+/// does not exist", read by [`parse_zkcli_ls`]).
+pub fn zkcli_ls(home: &str, address: &str, port: u16, znode: &str) -> String {
+    format!(
+        "cd {h} && ZOOCFGDIR={h}/conf ZOO_LOG_DIR=/tmp ZK_CLIENT_HEAP=64 bin/zkCli.sh -server {a}:{p} ls {z} 2>&1",
+        h = quote(home),
+        a = quote(address),
+        p = port,
+        z = quote(znode)
+    )
+}
+
+/// The `[a, b]` line zkCli prints for `ls`; `None` if absent. A missing
+/// node means no participants.
+pub fn parse_zkcli_ls(out: &str) -> Option<Vec<String>> {
+    if out.contains("Node does not exist") {
+        return Some(vec![]);
+    }
+    let line = out
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('[') && l.trim_end().ends_with(']'))?;
+    let inner = line.trim().trim_start_matches('[').trim_end_matches(']');
+    Some(
+        inner
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+    )
+}
 
 /// Delete `node` (one child of the election znode) with the ZooKeeper
 /// distribution under `home`, asking the server at `address:port`. A node

@@ -1,22 +1,7 @@
-//! Read-only questions to a host: the election znode's children, the
-//! secret in a host's properties file (for the operator to copy), whether
+//! Read-only questions to a host: the secret in a host's properties file (for the operator to copy), whether
 //! a port is listened on.
 
 use crate::shell::quote;
-
-/// List the children of `znode` with the ZooKeeper distribution under
-/// `home` (its `bin/zkCli.sh`), asking the server at `address:port`; stdout
-/// and stderr together (the caller reads zkCli's `[a, b]` line, or "Node
-/// does not exist"). `ha status` lists the election znode with it.
-pub fn zkcli_ls(home: &str, address: &str, port: u16, znode: &str) -> String {
-    format!(
-        "cd {h} && ZOOCFGDIR={h}/conf ZOO_LOG_DIR=/tmp ZK_CLIENT_HEAP=64 bin/zkCli.sh -server {a}:{p} ls {z} 2>&1",
-        h = quote(home),
-        a = quote(address),
-        p = port,
-        z = quote(znode)
-    )
-}
 
 /// The command that prints the cluster's secret from the hosts'
 /// `spark-defaults.conf` at `conf`. sparkctl never runs it: `deploy` shows

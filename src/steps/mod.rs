@@ -43,12 +43,12 @@ pub use daemons::{
     mesos_library, pid_is_daemon, read_pid, spark_submit, start, start_command, stop, Launch,
     MESOS_LIBRARY_PATHS,
 };
-pub use election::zkcli_delete;
+pub use election::{parse_zkcli_ls, zkcli_delete, zkcli_ls};
 pub use files::{
     parse_read_files, read_files, read_files_as, secret_input, user_dir_holds, write_files,
 };
 pub use guard::SAFE_PATH;
-pub use inspect::{port_listening, read_secret_command, zkcli_ls};
+pub use inspect::{port_listening, read_secret_command};
 pub use logs::{log_file, log_follow, log_show, NO_LOG};
 pub use members::{members_file, write_members};
 pub use prune::{prune, PREVIOUS};

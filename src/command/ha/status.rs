@@ -5,10 +5,10 @@
 use crate::command::Global;
 use crate::diag::exit;
 use crate::health;
-use crate::inventory::{Cluster, Ha, Host};
+use crate::inventory::{Cluster, Ha};
 use crate::layout::{self, Daemon};
 use crate::session::Session;
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -209,8 +209,7 @@ pub(super) async fn status(c: Cluster, global: &Global, json: bool) -> Result<i3
     let mut problems: Vec<String> = recovery.iter().map(ToString::to_string).collect();
     problems.extend(assessment.problems.iter().map(ToString::to_string));
 
-    let znode =
-        (c.ha == Ha::Zookeeper).then(|| format!("{}/leader_election", c.spark.zookeeper_dir));
+    let znode = (c.ha == Ha::Zookeeper).then(|| layout::election_znode(&c));
     let mut participants = None;
     if let Some(z) = &znode {
         let serving = snap
@@ -219,7 +218,7 @@ pub(super) async fn status(c: Cluster, global: &Global, json: bool) -> Result<i3
             .find(|(h, m)| m.serving() && s.selected(h))
             .and_then(|(h, _)| c.host(h));
         if let Some(zh) = serving {
-            match election_participants(&s, zh, z).await {
+            match s.election_participants(zh).await {
                 Ok(list) => {
                     // Only comparable when every master's command line
                     // was read: one left out may be a participant.
@@ -297,42 +296,7 @@ pub(super) async fn status(c: Cluster, global: &Global, json: bool) -> Result<i3
     })
 }
 
-/// Children of the election znode, listed with the distribution's zkCli.
-async fn election_participants(s: &Session, zk: &Host, znode: &str) -> Result<Vec<String>> {
-    let home = layout::current(&s.cluster.zookeeper.install_root);
-    let script = crate::steps::zkcli_ls(&home, &zk.address, zk.zk.client_port, znode);
-    let out = s
-        .conn(&zk.name)
-        .run_status("list the election znode", &script)
-        .await?;
-    parse_zkcli_ls(&out.stdout).ok_or_else(|| {
-        anyhow!(
-            "unexpected zkCli output: {}",
-            out.stdout.lines().last().unwrap_or("")
-        )
-    })
-}
-
-/// The `[a, b]` line zkCli prints for `ls`; `None` if absent. A missing
-/// node means no participants.
-pub fn parse_zkcli_ls(out: &str) -> Option<Vec<String>> {
-    if out.contains("Node does not exist") {
-        return Some(vec![]);
-    }
-    let line = out
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('[') && l.trim_end().ends_with(']'))?;
-    let inner = line.trim().trim_start_matches('[').trim_end_matches(']');
-    Some(
-        inner
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect(),
-    )
-}
+pub use crate::steps::parse_zkcli_ls;
 
 #[cfg(test)]
 mod tests {
