@@ -72,7 +72,7 @@ pub fn find_pid(var: &str, host: &Host, d: Daemon, root: &str, run_as: Option<&s
         None => "0".to_string(),
     };
     format!(
-        "{read}{v}_read=${v}\nif ! {ours}; then\n  for fp_f in $(grep -lzxF -- {cls} /proc/[0-9]*/cmdline 2>/dev/null); do\n    fp_c=${{fp_f#/proc/}}; fp_c=${{fp_c%/cmdline}}\n    {cand} || continue\n    fp_u=$(stat -c %u /proc/\"$fp_c\" 2>/dev/null) || continue\n    [ \"$fp_u\" = 0 ] || [ \"$fp_u\" = \"{uid}\" ] || continue\n    if tr '\\0' '\\n' < /proc/\"$fp_c\"/cmdline 2>/dev/null | grep -qF -- {under}; then {v}=$fp_c; break; fi\n  done\nfi\n",
+        "{read}{v}_read=${v}\nif ! {ours}; then\n  fp_me={uid}\n  for fp_f in $(grep -lzxF -- {cls} /proc/[0-9]*/cmdline 2>/dev/null); do\n    fp_c=${{fp_f#/proc/}}; fp_c=${{fp_c%/cmdline}}\n    {cand} || continue\n    fp_u=$(stat -c %u /proc/\"$fp_c\" 2>/dev/null) || continue\n    [ \"$fp_u\" = 0 ] || [ \"$fp_u\" = \"$fp_me\" ] || continue\n    if tr '\\0' '\\n' < /proc/\"$fp_c\"/cmdline 2>/dev/null | grep -qF -- {under}; then {v}=$fp_c; break; fi\n  done\nfi\n",
         read = read_pid(var, &layout::pid_file(host, d), run_as),
         ours = pid_is_daemon(var, d),
         cls = quote(d.spark_class()),
@@ -156,20 +156,17 @@ pub fn start(host: &Host, d: Daemon, launch: &Launch, fingerprint: Option<(&str,
     // put right, as the user who owns it, so the launcher refuses to start
     // a second one ("running as process N. Stop it first").
     let pf = layout::pid_file(host, d);
-    // The value travels in the environment: as_user's script is quoted,
-    // so `$p` itself would not expand in the service user's shell.
-    let write = format!("echo \"$SPARKCTL_PID\" > {}", quote(&pf));
+    // The pid goes in on stdin: as_user's script is quoted, so `$p`
+    // would not expand in the service user's shell.
+    let write = format!("cat > {}", quote(&pf));
     let pre = format!(
         "pf={pfq}\n{find}if [ -n \"$p\" ] && ! {ours}; then rm -f \"$pf\"; p=; elif [ -n \"$p\" ] && [ \"$p_read\" != \"$p\" ]; then {write}\nfi\n",
         pfq = quote(&pf),
         find = find_pid("p", host, d, &launch.root, launch.run_as.as_deref()),
         ours = pid_is_daemon("p", d),
         write = match launch.run_as.as_deref() {
-            None => format!("SPARKCTL_PID=$p; {}", write),
-            Some(u) => format!(
-                "export SPARKCTL_PID=$p\n{}\nunset SPARKCTL_PID",
-                as_user(u, &write).trim_end()
-            ),
+            None => format!("echo \"$p\" | {}", write),
+            Some(u) => format!("echo \"$p\" | {}", as_user(u, &write).trim_end()),
         }
     );
     // `sparkctl start` passes no fingerprint: the daemon starts from the
